@@ -1,0 +1,43 @@
+# Two commands on a fresh machine: `make run` and `make test` (see README).
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+HOST   ?= 127.0.0.1
+PORT   ?= 5000
+
+.PHONY: run test setup assets lint clean
+
+run: setup
+	$(BIN)/flask --app app db init
+	$(BIN)/flask --app app run --host $(HOST) --port $(PORT)
+
+test: setup
+	$(BIN)/ruff check .
+	$(BIN)/flask --app app clusters validate data/clusters.geojson
+	$(BIN)/pytest
+
+setup: $(VENV)/.installed static/vendor/.installed
+
+$(VENV)/.installed: requirements.txt requirements-dev.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	touch $@
+
+# Front-end libraries come from npm and are served from our own /static/vendor route.
+static/vendor/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --silent
+	rm -rf static/vendor && mkdir -p static/vendor/leaflet static/vendor/leaflet.fullscreen
+	cp -r node_modules/leaflet/dist/leaflet.js node_modules/leaflet/dist/leaflet.css \
+	      node_modules/leaflet/dist/images node_modules/leaflet/LICENSE static/vendor/leaflet/
+	cp node_modules/leaflet.fullscreen/Control.FullScreen.js \
+	   node_modules/leaflet.fullscreen/Control.FullScreen.css \
+	   node_modules/leaflet.fullscreen/icon-fullscreen.svg \
+	   node_modules/leaflet.fullscreen/LICENSE static/vendor/leaflet.fullscreen/
+	touch $@
+
+lint: setup
+	$(BIN)/ruff check .
+
+clean:
+	rm -rf $(VENV) node_modules static/vendor instance

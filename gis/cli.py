@@ -1,0 +1,119 @@
+"""Command-line interface: ``flask --app app db|clusters|boundaries ...``."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+from flask import Flask, current_app
+from flask.cli import AppGroup
+
+from gis.core.dataset import check_collection, initialise_store, read_json
+from gis.core.districts import boundaries as stored_boundaries
+from gis.core.districts import import_boundaries, province_outline
+from gis.errors import InvalidInput
+from gis.io import read_layer
+from gis.text import nfc
+
+db_cli = AppGroup("db", help="Set up the database.")
+clusters_cli = AppGroup("clusters", help="Check the cluster data.")
+boundaries_cli = AppGroup("boundaries", help="Load official district boundaries.")
+
+
+def _store():  # type: ignore[no-untyped-def]
+    return current_app.extensions["store"]
+
+
+def _data_dir() -> Path:
+    return Path(current_app.config["GIS_DATA_DIR"])
+
+
+@db_cli.command("init")
+def db_init() -> None:
+    """Create the tables and load data/ into an empty database (safe to repeat)."""
+    districts, clusters = initialise_store(_store(), _data_dir())
+    if districts or clusters:
+        click.echo(f"Loaded {districts} districts and {clusters} clusters.")
+    else:
+        click.echo("Database already initialised; nothing loaded.")
+
+
+@clusters_cli.command("validate")
+@click.argument("path", required=False, type=click.Path(exists=True, dir_okay=False))
+@click.option(
+    "--boundaries",
+    "boundaries_path",
+    type=click.Path(exists=True, dir_okay=False),
+    help="Official district boundaries to check against (any GDAL format); "
+    "default: those loaded into the database, if any.",
+)
+def clusters_validate(path: str | None, boundaries_path: str | None) -> None:
+    """Check a clusters GeoJSON file (default: data/clusters.geojson); exit 1 on problems."""
+    path = path or str(_data_dir() / "clusters.geojson")
+    districts_doc = read_json(_data_dir() / "districts.json")
+    if boundaries_path:
+        frame = read_layer(boundaries_path)
+        boundaries = {str(r["code"]): r.geometry for _, r in frame.iterrows()}
+        province = frame.geometry.union_all()
+    else:
+        with _store().session() as session:
+            boundaries = stored_boundaries(session)
+            province = province_outline(session)
+    try:
+        collection = read_json(path)
+    except ValueError as exc:
+        click.echo(f"{path}: not valid JSON: {exc}", err=True)
+        sys.exit(1)
+    checked = check_collection(collection, districts_doc, boundaries, province)
+    problems = [(c.label, p) for c in checked for p in c.problems]
+    for label, problem in problems:
+        click.echo(f"{path}: {label}: {problem}", err=True)
+    where = "against official boundaries" if boundaries else "without boundaries (bbox only)"
+    if problems:
+        click.echo(f"{len(problems)} problem(s) in {len(checked)} feature(s).", err=True)
+        sys.exit(1)
+    click.echo(f"{path}: {len(checked)} features valid ({where}).")
+
+
+@boundaries_cli.command("import")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@click.option(
+    "--code-field",
+    default="code",
+    show_default=True,
+    help="Attribute holding the GSO district code.",
+)
+@click.option(
+    "--name-field",
+    default="name",
+    show_default=True,
+    help="Attribute holding the district name (used when the code does not match).",
+)
+def boundaries_import(path: str, code_field: str, name_field: str) -> None:
+    """Load district boundaries from any file GDAL reads; all districts or nothing."""
+    frame = read_layer(path)
+    rows = [
+        (
+            str(r[code_field])
+            if code_field in frame.columns and r[code_field] is not None
+            else None,
+            nfc(str(r[name_field])) if name_field in frame.columns and r[name_field] else None,
+            r.geometry,
+        )
+        for _, r in frame.iterrows()
+    ]
+    try:
+        with _store().write() as session:
+            count = import_boundaries(session, rows, source=Path(path).name)
+    except InvalidInput as exc:
+        for error in exc.errors:
+            click.echo(f"{path}: {error.field}: {error.reason}", err=True)
+        sys.exit(1)
+    click.echo(f"Imported boundaries of {count} districts from {path}.")
+
+
+def init_app(app: Flask) -> None:
+    """Register the command groups."""
+    for group in (db_cli, clusters_cli, boundaries_cli):
+        app.cli.add_command(group)

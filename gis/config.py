@@ -1,0 +1,47 @@
+"""Configuration: safe defaults, overridden from the environment (see README)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+DEV_SECRET_KEY = "dev-only-insecure-secret"
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+# Every key the app reads, its default and what it does; the README's table must match.
+SETTINGS: dict[str, tuple[Any, str]] = {
+    "SECRET_KEY": (DEV_SECRET_KEY, "Signs sessions; must be set outside development"),
+    "DATABASE_URL": (None, "SQLAlchemy URL; default: SQLite file instance/clusters.sqlite"),
+    "GIS_DATA_DIR": (str(PROJECT_ROOT / "data"), "Folder of clusters.geojson and districts.json"),
+    "GIS_AUTO_INIT": (True, "Create the schema and load the data files on first start"),
+    "GIS_TILES_URL": (
+        "https://tile.openstreetmap.org/{z}/{x}/{y}.png",
+        "Base map tile URL template",
+    ),
+    "GIS_TILES_ATTRIBUTION": (
+        '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors',
+        "Attribution shown for the base map",
+    ),
+    "GIS_ENV": ("development", "development or production; production refuses the dev key"),
+}
+
+
+def _coerce(value: str, default: Any) -> Any:
+    if isinstance(default, bool):
+        return value.strip().lower() in ("1", "true", "yes", "on")
+    return value
+
+
+def from_environment(environ: dict[str, str] | None = None) -> dict[str, Any]:
+    """Settings from the environment, each falling back to its default."""
+    env = os.environ if environ is None else environ
+    return {
+        key: _coerce(env[key], default) if key in env else default
+        for key, (default, _help) in SETTINGS.items()
+    }
+
+
+def default_database_url(instance_path: str) -> str:
+    """The embedded SQLite database under the instance folder."""
+    return f"sqlite:///{Path(instance_path) / 'clusters.sqlite'}"

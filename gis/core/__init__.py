@@ -1,0 +1,1 @@
+"""Domain core: knows nothing of Flask requests."""

@@ -1,0 +1,167 @@
+"""Our data files: read, check and load the clusters and districts we maintain."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+from shapely.geometry import box
+from shapely.geometry.base import BaseGeometry
+from sqlalchemy import func, select, text
+from sqlalchemy.orm import Session
+
+from gis.core.clusters import write_cluster
+from gis.core.districts import load_districts
+from gis.core.schema import DERIVED_PROPERTIES, ClusterRecord
+from gis.geometry import parse_geojson, problems
+from gis.store.db import Store
+from gis.store.models import District
+
+
+@dataclass
+class CheckedFeature:
+    """A feature of a data file after checking: its record, geometry and problems."""
+
+    label: str
+    record: ClusterRecord | None
+    geometry: BaseGeometry | None
+    problems: list[str] = field(default_factory=list)
+
+
+def read_json(path: str | Path) -> Any:
+    """Parse a UTF-8 JSON file."""
+    return json.loads(Path(path).read_text(encoding="utf-8"))
+
+
+def province_box(districts_doc: dict[str, Any]) -> BaseGeometry:
+    """The province's bounding box from the districts file (used without boundaries)."""
+    return box(*districts_doc["province"]["bbox"])
+
+
+def describe_validation_error(exc: ValidationError) -> list[str]:
+    """One "field: reason" line per pydantic error."""
+    return [f"{'.'.join(str(p) for p in e['loc']) or '(record)'}: {e['msg']}" for e in exc.errors()]
+
+
+def check_collection(
+    collection: Any,
+    districts_doc: dict[str, Any],
+    boundaries: dict[str, BaseGeometry] | None = None,
+    province: BaseGeometry | None = None,
+) -> list[CheckedFeature]:
+    """Check every feature: schema, types, geometry, unique ids, district consistency."""
+    if not isinstance(collection, dict) or collection.get("type") != "FeatureCollection":
+        return [CheckedFeature("(file)", None, None, ["not a GeoJSON FeatureCollection"])]
+    districts = {d["code"]: d for d in districts_doc["districts"]}
+    area = province if province is not None else province_box(districts_doc)
+    seen: set[str] = set()
+    checked: list[CheckedFeature] = []
+    for index, feature in enumerate(collection.get("features") or []):
+        checked.append(_check_feature(index, feature, districts, boundaries or {}, area, seen))
+    if not checked:
+        checked.append(CheckedFeature("(file)", None, None, ["holds no features"]))
+    return checked
+
+
+def _check_feature(
+    index: int,
+    feature: Any,
+    districts: dict[str, Any],
+    boundaries: dict[str, BaseGeometry],
+    area: BaseGeometry,
+    seen: set[str],
+) -> CheckedFeature:
+    if not isinstance(feature, dict) or feature.get("type") != "Feature":
+        return CheckedFeature(f"feature {index}", None, None, ["not a GeoJSON Feature"])
+    props = dict(feature.get("properties") or {})
+    label = f"feature {index} ({props.get('id', 'no id')})"
+    found: list[str] = []
+    derived = {k: props.pop(k) for k in DERIVED_PROPERTIES if k in props}
+    record = None
+    try:
+        record = ClusterRecord.model_validate(props)
+    except ValidationError as exc:
+        found += describe_validation_error(exc)
+    if feature.get("id") != props.get("id"):
+        found.append(f"id: Feature id {feature.get('id')!r} differs from properties.id")
+    if props.get("id") in seen:
+        found.append(f"id: duplicate id {props.get('id')!r}")
+    seen.add(props.get("id"))
+    geometry = None
+    if feature.get("geometry") is not None:
+        try:
+            geometry = parse_geojson(feature["geometry"])
+            found += [f"geometry: {p}" for p in problems(geometry, area)]
+        except ValueError as exc:
+            found.append(f"geometry: {exc}")
+    if record is not None:
+        found += _district_problems(record, derived, geometry, districts, boundaries)
+    return CheckedFeature(label, record if not found else None, geometry, found)
+
+
+def _district_problems(
+    record: ClusterRecord,
+    derived: dict[str, Any],
+    geometry: BaseGeometry | None,
+    districts: dict[str, Any],
+    boundaries: dict[str, BaseGeometry],
+) -> list[str]:
+    found: list[str] = []
+    if geometry is None and record.location_precision != "unknown":
+        found.append("location_precision: a feature without geometry must say 'unknown'")
+    if record.district_code is None:
+        return found
+    district = districts.get(record.district_code)
+    if district is None:
+        return [
+            *found,
+            f"district_code: {record.district_code!r} is not a district of the province",
+        ]
+    if "district_name" in derived and derived["district_name"] != district["name"]:
+        found.append(
+            f"district_name: {derived['district_name']!r} is not the name of "
+            f"{record.district_code} ({district['name']!r})"
+        )
+    if "zone" in derived and derived["zone"] != district["zone"]:
+        found.append(
+            f"zone: {derived['zone']!r} differs from the zone of "
+            f"{district['name']} ({district['zone']!r})"
+        )
+    boundary = boundaries.get(record.district_code)
+    if geometry is not None and boundary is not None and not boundary.covers(geometry):
+        found.append(f"geometry: not inside the official boundary of {district['name']}")
+    return found
+
+
+def load_seed(session: Session, data_dir: Path) -> tuple[int, int]:
+    """Fill an empty store from our data files; returns (districts, clusters) loaded.
+
+    A store that already holds districts is left alone: later edits (an admin's zone,
+    an editor's status) must never be overwritten by a restart.
+    """
+    if session.scalar(select(func.count()).select_from(District)):
+        return 0, 0
+    districts_doc = read_json(data_dir / "districts.json")
+    n_districts = load_districts(session, districts_doc["districts"])
+    session.flush()
+    checked = check_collection(read_json(data_dir / "clusters.geojson"), districts_doc)
+    bad = [f"{c.label}: {p}" for c in checked for p in c.problems]
+    if bad:
+        raise ValueError("the seed data does not validate:\n" + "\n".join(bad))
+    for item in checked:
+        assert item.record is not None
+        write_cluster(session, item.record, item.geometry)
+    return n_districts, len(checked)
+
+
+def initialise_store(store: Store, data_dir: Path) -> tuple[int, int]:
+    """Create the schema if needed and load the data files into an empty store."""
+    store.create_schema()
+    with store.write() as session:
+        if store.dialect == "postgresql":
+            # Several gunicorn workers may start at once: let one of them seed.
+            session.execute(text("SELECT pg_advisory_xact_lock(73100)"))
+        return load_seed(session, data_dir)

@@ -1,0 +1,99 @@
+"""Engine and session set-up for SQLite (embedded default) and PostgreSQL/PostGIS."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from sqlalchemy import Engine, create_engine, event, select, update
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session, sessionmaker
+
+from gis.store import spatial
+from gis.store.models import Base, StoreRevision
+
+SQLITE_BUSY_TIMEOUT_MS = 10_000
+
+
+def normalise_url(url: str) -> str:
+    """Use the psycopg 3 driver for plain ``postgresql://`` URLs."""
+    parsed = make_url(url)
+    if parsed.drivername in ("postgresql", "postgres"):
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    return parsed.render_as_string(hide_password=False)
+
+
+def make_engine(url: str) -> Engine:
+    """Create an engine with the per-dialect settings this app relies on."""
+    url = normalise_url(url)
+    if url.startswith("sqlite"):
+        engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
+        _configure_sqlite(engine)
+        return engine
+    return create_engine(url, pool_pre_ping=True)
+
+
+def _configure_sqlite(engine: Engine) -> None:
+    # pysqlite's own transaction handling defers BEGIN; take control so writers can
+    # ask for BEGIN IMMEDIATE and never deadlock on a lock upgrade.
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection, _record):  # type: ignore[no-untyped-def]
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection):  # type: ignore[no-untyped-def]
+        mode = connection.get_execution_options().get("sqlite_begin", "DEFERRED")
+        connection.exec_driver_sql(f"BEGIN {mode}")
+
+
+class Store:
+    """The app's database: an engine, a session factory and schema set-up."""
+
+    def __init__(self, url: str) -> None:
+        self.engine = make_engine(url)
+        self.dialect = self.engine.dialect.name
+        self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+
+    def session(self) -> Session:
+        """A new session for reading (and writing, when a transaction is begun)."""
+        return self._sessions()
+
+    @contextmanager
+    def write(self) -> Iterator[Session]:
+        """A session in one write transaction that also bumps the store revision."""
+        with self._sessions() as session:
+            if self.dialect == "sqlite":
+                # Take the write lock up front: no deadlock on a later lock upgrade.
+                session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
+            try:
+                yield session
+                session.execute(update(StoreRevision).values(revision=StoreRevision.revision + 1))
+                session.commit()
+            except BaseException:
+                session.rollback()
+                raise
+
+    def create_schema(self) -> None:
+        """Create every table and index that does not exist yet (idempotent)."""
+        with self.engine.begin() as conn:
+            spatial.before_create(conn)
+            Base.metadata.create_all(conn)
+            spatial.after_create(conn)
+        with self._sessions.begin() as session:
+            if session.get(StoreRevision, 1) is None:
+                session.add(StoreRevision(id=1, revision=0))
+
+    def revision(self) -> int:
+        """The number of committed writes so far; changes whenever data changes."""
+        with self._sessions() as session:
+            return session.scalar(select(StoreRevision.revision).where(StoreRevision.id == 1)) or 0
+
+    def dispose(self) -> None:
+        """Close every pooled connection."""
+        self.engine.dispose()

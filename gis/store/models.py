@@ -1,0 +1,73 @@
+"""SQLAlchemy 2 models: districts, clusters and the store's revision counter."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import JSON, DateTime, ForeignKey, Index, Integer, LargeBinary, String, Text
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class Base(DeclarativeBase):
+    """Declarative base of every table."""
+
+
+def utcnow() -> dt.datetime:
+    """Current time in UTC, timezone-aware."""
+    return dt.datetime.now(dt.UTC)
+
+
+class District(Base):
+    """A pre-2025 district-level unit of Đồng Nai, with its zone and optional boundary."""
+
+    __tablename__ = "districts"
+
+    code: Mapped[str] = mapped_column(String(5), primary_key=True)
+    name: Mapped[str] = mapped_column(String(100))
+    name_en: Mapped[str] = mapped_column(String(100))
+    short_name: Mapped[str] = mapped_column(String(100))
+    zone: Mapped[str | None] = mapped_column(String(4))
+    zone_source: Mapped[str] = mapped_column(Text)
+    label_lon: Mapped[float]
+    label_lat: Mapped[float]
+    # WKB in WGS84; null until official boundaries are imported.
+    boundary_wkb: Mapped[bytes | None] = mapped_column(LargeBinary)
+    boundary_source: Mapped[str | None] = mapped_column(Text)
+
+
+class Cluster(Base):
+    """One industrial cluster or park.
+
+    ``record`` holds the full validated record (gis.core.schema.ClusterRecord); the other
+    columns are projections of it kept for filtering and indexing, written together with it.
+    """
+
+    __tablename__ = "clusters"
+
+    pk: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    id: Mapped[str] = mapped_column(String(80), unique=True)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    record: Mapped[dict[str, Any]] = mapped_column(JSON)
+    kind: Mapped[str] = mapped_column(String(8), index=True)
+    stage: Mapped[str] = mapped_column(String(16), index=True)
+    district_code: Mapped[str | None] = mapped_column(ForeignKey("districts.code"), index=True)
+    search_key: Mapped[str] = mapped_column(Text)
+    sort_name: Mapped[str] = mapped_column(String(200))
+    geom_wkb: Mapped[bytes | None] = mapped_column(LargeBinary)
+    min_lon: Mapped[float | None]
+    min_lat: Mapped[float | None]
+    max_lon: Mapped[float | None]
+    max_lat: Mapped[float | None]
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    __table_args__ = (Index("ix_clusters_sort_name", "sort_name"),)
+
+
+class StoreRevision(Base):
+    """A single row counting committed writes; it keys ETags and response caches."""
+
+    __tablename__ = "store_revision"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    revision: Mapped[int] = mapped_column(Integer, default=0)

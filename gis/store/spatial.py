@@ -1,0 +1,80 @@
+"""The only dialect-specific SQL: spatial indexes and the bounding-box filter.
+
+SQLite keeps an R-tree virtual table in step with ``clusters`` through triggers; PostGIS
+derives a ``geometry`` column from the WKB with a GiST index. Both answer a bbox query
+from the index, so its cost follows the size of the result rather than of the table.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import Connection, Integer, Select, column, text
+
+from gis.store.models import Cluster
+
+_SQLITE_DDL = (
+    """CREATE VIRTUAL TABLE IF NOT EXISTS clusters_rtree
+       USING rtree(pk, min_lon, max_lon, min_lat, max_lat)""",
+    """CREATE TRIGGER IF NOT EXISTS clusters_rtree_insert AFTER INSERT ON clusters
+       WHEN NEW.min_lon IS NOT NULL BEGIN
+         INSERT INTO clusters_rtree VALUES
+           (NEW.pk, NEW.min_lon, NEW.max_lon, NEW.min_lat, NEW.max_lat);
+       END""",
+    """CREATE TRIGGER IF NOT EXISTS clusters_rtree_update AFTER UPDATE OF
+         min_lon, max_lon, min_lat, max_lat ON clusters BEGIN
+         DELETE FROM clusters_rtree WHERE pk = OLD.pk;
+         INSERT INTO clusters_rtree SELECT NEW.pk, NEW.min_lon, NEW.max_lon,
+           NEW.min_lat, NEW.max_lat WHERE NEW.min_lon IS NOT NULL;
+       END""",
+    """CREATE TRIGGER IF NOT EXISTS clusters_rtree_delete AFTER DELETE ON clusters BEGIN
+         DELETE FROM clusters_rtree WHERE pk = OLD.pk;
+       END""",
+)
+
+_POSTGIS_DDL = (
+    """DO $$ BEGIN
+         IF NOT EXISTS (SELECT 1 FROM information_schema.columns
+                        WHERE table_name = 'clusters' AND column_name = 'geom') THEN
+           ALTER TABLE clusters ADD COLUMN geom geometry(Geometry, 4326)
+             GENERATED ALWAYS AS (ST_SetSRID(ST_GeomFromWKB(geom_wkb), 4326)) STORED;
+         END IF;
+       END $$""",
+    "CREATE INDEX IF NOT EXISTS ix_clusters_geom ON clusters USING GIST (geom)",
+)
+
+
+def before_create(conn: Connection) -> None:
+    """Prepare the database before tables are created (PostGIS extension)."""
+    if conn.dialect.name == "postgresql":
+        conn.execute(text("CREATE EXTENSION IF NOT EXISTS postgis"))
+
+
+def after_create(conn: Connection) -> None:
+    """Create the spatial index of the dialect in use."""
+    statements = _SQLITE_DDL if conn.dialect.name == "sqlite" else _POSTGIS_DDL
+    for statement in statements:
+        conn.execute(text(statement))
+
+
+def filter_bbox(query: Select, dialect: str, bbox: tuple[float, float, float, float]) -> Select:
+    """Restrict ``query`` to clusters whose geometry intersects ``bbox`` (lon/lat)."""
+    minx, miny, maxx, maxy = bbox
+    params = {"minx": minx, "miny": miny, "maxx": maxx, "maxy": maxy}
+    if dialect == "postgresql":
+        envelope = "ST_MakeEnvelope(:minx, :miny, :maxx, :maxy, 4326)"
+        return query.where(
+            text(
+                f"clusters.geom && {envelope} AND ST_Intersects(clusters.geom, {envelope})"
+            ).bindparams(**params)
+        )
+    # The R-tree answers the box test; point features need nothing more, and polygon
+    # features are checked exactly by the caller with shapely.
+    return query.where(
+        Cluster.pk.in_(
+            text(
+                "SELECT pk FROM clusters_rtree WHERE max_lon >= :minx AND min_lon <= :maxx "
+                "AND max_lat >= :miny AND min_lat <= :maxy"
+            )
+            .bindparams(**params)
+            .columns(column("pk", Integer))
+        )
+    )

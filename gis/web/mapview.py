@@ -1,0 +1,77 @@
+"""Build the map frame with folium; the page's script fills it with data from the API."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import folium
+from folium import plugins
+
+# Đồng Nai's centre and a zoom that shows the whole province on a laptop screen.
+PROVINCE_CENTER = (11.0, 107.15)
+PROVINCE_ZOOM = 9
+
+
+@dataclass(frozen=True)
+class MapFrame:
+    """The parts of a rendered folium map, and the JS names our script attaches to."""
+
+    header: str
+    html: str
+    script: str
+    map_name: str
+    districts_layer: str
+    clusters_layer: str
+
+
+def build_map(
+    *,
+    asset: Callable[[str], str],
+    labels: dict[str, str],
+    tiles_url: str,
+    attribution: str,
+    center: tuple[float, float] = PROVINCE_CENTER,
+    zoom: int = PROVINCE_ZOOM,
+    with_districts: bool = True,
+) -> MapFrame:
+    """A folium map with base layers, empty data layers, layer control, fullscreen, scale.
+
+    ``asset`` maps a path under static/vendor to its URL, so every library is served by
+    us (no CDN at run time); ``labels`` holds the localised layer names.
+    """
+    fmap = folium.Map(
+        location=center, zoom_start=zoom, tiles=None, control_scale=True, prefer_canvas=False
+    )
+    # folium's defaults pull jQuery, Bootstrap and icon fonts from CDNs; we use none of them.
+    fmap.default_js = [("leaflet", asset("leaflet/leaflet.js"))]
+    fmap.default_css = [("leaflet_css", asset("leaflet/leaflet.css"))]
+    folium.TileLayer(tiles_url, attr=attribution, name=labels["osm"], max_zoom=19).add_to(fmap)
+    # A plain base layer: no tiles at all, for offline use or a clean print.
+    folium.FeatureGroup(name=labels["plain"], overlay=False, show=False).add_to(fmap)
+    districts = folium.FeatureGroup(name=labels["districts"], show=with_districts)
+    districts.add_to(fmap)
+    clusters = folium.FeatureGroup(name=labels["clusters"])
+    clusters.add_to(fmap)
+    fullscreen = plugins.Fullscreen(
+        title=labels["fullscreen"], title_cancel=labels["exit_fullscreen"]
+    )
+    fullscreen.default_js = [
+        ("Control.Fullscreen.js", asset("leaflet.fullscreen/Control.FullScreen.js"))
+    ]
+    fullscreen.default_css = [
+        ("Control.FullScreen.css", asset("leaflet.fullscreen/Control.FullScreen.css"))
+    ]
+    fullscreen.add_to(fmap)
+    folium.LayerControl(collapsed=True).add_to(fmap)
+
+    root = fmap.get_root()
+    root.render()
+    return MapFrame(
+        header=root.header.render(),
+        html=root.html.render(),
+        script=root.script.render(),
+        map_name=fmap.get_name(),
+        districts_layer=districts.get_name(),
+        clusters_layer=clusters.get_name(),
+    )
