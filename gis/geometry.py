@@ -51,13 +51,14 @@ def problems(geom: BaseGeometry, province: BaseGeometry | None = None) -> list[s
     if not geom.is_valid:
         found.append(f"invalid geometry: {shapely.is_valid_reason(geom)}")
     minx, miny, maxx, maxy = geom.bounds
-    if minx < -180 or maxx > 180 or miny < -90 or maxy > 90:
+    if not _inside_box(geom.bounds, VIETNAM_BBOX) and _inside_box(
+        (miny, minx, maxy, maxx), VIETNAM_BBOX
+    ):
+        found.append("latitude and longitude look swapped (GeoJSON order is [lon, lat])")
+    elif minx < -180 or maxx > 180 or miny < -90 or maxy > 90:
         found.append("coordinates are not WGS84 longitude/latitude")
     elif not _inside_box(geom.bounds, VIETNAM_BBOX):
-        if _inside_box((miny, minx, maxy, maxx), VIETNAM_BBOX):
-            found.append("latitude and longitude look swapped (GeoJSON order is [lon, lat])")
-        else:
-            found.append("outside Vietnam")
+        found.append("outside Vietnam")
     elif province is not None and not province.covers(geom):
         found.append("outside Đồng Nai province")
     return found

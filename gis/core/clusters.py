@@ -36,7 +36,13 @@ class ClusterFilter:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
-def _apply_filter(query: Select, dialect: str, flt: ClusterFilter) -> Select:
+def _escape_like(term: str) -> str:
+    return term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _apply_filter(
+    query: Select, dialect: str, flt: ClusterFilter, terms: list[str]
+) -> Select:
     if flt.districts:
         query = query.where(Cluster.district_code.in_(flt.districts))
     if flt.kinds:
@@ -52,10 +58,8 @@ def _apply_filter(query: Select, dialect: str, flt: ClusterFilter) -> Select:
             )
         )
         query = query.where(Cluster.district_code.in_(zone_codes))
-    for token in query_tokens(flt.q):
-        # search_key is already folded; escape LIKE's wildcards in the user's token.
-        escaped = token.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        query = query.where(Cluster.search_key.like(f"%{escaped}%", escape="\\"))
+    for term in terms:
+        query = query.where(Cluster.search_key.like(f"%{_escape_like(term)}%", escape="\\"))
     if flt.bbox is not None:
         query = spatial.filter_bbox(query, dialect, flt.bbox)
     return query
@@ -63,8 +67,16 @@ def _apply_filter(query: Select, dialect: str, flt: ClusterFilter) -> Select:
 
 def find_clusters(session: Session, dialect: str, flt: ClusterFilter) -> list[Cluster]:
     """Clusters matching ``flt``, ordered by name."""
-    query = _apply_filter(select(Cluster), dialect, flt).order_by(Cluster.sort_name, Cluster.id)
-    rows = list(session.scalars(query))
+    tokens = query_tokens(flt.q)
+    # The whole query as a phrase first ("hung loc" is Hưng Lộc, not Xuân Hưng in Xuân Lộc);
+    # when no field holds the phrase, every word anywhere.
+    attempts = [[" ".join(tokens)], tokens] if len(tokens) > 1 else [tokens]
+    rows: list[Cluster] = []
+    for terms in attempts:
+        query = _apply_filter(select(Cluster), dialect, flt, terms)
+        rows = list(session.scalars(query.order_by(Cluster.sort_name, Cluster.id)))
+        if rows:
+            break
     if flt.bbox is not None and dialect != "postgresql":
         # The R-tree matched bounding boxes; keep only true intersections for polygons.
         area = box(*flt.bbox)

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from sqlalchemy import Engine, create_engine, event, select, update
+from sqlalchemy import Engine, create_engine, event, update
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -87,12 +88,13 @@ class Store:
             spatial.after_create(conn)
         with self._sessions.begin() as session:
             if session.get(StoreRevision, 1) is None:
-                session.add(StoreRevision(id=1, revision=0))
+                session.add(StoreRevision(id=1, epoch=secrets.token_hex(8), revision=0))
 
-    def revision(self) -> int:
-        """The number of committed writes so far; changes whenever data changes."""
+    def revision(self) -> str:
+        """A token that changes whenever committed data changes ("epoch:count")."""
         with self._sessions() as session:
-            return session.scalar(select(StoreRevision.revision).where(StoreRevision.id == 1)) or 0
+            row = session.get(StoreRevision, 1)
+            return f"{row.epoch}:{row.revision}" if row else "empty"
 
     def dispose(self) -> None:
         """Close every pooled connection."""

@@ -65,9 +65,14 @@ class Cluster(Base):
 
 
 class StoreRevision(Base):
-    """A single row counting committed writes; it keys ETags and response caches."""
+    """A single row counting committed writes; it keys ETags and response caches.
+
+    ``epoch`` is random per database, so two databases at the same revision never share
+    an ETag (or a cache entry), while every worker of one database agrees on it.
+    """
 
     __tablename__ = "store_revision"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    epoch: Mapped[str] = mapped_column(String(32))
     revision: Mapped[int] = mapped_column(Integer, default=0)

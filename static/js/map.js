@@ -198,6 +198,9 @@
     drawDistricts(districts);
     document.body.dataset.districtsLoaded = String(districts.features.length);
     await refresh();
+    const located = L.geoJSON(all.features.filter((f) => f.geometry));
+    if (located.getLayers().length) map.fitBounds(located.getBounds(), { padding: [24, 24], animate: false });
+    document.body.dataset.ready = "1";
   }
 
   async function detail() {
@@ -206,6 +209,7 @@
     drawClusters([feature]);
     document.body.dataset.clustersLoaded = feature.geometry ? "1" : "0";
     document.body.dataset.districtsLoaded = String(districts.features.length);
+    document.body.dataset.ready = "1";
   }
 
   (cfg.mode === "detail" ? detail() : overview()).catch(() => {
