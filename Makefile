@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
 
-.PHONY: run test setup assets lint clean
+.PHONY: run test setup lint clean translations
 
 run: setup
 	$(BIN)/flask --app app db init
@@ -16,7 +16,18 @@ test: setup
 	$(BIN)/flask --app app clusters validate data/clusters.geojson
 	$(BIN)/pytest
 
-setup: $(VENV)/.installed static/vendor/.installed
+MO := gis/translations/vi/LC_MESSAGES/messages.mo
+
+setup: $(VENV)/.installed static/vendor/.installed $(MO)
+
+# Compiled translations are build output; the .po catalog is the source.
+$(MO): gis/translations/vi/LC_MESSAGES/messages.po $(VENV)/.installed
+	$(BIN)/pybabel -q compile -d gis/translations
+
+# After changing UI strings: refresh the template and the catalog, then translate.
+translations: $(VENV)/.installed
+	$(BIN)/pybabel -q extract -F babel.cfg -k _l -k lazy_gettext -o gis/translations/messages.pot gis templates
+	$(BIN)/pybabel -q update -i gis/translations/messages.pot -d gis/translations
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)

@@ -10,10 +10,10 @@ from flask_babel import lazy_gettext as _l
 STAGE_LABELS = {
     "planned": _l("Planned"),
     "established": _l("Established"),
-    "clearing": _l("Site clearance"),
+    "clearing": _l("Clearing the site"),
     "building": _l("Building infrastructure"),
     "operating": _l("Operating"),
-    "converting": _l("Converting"),
+    "converting": _l("Converting to other use"),
     "relocating": _l("Relocating"),
     "removed": _l("Removed from plan"),
 }
@@ -57,7 +57,7 @@ COMPONENT_LABELS = {
     "fire": _l("Fire protection"),
 }
 COMPONENT_STATE_LABELS = {
-    "none": _l("None"),
+    "none": _l("Not built"),
     "building": _l("Building"),
     "done": _l("Done"),
     None: _l("Not reported"),

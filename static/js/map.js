@@ -13,6 +13,9 @@
   const clustersLayer = window[cfg.clustersLayer];
   const ZONE_FILL = { I: "#4e79a7", II: "#f28e2b", "": "#9d9d9d" };
   const layersById = new Map();
+  const legend = document.getElementById("legend");
+  // On a phone the legend would cover most of the map: start it folded.
+  if (legend && window.matchMedia("(max-width: 760px)").matches) legend.open = false;
 
   function el(tag, attrs, ...children) {
     const node = document.createElement(tag);
@@ -199,7 +202,11 @@
     document.body.dataset.districtsLoaded = String(districts.features.length);
     await refresh();
     const located = L.geoJSON(all.features.filter((f) => f.geometry));
-    if (located.getLayers().length) map.fitBounds(located.getBounds(), { padding: [24, 24], animate: false });
+    if (located.getLayers().length) {
+      // Keep clusters clear of the legend, which sits over the map's lower right corner.
+      const right = legend && legend.open ? legend.offsetWidth + 24 : 24;
+      map.fitBounds(located.getBounds(), { paddingTopLeft: [24, 24], paddingBottomRight: [right, 24], animate: false });
+    }
     document.body.dataset.ready = "1";
   }
 
