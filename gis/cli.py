@@ -9,7 +9,7 @@ import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
 
-from gis.core.dataset import check_collection, initialise_store, read_json
+from gis.core.dataset import check_collection, initialise_store, read_json, store_counts
 from gis.core.districts import boundaries as stored_boundaries
 from gis.core.districts import import_boundaries, province_outline
 from gis.errors import InvalidInput
@@ -32,11 +32,10 @@ def _data_dir() -> Path:
 @db_cli.command("init")
 def db_init() -> None:
     """Create the tables and load data/ into an empty database (safe to repeat)."""
-    districts, clusters = initialise_store(_store(), _data_dir())
-    if districts or clusters:
-        click.echo(f"Loaded {districts} districts and {clusters} clusters.")
-    else:
-        click.echo("Database already initialised; nothing loaded.")
+    initialise_store(_store(), _data_dir())
+    with _store().session() as session:
+        districts, clusters = store_counts(session)
+    click.echo(f"Database ready: {districts} districts, {clusters} clusters.")
 
 
 @clusters_cli.command("validate")

@@ -40,9 +40,7 @@ def _escape_like(term: str) -> str:
     return term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-def _apply_filter(
-    query: Select, dialect: str, flt: ClusterFilter, terms: list[str]
-) -> Select:
+def _apply_filter(query: Select, dialect: str, flt: ClusterFilter, terms: list[str]) -> Select:
     if flt.districts:
         query = query.where(Cluster.district_code.in_(flt.districts))
     if flt.kinds:

@@ -18,7 +18,7 @@ from gis.core.districts import load_districts
 from gis.core.schema import DERIVED_PROPERTIES, ClusterRecord
 from gis.geometry import parse_geojson, problems
 from gis.store.db import Store
-from gis.store.models import District
+from gis.store.models import Cluster, District
 
 
 @dataclass
@@ -165,3 +165,12 @@ def initialise_store(store: Store, data_dir: Path) -> tuple[int, int]:
             # Several gunicorn workers may start at once: let one of them seed.
             session.execute(text("SELECT pg_advisory_xact_lock(73100)"))
         return load_seed(session, data_dir)
+
+
+def store_counts(session: Session) -> tuple[int, int]:
+    """How many districts and clusters the store holds."""
+    count = func.count()
+    return (
+        session.scalar(select(count).select_from(District)) or 0,
+        session.scalar(select(func.count()).select_from(Cluster)) or 0,
+    )
