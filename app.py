@@ -11,7 +11,7 @@ from flask import Flask
 from gis import cli, config
 from gis.core.dataset import initialise_store
 from gis.store.db import Store
-from gis.web import api, errors, i18n, views
+from gis.web import admin, api, auth, errors, i18n, views
 
 
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
@@ -32,7 +32,10 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
 
     i18n.init_app(app)
     errors.init_app(app)
+    auth.init_app(app)
     app.register_blueprint(views.bp)
     app.register_blueprint(api.bp, url_prefix="/api")
+    app.register_blueprint(auth.bp, url_prefix="/auth")
+    app.register_blueprint(admin.bp, url_prefix="/admin")
     cli.init_app(app)
     return app

@@ -9,9 +9,12 @@ import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
 
+from gis.core.actors import ROLES
 from gis.core.dataset import check_collection, initialise_store, read_json, store_counts
 from gis.core.districts import boundaries as stored_boundaries
 from gis.core.districts import import_boundaries, province_outline
+from gis.core.history import verify
+from gis.core.users import create_user
 from gis.errors import InvalidInput
 from gis.io import read_layer
 from gis.text import nfc
@@ -114,5 +117,50 @@ def boundaries_import(path: str, code_field: str, name_field: str) -> None:
 
 def init_app(app: Flask) -> None:
     """Register the command groups."""
-    for group in (db_cli, clusters_cli, boundaries_cli):
+    for group in (db_cli, clusters_cli, boundaries_cli, users_cli, history_cli):
         app.cli.add_command(group)
+
+
+users_cli = AppGroup("users", help="Manage accounts.")
+
+
+@users_cli.command("create")
+@click.argument("username")
+@click.option("--role", type=click.Choice(ROLES), required=True)
+@click.option("--district", "district_code", help="GSO code of an editor's district, e.g. 740.")
+@click.option("--lead-unit", help="The plan's lead unit an editor answers for.")
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+def users_create(
+    username: str, role: str, district_code: str | None, lead_unit: str | None, password_stdin: bool
+) -> None:
+    """Create an account; the password comes from a prompt or --password-stdin."""
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    try:
+        with _store().write() as session:
+            user = create_user(session, username, password, role, district_code, lead_unit)
+            name = user.username
+    except InvalidInput as exc:
+        for error in exc.errors:
+            click.echo(f"{error.field}: {error.reason}", err=True)
+        sys.exit(1)
+    click.echo(f"Created {role} {name}.")
+
+
+history_cli = AppGroup("history", help="Check the change history.")
+
+
+@history_cli.command("verify")
+def history_verify() -> None:
+    """Recompute every hash chain; exit 1 and name each tampered change."""
+    with _store().session() as session:
+        count, problems = verify(session)
+    for p in problems:
+        where = f"change {p.event_id}" if p.event_id is not None else "head"
+        click.echo(f"{p.subject}: {where}: {p.reason}", err=True)
+    if problems:
+        click.echo(f"{len(problems)} problem(s) in {count} change(s).", err=True)
+        sys.exit(1)
+    click.echo(f"History intact: {count} change(s) verified.")

@@ -28,9 +28,27 @@ class NotFound(DomainError):
 
 @dataclass
 class InvalidInput(DomainError):
-    """Input failed validation; ``errors`` names each field and the reason."""
+    """Input failed validation; ``errors`` names each field and the reason.
+
+    ``status`` is 400 for a malformed request (query parameters, JSON syntax) and 422 for a
+    well-formed body whose values are not acceptable.
+    """
 
     errors: list[FieldError] = field(default_factory=list)
+    status: int = 400
 
     def __str__(self) -> str:
         return "; ".join(f"{e.field}: {e.reason}" for e in self.errors)
+
+
+class Forbidden(DomainError):
+    """The actor may not do this; the message says why."""
+
+
+class StaleVersion(DomainError):
+    """The caller's version is not the current one: someone changed the object meanwhile."""
+
+    def __init__(self, current_version: int, changes_since: list[dict]) -> None:
+        super().__init__(f"version is stale: the current version is {current_version}")
+        self.current_version = current_version
+        self.changes_since = changes_since

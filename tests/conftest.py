@@ -118,3 +118,73 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
         if reporter:
             reporter.write_line(f"CI: {skipped} test(s) skipped; nothing may skip in CI.", red=True)
+
+
+PASSWORD = "correct horse battery"
+ACCOUNTS = {
+    "admin": ("admin", None),
+    "lt-editor": ("editor", "740"),  # Long Thành
+    "bh-editor": ("editor", "731"),  # Biên Hòa
+    "viewer": ("viewer", None),
+}
+
+
+@pytest.fixture
+def accounts(store) -> dict[str, str]:
+    """An admin, an editor of Long Thành, an editor of Biên Hòa and a viewer."""
+    from gis.core.users import create_user
+
+    with store.write() as session:
+        for name, (role, district) in ACCOUNTS.items():
+            create_user(session, name, PASSWORD, role, district)
+    return {name: PASSWORD for name in ACCOUNTS}
+
+
+def csrf_token(client, path: str = "/auth/login") -> str:
+    """The CSRF token a page gives this client's session."""
+    import re
+
+    html = client.get(path).get_data(as_text=True)
+    return re.search(r'name="csrf-token" content="([^"]+)"', html)[1]
+
+
+def login(client, username: str, password: str = PASSWORD):
+    """Log ``client`` in through the real form; returns the response."""
+    return client.post(
+        "/auth/login",
+        data={"username": username, "password": password, "csrf_token": csrf_token(client)},
+    )
+
+
+class ApiClient:
+    """A logged-in test client that sends JSON with the CSRF header, as the map page does."""
+
+    def __init__(self, client, username: str) -> None:
+        self.client = client
+        response = login(client, username)
+        assert response.status_code == 302, response.get_data(as_text=True)
+        self.token = csrf_token(client, "/")
+
+    def etag(self, cluster_id: str) -> str:
+        """The ETag of a cluster as this client reads it."""
+        return self.client.get(f"/api/clusters/{cluster_id}").headers["ETag"]
+
+    def patch(self, cluster_id: str, body, etag: str | None = "read", **headers):
+        """PATCH a cluster; by default with the ETag just read."""
+        if etag == "read":
+            etag = self.etag(cluster_id)
+        if etag is not None:
+            headers["If-Match"] = etag
+        headers.setdefault("X-CSRFToken", self.token)
+        kwargs = (
+            {"json": body}
+            if not isinstance(body, (str, bytes))
+            else {"data": body, "content_type": "application/json"}
+        )
+        return self.client.patch(f"/api/clusters/{cluster_id}", headers=headers, **kwargs)
+
+
+@pytest.fixture
+def api_as(app, accounts):
+    """Factory: a logged-in ApiClient for one of the test accounts."""
+    return lambda name: ApiClient(app.test_client(), name)

@@ -141,27 +141,35 @@ def _search_text(record: ClusterRecord, district: District | None) -> str:
     return search_key(parts)
 
 
+def projection(
+    session: Session, record: ClusterRecord, geometry: BaseGeometry | None
+) -> dict[str, Any]:
+    """Column values of a cluster row for a validated record and geometry."""
+    district = session.get(District, record.district_code) if record.district_code else None
+    values: dict[str, Any] = {
+        "record": record.model_dump(mode="json"),
+        "kind": record.kind,
+        "stage": record.stage,
+        "district_code": record.district_code,
+        "search_key": _search_text(record, district),
+        "sort_name": fold(record.name_vi),
+        "geom_wkb": None if geometry is None else shapely.to_wkb(geometry),
+    }
+    bounds = (None,) * 4 if geometry is None else geom_bbox(geometry)
+    values.update(zip(("min_lon", "min_lat", "max_lon", "max_lat"), bounds, strict=True))
+    return values
+
+
 def write_cluster(
     session: Session,
     record: ClusterRecord,
     geometry: BaseGeometry | None,
     existing: Cluster | None = None,
 ) -> Cluster:
-    """Store a validated record and geometry, refreshing every projection column."""
+    """Store a validated record and geometry without history (seeding and test set-up)."""
     cluster = existing or Cluster(id=record.id, version=1)
-    district = session.get(District, record.district_code) if record.district_code else None
-    cluster.record = record.model_dump(mode="json")
-    cluster.kind = record.kind
-    cluster.stage = record.stage
-    cluster.district_code = record.district_code
-    cluster.search_key = _search_text(record, district)
-    cluster.sort_name = fold(record.name_vi)
-    if geometry is None:
-        cluster.geom_wkb = None
-        cluster.min_lon = cluster.min_lat = cluster.max_lon = cluster.max_lat = None
-    else:
-        cluster.geom_wkb = shapely.to_wkb(geometry)
-        cluster.min_lon, cluster.min_lat, cluster.max_lon, cluster.max_lat = geom_bbox(geometry)
+    for name, value in projection(session, record, geometry).items():
+        setattr(cluster, name, value)
     session.add(cluster)
     return cluster
 

@@ -14,7 +14,7 @@ from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from gis.core.clusters import write_cluster
-from gis.core.districts import load_districts
+from gis.core.districts import PROVINCE_BBOX, load_districts
 from gis.core.schema import DERIVED_PROPERTIES, ClusterRecord
 from gis.geometry import parse_geojson, problems
 from gis.store.db import Store
@@ -36,11 +36,6 @@ def read_json(path: str | Path) -> Any:
     return json.loads(Path(path).read_text(encoding="utf-8"))
 
 
-def province_box(districts_doc: dict[str, Any]) -> BaseGeometry:
-    """The province's bounding box from the districts file (used without boundaries)."""
-    return box(*districts_doc["province"]["bbox"])
-
-
 def describe_validation_error(exc: ValidationError) -> list[str]:
     """One "field: reason" line per pydantic error."""
     return [f"{'.'.join(str(p) for p in e['loc']) or '(record)'}: {e['msg']}" for e in exc.errors()]
@@ -56,7 +51,7 @@ def check_collection(
     if not isinstance(collection, dict) or collection.get("type") != "FeatureCollection":
         return [CheckedFeature("(file)", None, None, ["not a GeoJSON FeatureCollection"])]
     districts = {d["code"]: d for d in districts_doc["districts"]}
-    area = province if province is not None else province_box(districts_doc)
+    area = province if province is not None else box(*PROVINCE_BBOX)
     seen: set[str] = set()
     checked: list[CheckedFeature] = []
     for index, feature in enumerate(collection.get("features") or []):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import shapely
+from shapely.geometry import box
 from shapely.geometry.base import BaseGeometry
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -43,10 +44,15 @@ def boundaries(session: Session) -> dict[str, BaseGeometry]:
     }
 
 
-def province_outline(session: Session) -> BaseGeometry | None:
-    """Union of the loaded district boundaries, or None when none are loaded."""
+# Bounds of Đồng Nai's official 2020 outline (government administrative map, via the
+# dvhcvn dataset), rounded outward: the check used until boundaries are imported.
+PROVINCE_BBOX = (106.7514, 10.5790, 107.5771, 11.5823)
+
+
+def province_outline(session: Session) -> BaseGeometry:
+    """Union of the loaded district boundaries, or the province's box without them."""
     shapes = list(boundaries(session).values())
-    return shapely.union_all(shapes) if shapes else None
+    return shapely.union_all(shapes) if shapes else box(*PROVINCE_BBOX)
 
 
 def district_feature(district: District, cluster_count: int | None = None) -> dict[str, Any]:

@@ -60,6 +60,8 @@ class Cluster(Base):
     max_lon: Mapped[float | None]
     max_lat: Mapped[float | None]
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # Hash of the latest change event: deleting or editing the tail of history shows.
+    history_head: Mapped[str] = mapped_column(String(64), default="")
 
     __table_args__ = (Index("ix_clusters_sort_name", "sort_name"),)
 
@@ -76,3 +78,54 @@ class StoreRevision(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     epoch: Mapped[str] = mapped_column(String(32))
     revision: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class User(Base):
+    """An account: admin (province), editor (one district or one lead unit), or viewer."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    username: Mapped[str] = mapped_column(String(80), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[str] = mapped_column(String(16))
+    district_code: Mapped[str | None] = mapped_column(ForeignKey("districts.code"))
+    lead_unit: Mapped[str | None] = mapped_column(String(200))
+    active: Mapped[bool] = mapped_column(default=True)
+    # Bumped on logout, disable and password change: every older session cookie dies.
+    session_generation: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class ChangeEvent(Base):
+    """One append-only change to a cluster (or plan task), hash-chained per subject."""
+
+    __tablename__ = "change_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    subject_kind: Mapped[str] = mapped_column(String(16))
+    subject_id: Mapped[str] = mapped_column(String(80))
+    version: Mapped[int] = mapped_column(Integer)
+    actor: Mapped[str] = mapped_column(String(80))
+    # ISO 8601 in UTC, kept as text so the hashed value reads back byte for byte.
+    at: Mapped[str] = mapped_column(String(40))
+    changes: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    note: Mapped[str | None] = mapped_column(Text)
+    change_set: Mapped[str | None] = mapped_column(String(40))
+    reverts: Mapped[int | None] = mapped_column(Integer)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
+
+    __table_args__ = (
+        Index("ix_change_events_subject", "subject_kind", "subject_id", "version", unique=True),
+    )
+
+
+class LoginFailure(Base):
+    """A failed login, counted per account and per address to slow down guessing."""
+
+    __tablename__ = "login_failures"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    key: Mapped[str] = mapped_column(String(200), index=True)
+    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)

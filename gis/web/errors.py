@@ -7,7 +7,7 @@ from typing import Any
 from flask import Flask, Response, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
-from gis.errors import FieldError, InvalidInput, NotFound
+from gis.errors import FieldError, Forbidden, InvalidInput, NotFound, StaleVersion
 
 PROBLEM_JSON = "application/problem+json"
 
@@ -39,9 +39,27 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(InvalidInput)
     def _invalid(exc: InvalidInput):  # type: ignore[no-untyped-def]
+        title = "Bad Request" if exc.status == 400 else "Unprocessable Content"
         if _wants_json():
-            return problem(400, "Bad Request", str(exc), exc.errors)
-        return render_template("error.html", status=400, message=str(exc)), 400
+            return problem(exc.status, title, str(exc), exc.errors)
+        return render_template("error.html", status=exc.status, message=str(exc)), exc.status
+
+    @app.errorhandler(Forbidden)
+    def _forbidden(exc: Forbidden):  # type: ignore[no-untyped-def]
+        if _wants_json():
+            return problem(403, "Forbidden", str(exc))
+        return render_template("error.html", status=403, message=str(exc)), 403
+
+    @app.errorhandler(StaleVersion)
+    def _stale(exc: StaleVersion):  # type: ignore[no-untyped-def]
+        response = problem(
+            412, "Precondition Failed", f"{exc}; reload, then apply your change again"
+        )
+        body = response.get_json()
+        body["current_version"] = exc.current_version
+        body["changes_since"] = exc.changes_since
+        response.set_data(jsonify(body).get_data())
+        return response
 
     @app.errorhandler(NotFound)
     def _not_found(exc: NotFound):  # type: ignore[no-untyped-def]

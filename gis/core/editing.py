@@ -1,0 +1,253 @@
+"""Changing a cluster: scope, validation, version check in the UPDATE, history in one go."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from pydantic import ValidationError
+from shapely.geometry.base import BaseGeometry
+from sqlalchemy import update
+from sqlalchemy.orm import Session
+
+from gis.core.actors import Actor, check_admin, check_cluster_edit
+from gis.core.clusters import cluster_geometry, get_cluster, projection
+from gis.core.districts import boundaries, province_outline
+from gis.core.history import diff, event_dict, events_of, new_event
+from gis.core.schema import ClusterRecord
+from gis.errors import FieldError, InvalidInput, NotFound, StaleVersion
+from gis.geometry import area_ha, parse_geojson, problems, to_geojson
+from gis.store.models import ChangeEvent, Cluster, District, utcnow
+
+READ_ONLY = frozenset({"id", "version", "district_name", "zone", "occupancy_pct"})
+AREA_WARNING_RATIO = 0.20
+MAX_NOTE_LENGTH = 2000
+
+
+@dataclass
+class UpdateResult:
+    """What an accepted update produced."""
+
+    cluster: Cluster
+    event: ChangeEvent | None
+    warnings: list[str] = field(default_factory=list)
+
+
+def _validation_errors(exc: ValidationError) -> list[FieldError]:
+    return [
+        FieldError(".".join(str(p) for p in e["loc"]) or "(body)", e["msg"]) for e in exc.errors()
+    ]
+
+
+def _merge(record: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
+    merged = dict(record)
+    for key, value in changes.items():
+        if key == "infrastructure" and isinstance(value, dict):
+            # A partial object changes only the components it names.
+            merged[key] = {**record.get(key, {}), **value}
+        else:
+            merged[key] = value
+    return merged
+
+
+def _consistency_errors(record: ClusterRecord) -> list[FieldError]:
+    errors = []
+    pairs = [
+        (
+            "clearance_cleared_ha",
+            record.clearance_cleared_ha,
+            "clearance_total_ha",
+            record.clearance_total_ha,
+        ),
+        ("leased_land_ha", record.leased_land_ha, "industrial_land_ha", record.industrial_land_ha),
+        (
+            "industrial_land_ha",
+            record.industrial_land_ha,
+            "planned_area_ha",
+            record.planned_area_ha,
+        ),
+    ]
+    for part_name, part, whole_name, whole in pairs:
+        if part is not None and whole is not None and part > whole:
+            # The share would exceed 100 %.
+            errors.append(FieldError(part_name, f"{part} ha exceeds {whole_name} ({whole} ha)"))
+    return errors
+
+
+def _geometry_checks(
+    session: Session, geometry_json: Any, district_code: str | None, declared_ha: float | None
+) -> tuple[BaseGeometry, list[str]]:
+    try:
+        geometry = parse_geojson(geometry_json)
+    except ValueError as exc:
+        raise InvalidInput([FieldError("geometry", str(exc))], status=422) from None
+    found = problems(geometry, province_outline(session))
+    district_boundary = boundaries(session).get(district_code or "")
+    if not found and district_boundary is not None and not district_boundary.covers(geometry):
+        found.append("outside the cluster's district")
+    if found:
+        raise InvalidInput([FieldError("geometry", p) for p in found], status=422)
+    warnings = []
+    if geometry.geom_type != "Point" and declared_ha:
+        measured = area_ha(geometry)
+        if abs(measured - declared_ha) > AREA_WARNING_RATIO * declared_ha:
+            warnings.append(
+                f"the drawn area is {measured:.1f} ha, the declared planned area "
+                f"{declared_ha:g} ha (differs by more than 20 %)"
+            )
+    return geometry, warnings
+
+
+def update_cluster(
+    session: Session,
+    actor: Actor,
+    cluster_id: str,
+    expected_version: int,
+    changes: dict[str, Any],
+    note: str | None = None,
+    *,
+    reverts: int | None = None,
+    change_set: str | None = None,
+) -> UpdateResult:
+    """Apply ``changes`` (property names as the API returns them, plus "geometry").
+
+    Raises NotFound, Forbidden, InvalidInput (422) or StaleVersion; writes nothing then.
+    The version check is part of the UPDATE statement, so two writers that read the same
+    version cannot both succeed.
+    """
+    cluster = get_cluster(session, cluster_id)
+    unknown = sorted(set(changes) - set(ClusterRecord.model_fields) - {"geometry"} - READ_ONLY)
+    if unknown:
+        raise InvalidInput([FieldError(f, "unknown field") for f in unknown], status=422)
+    read_only = sorted(set(changes) & READ_ONLY)
+    if read_only:
+        raise InvalidInput([FieldError(f, "cannot be changed") for f in read_only], status=422)
+    if note is not None and (not isinstance(note, str) or len(note) > MAX_NOTE_LENGTH):
+        raise InvalidInput(
+            [FieldError("note", f"must be text of at most {MAX_NOTE_LENGTH} characters")],
+            status=422,
+        )
+    check_cluster_edit(actor, cluster.district_code, set(changes))
+    if "district_code" in changes:
+        # An admin moving a cluster to another district: scope follows the new one too.
+        check_cluster_edit(actor, changes["district_code"], set(changes))
+    if cluster.version != expected_version:
+        raise StaleVersion(cluster.version, _changes_since(session, cluster.id, expected_version))
+
+    properties = {k: v for k, v in changes.items() if k != "geometry"}
+    try:
+        record = ClusterRecord.model_validate(_merge(cluster.record, properties))
+    except ValidationError as exc:
+        raise InvalidInput(_validation_errors(exc), status=422) from None
+    errors = _consistency_errors(record)
+    if record.district_code is not None and not session.get(District, record.district_code):
+        errors.append(FieldError("district_code", "is not a district of the province"))
+    if errors:
+        raise InvalidInput(errors, status=422)
+
+    geometry = cluster_geometry(cluster)
+    warnings: list[str] = []
+    if "geometry" in changes:
+        geometry, warnings = _geometry_checks(
+            session, changes["geometry"], record.district_code, record.planned_area_ha
+        )
+        record = record.model_copy(update={"location_precision": "surveyed"})
+
+    before = {**cluster.record, "geometry": to_geojson(cluster_geometry(cluster))}
+    after = {**record.model_dump(mode="json"), "geometry": to_geojson(geometry)}
+    changed = diff(before, after)
+    if not changed:
+        return UpdateResult(cluster, None, warnings)
+    return _commit(
+        session,
+        actor,
+        cluster,
+        record,
+        geometry,
+        changed,
+        note,
+        warnings,
+        reverts=reverts,
+        change_set=change_set,
+    )
+
+
+def _commit(
+    session: Session,
+    actor: Actor,
+    cluster: Cluster,
+    record: ClusterRecord,
+    geometry: BaseGeometry | None,
+    changed: list[dict[str, Any]],
+    note: str | None,
+    warnings: list[str],
+    reverts: int | None = None,
+    change_set: str | None = None,
+) -> UpdateResult:
+    event = new_event(
+        subject_kind="cluster",
+        subject_id=cluster.id,
+        version=cluster.version + 1,
+        actor=actor.username,
+        prev_hash=cluster.history_head,
+        changes=changed,
+        note=note,
+        reverts=reverts,
+        change_set=change_set,
+    )
+    values = projection(session, record, geometry)
+    result = session.execute(
+        update(Cluster)
+        .where(Cluster.id == cluster.id, Cluster.version == cluster.version)
+        .values(**values, version=Cluster.version + 1, history_head=event.hash, updated_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        session.rollback()
+        fresh = get_cluster(session, cluster.id)
+        raise StaleVersion(fresh.version, _changes_since(session, cluster.id, cluster.version))
+    session.add(event)
+    session.flush()
+    session.expire(cluster)
+    return UpdateResult(cluster, event, warnings)
+
+
+def _changes_since(session: Session, cluster_id: str, version: int) -> list[dict[str, Any]]:
+    return [event_dict(e) for e in events_of(session, "cluster", cluster_id) if e.version > version]
+
+
+def revert_event(
+    session: Session, actor: Actor, event_id: int, note: str | None = None
+) -> UpdateResult:
+    """Undo one change by writing its "from" values back, recorded as a new event."""
+    check_admin(actor)
+    event = session.get(ChangeEvent, event_id)
+    if event is None or event.subject_kind != "cluster":
+        raise NotFound("change", str(event_id))
+    cluster = get_cluster(session, event.subject_id)
+    restored: dict[str, Any] = {}
+    for change in event.changes:
+        name, _, component = change["field"].partition(".")
+        if component:
+            restored.setdefault(name, {})[component] = change["from"]
+        else:
+            restored[name] = change["from"]
+    if restored.get("geometry", ...) is None:
+        raise InvalidInput(
+            [
+                FieldError(
+                    "geometry",
+                    "the change set a first location; there is no earlier one to restore",
+                )
+            ],
+            status=422,
+        )
+    return update_cluster(
+        session,
+        actor,
+        cluster.id,
+        cluster.version,
+        restored,
+        note or f"revert of change {event_id}",
+        reverts=event_id,
+    )

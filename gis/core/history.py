@@ -1,0 +1,149 @@
+"""Append-only change history, hash-chained per subject so tampering is detectable."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from gis.store.models import ChangeEvent, Cluster
+
+GENESIS = "0" * 64
+
+
+def utc_timestamp() -> str:
+    """Now, in UTC, as ISO 8601 with microseconds and a Z."""
+    return dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def diff(before: dict[str, Any], after: dict[str, Any]) -> list[dict[str, Any]]:
+    """Field-by-field changes from ``before`` to ``after`` (nested dicts one level down)."""
+    changes = []
+    for key in sorted(set(before) | set(after)):
+        old, new = before.get(key), after.get(key)
+        if isinstance(old, dict) and isinstance(new, dict) and key != "geometry":
+            changes += [
+                {"field": f"{key}.{c['field']}", "from": c["from"], "to": c["to"]}
+                for c in diff(old, new)
+            ]
+        elif old != new:
+            changes.append({"field": key, "from": old, "to": new})
+    return changes
+
+
+def _event_hash(fields: dict[str, Any]) -> str:
+    canonical = json.dumps(fields, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def _hashed_fields(event: ChangeEvent) -> dict[str, Any]:
+    return {
+        "subject_kind": event.subject_kind,
+        "subject_id": event.subject_id,
+        "version": event.version,
+        "actor": event.actor,
+        "at": event.at,
+        "changes": event.changes,
+        "note": event.note,
+        "change_set": event.change_set,
+        "reverts": event.reverts,
+        "prev_hash": event.prev_hash,
+    }
+
+
+def new_event(
+    *,
+    subject_kind: str,
+    subject_id: str,
+    version: int,
+    actor: str,
+    prev_hash: str,
+    changes: list[dict[str, Any]],
+    note: str | None = None,
+    change_set: str | None = None,
+    reverts: int | None = None,
+) -> ChangeEvent:
+    """Build (not yet add) the next event of a subject's chain, with its hash."""
+    event = ChangeEvent(
+        subject_kind=subject_kind,
+        subject_id=subject_id,
+        version=version,
+        actor=actor,
+        at=utc_timestamp(),
+        changes=changes,
+        note=note,
+        change_set=change_set,
+        reverts=reverts,
+        prev_hash=prev_hash or GENESIS,
+    )
+    event.hash = _event_hash(_hashed_fields(event))
+    return event
+
+
+def events_of(session: Session, subject_kind: str, subject_id: str) -> list[ChangeEvent]:
+    """A subject's events, oldest first."""
+    query = (
+        select(ChangeEvent)
+        .where(ChangeEvent.subject_kind == subject_kind, ChangeEvent.subject_id == subject_id)
+        .order_by(ChangeEvent.version)
+    )
+    return list(session.scalars(query))
+
+
+def event_dict(event: ChangeEvent) -> dict[str, Any]:
+    """The public form of an event."""
+    return {
+        "id": event.id,
+        "version": event.version,
+        "actor": event.actor,
+        "at": event.at,
+        "changes": event.changes,
+        "note": event.note,
+        "change_set": event.change_set,
+        "reverts": event.reverts,
+        "hash": event.hash,
+    }
+
+
+@dataclass
+class ChainProblem:
+    """Where a subject's chain does not verify."""
+
+    subject: str
+    event_id: int | None
+    reason: str
+
+
+def verify(session: Session) -> tuple[int, list[ChainProblem]]:
+    """Recompute every chain; returns (events checked, problems found)."""
+    problems: list[ChainProblem] = []
+    heads: dict[tuple[str, str], str] = {}
+    expected_prev: dict[tuple[str, str], str] = {}
+    count = 0
+    query = select(ChangeEvent).order_by(
+        ChangeEvent.subject_kind, ChangeEvent.subject_id, ChangeEvent.version
+    )
+    for event in session.scalars(query):
+        count += 1
+        key = (event.subject_kind, event.subject_id)
+        label = f"{event.subject_kind} {event.subject_id}"
+        if event.prev_hash != expected_prev.get(key, GENESIS):
+            problems.append(ChainProblem(label, event.id, "does not follow the previous event"))
+        if event.hash != _event_hash(_hashed_fields(event)):
+            problems.append(ChainProblem(label, event.id, "content does not match its hash"))
+        expected_prev[key] = event.hash
+        heads[key] = event.hash
+    for cluster in session.scalars(select(Cluster)):
+        head = heads.get(("cluster", cluster.id), "")
+        if (cluster.history_head or "") != head:
+            problems.append(
+                ChainProblem(
+                    f"cluster {cluster.id}", None, "latest event is missing or was replaced"
+                )
+            )
+    return count, problems

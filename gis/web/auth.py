@@ -1,0 +1,149 @@
+"""Login, logout and the current user (Flask-Login), with sessions that can be ended."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Flask, Response, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import LoginManager, UserMixin, current_user, login_user, logout_user
+from flask_wtf import FlaskForm
+from flask_wtf.csrf import CSRFProtect
+from werkzeug.wrappers import Response as WerkzeugResponse
+from wtforms import PasswordField, StringField
+from wtforms.validators import DataRequired, Length
+
+from gis.core import users
+from gis.core.actors import Actor
+from gis.errors import DomainError
+from gis.store.models import User
+from gis.web import get_store
+from gis.web.errors import problem
+
+bp = Blueprint("auth", __name__)
+login_manager = LoginManager()
+csrf = CSRFProtect()
+
+
+class NotAuthenticated(DomainError):
+    """The request needs a logged-in user."""
+
+
+class SessionUser(UserMixin):
+    """The logged-in user as Flask-Login sees it; its id carries the session generation."""
+
+    def __init__(self, user: User) -> None:
+        self.user_id = user.id
+        self.username = user.username
+        self.role = user.role
+        self.district_code = user.district_code
+        self.lead_unit = user.lead_unit
+        self.generation = user.session_generation
+
+    def get_id(self) -> str:
+        """ "<id>:<generation>": a cookie from before a logout or password change won't load."""
+        return f"{self.user_id}:{self.generation}"
+
+    @property
+    def actor(self) -> Actor:
+        """The core's view of this user."""
+        return Actor(self.username, self.role, self.district_code, self.lead_unit)
+
+
+@login_manager.user_loader
+def _load_user(token: str) -> SessionUser | None:
+    user_id, _sep, generation = token.partition(":")
+    if not user_id.isdigit() or not generation.isdigit():
+        return None
+    with get_store().session() as session:
+        user = session.get(User, int(user_id))
+        if user is None or not user.active or user.session_generation != int(generation):
+            return None
+        return SessionUser(user)
+
+
+def current_actor() -> Actor:
+    """The acting user, or NotAuthenticated."""
+    if not current_user.is_authenticated:
+        raise NotAuthenticated("log in first")
+    return current_user.actor
+
+
+class LoginForm(FlaskForm):
+    """Username and password (the CSRF token comes with FlaskForm)."""
+
+    username = StringField("username", validators=[DataRequired(), Length(max=80)])
+    password = PasswordField("password", validators=[DataRequired(), Length(max=128)])
+
+
+def _client_address() -> str:
+    return request.remote_addr or "unknown"
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login() -> str | WerkzeugResponse | tuple[str, int]:
+    """The login form; failed attempts are throttled per account and per address."""
+    form = LoginForm()
+    status = 200
+    if form.validate_on_submit():
+        username, password = form.username.data or "", form.password.data or ""
+        with get_store().write() as session:
+            if users.throttled(session, username, _client_address()):
+                form.form_errors.append(_("Too many failed logins. Try again in 15 minutes."))
+                status = 429
+                user = None
+            else:
+                user = users.authenticate(session, username, password)
+                if user is None:
+                    users.record_failure(session, username, _client_address())
+                    form.form_errors.append(_("Wrong username or password."))
+                    status = 401
+                else:
+                    login_user(SessionUser(user))
+        if status == 200:
+            return redirect(_safe_next(request.args.get("next")))
+    elif request.method == "POST":
+        status = 400
+    return render_template("auth/login.html", form=form), status
+
+
+def _safe_next(target: str | None) -> str:
+    # Only local paths: never send a user on to another site after login.
+    if target and target.startswith("/") and not target.startswith("//"):
+        return target
+    return url_for("web.index")
+
+
+@bp.route("/logout", methods=["GET", "POST"])
+def logout() -> str | WerkzeugResponse:
+    """Log out (POST); ends every session of this user, copied cookies included."""
+    if request.method == "GET":
+        return render_template("auth/logout.html")
+    if current_user.is_authenticated:
+        with get_store().write() as session:
+            users.end_sessions(users.get_user(session, current_user.user_id))
+    logout_user()
+    flash(_("You are logged out."))
+    return redirect(url_for("web.index"))
+
+
+def init_app(app: Flask) -> None:
+    """Wire Flask-Login, CSRF protection and secure cookie settings."""
+    production = app.config["GIS_ENV"] == "production"
+    app.config.setdefault("SESSION_COOKIE_HTTPONLY", True)
+    app.config.setdefault("SESSION_COOKIE_SAMESITE", "Lax")
+    app.config.setdefault("SESSION_COOKIE_SECURE", production)
+    app.config.setdefault("REMEMBER_COOKIE_HTTPONLY", True)
+    app.config.setdefault("REMEMBER_COOKIE_SAMESITE", "Lax")
+    app.config.setdefault("REMEMBER_COOKIE_SECURE", production)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    csrf.init_app(app)
+
+    @login_manager.unauthorized_handler
+    def _unauthorized() -> Response | WerkzeugResponse:
+        if request.path.startswith("/api/"):
+            return problem(401, "Unauthorized", "log in first")
+        return redirect(url_for("auth.login", next=request.full_path))
+
+    @app.errorhandler(NotAuthenticated)
+    def _not_authenticated(_exc: NotAuthenticated) -> Response | WerkzeugResponse:
+        return _unauthorized()
