@@ -45,6 +45,10 @@ static/vendor/.installed: package.json package-lock.json
 	   node_modules/leaflet.fullscreen/Control.FullScreen.css \
 	   node_modules/leaflet.fullscreen/icon-fullscreen.svg \
 	   node_modules/leaflet.fullscreen/LICENSE static/vendor/leaflet.fullscreen/
+	mkdir -p static/vendor/leaflet-geoman
+	cp node_modules/@geoman-io/leaflet-geoman-free/dist/leaflet-geoman.js \
+	   node_modules/@geoman-io/leaflet-geoman-free/dist/leaflet-geoman.css \
+	   node_modules/@geoman-io/leaflet-geoman-free/LICENSE static/vendor/leaflet-geoman/
 	touch $@
 
 lint: setup

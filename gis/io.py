@@ -2,11 +2,64 @@
 
 from __future__ import annotations
 
+import io
+import tempfile
+import zipfile
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import geopandas as gpd
+import pandas as pd
+from shapely.geometry.base import BaseGeometry
 
 WGS84 = "EPSG:4326"
+
+# format: (file name ending, media type)
+EXPORT_MEDIA = {
+    "csv": ("csv", "text/csv; charset=utf-8"),
+    "xlsx": ("xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+    "geojson": ("geojson", "application/geo+json"),
+    "gpkg": ("gpkg", "application/geopackage+sqlite3"),
+    "kml": ("kml", "application/vnd.google-earth.kml+xml"),
+    # ".shp.zip" is what GDAL opens directly as a zipped Shapefile.
+    "shp": ("shp.zip", "application/zip"),
+}
+EXPORT_FORMATS = tuple(EXPORT_MEDIA)
+# Formats whose GDAL driver keeps a feature without geometry; the others leave it out.
+KEEPS_NULL_GEOMETRY = frozenset({"csv", "xlsx", "geojson", "gpkg"})
+# dBASE text fields hold at most 254 bytes.
+DBF_MAX_BYTES = 254
+# Column kinds an ExportTable names, as pandas nullable types: a column that is empty in
+# every row still gets its real type (a number column stays a number in GPKG and Excel).
+PANDAS_TYPES = {"float": "Float64", "bool": "boolean", "str": "string"}
+
+
+@dataclass
+class ExportTable:
+    """A flat table to export: column keys in order, their headers, rows and geometries."""
+
+    columns: list[str]
+    headers: dict[str, str]
+    rows: list[dict[str, Any]]
+    geometries: list[BaseGeometry | None]
+    id_column: str = "id"
+    name_column: str = "name_vi"
+    # Shapefile field names (at most 10 characters) of every column key.
+    short_names: dict[str, str] = field(default_factory=dict)
+    # "float", "bool" or "str" (the default) per column key.
+    types: dict[str, str] = field(default_factory=dict)
+    layer: str = "clusters"
+
+
+@dataclass
+class ExportFile:
+    """An export ready to send: its bytes, media type, file name and what it left out."""
+
+    data: bytes
+    mimetype: str
+    filename: str
+    omitted_without_geometry: int
 
 
 def read_layer(path: str | Path, layer: str | None = None) -> gpd.GeoDataFrame:
@@ -15,3 +68,124 @@ def read_layer(path: str | Path, layer: str | None = None) -> gpd.GeoDataFrame:
     if frame.crs is None:
         raise ValueError(f"{path}: the file states no coordinate reference system")
     return frame.to_crs(WGS84) if frame.crs != WGS84 else frame
+
+
+def _frame(table: ExportTable, names: dict[str, str]) -> pd.DataFrame:
+    frame = pd.DataFrame(
+        [[row.get(c) for c in table.columns] for row in table.rows],
+        columns=[names[c] for c in table.columns],
+        dtype=object,
+    )
+    return frame.astype({names[c]: PANDAS_TYPES[table.types.get(c, "str")] for c in table.columns})
+
+
+def _subset(table: ExportTable, keep: list[int], rows: list[dict[str, Any]]) -> ExportTable:
+    return ExportTable(
+        columns=table.columns,
+        headers=table.headers,
+        rows=[rows[i] for i in keep],
+        geometries=[table.geometries[i] for i in keep],
+        types=table.types,
+    )
+
+
+def _geo_frame(
+    table: ExportTable, names: dict[str, str], keep: list[int], rows: list[dict[str, Any]]
+) -> gpd.GeoDataFrame:
+    subset = _subset(table, keep, rows)
+    return gpd.GeoDataFrame(
+        _frame(subset, names), geometry=gpd.GeoSeries(subset.geometries, crs=WGS84)
+    )
+
+
+def _write_with_gdal(frame: gpd.GeoDataFrame, path: Path, driver: str, **options: Any) -> None:
+    frame.to_file(path, driver=driver, engine="pyogrio", **options)
+
+
+def _family(geom: BaseGeometry) -> str:
+    return {"Point": "points", "MultiPoint": "points", "LineString": "lines"}.get(
+        geom.geom_type, "lines" if "LineString" in geom.geom_type else "polygons"
+    )
+
+
+def _truncate_utf8(value: Any, limit: int = DBF_MAX_BYTES) -> Any:
+    if not isinstance(value, str) or len(value.encode("utf-8")) <= limit:
+        return value
+    # Cut on a character boundary: a split multi-byte letter would corrupt the text.
+    return value.encode("utf-8")[: limit - 3].decode("utf-8", errors="ignore") + "…"
+
+
+def _shapefile_zip(table: ExportTable, keep: list[int], stem: str, tmp: Path) -> bytes:
+    rows = [{k: _truncate_utf8(v) for k, v in row.items()} for row in table.rows]
+    # One Shapefile holds one geometry type: points and polygons go to separate files.
+    families: dict[str, list[int]] = {}
+    for i in keep:
+        families.setdefault(_family(table.geometries[i]), []).append(i)
+    for family, indexes in families.items():
+        name = stem if len(families) == 1 else f"{stem}-{family}"
+        frame = _geo_frame(table, table.short_names, indexes, rows)
+        _write_with_gdal(frame, tmp / f"{name}.shp", "ESRI Shapefile", encoding="UTF-8")
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for path in sorted(tmp.iterdir()):
+            archive.write(path, path.name)
+        archive.writestr("fields.txt", _fields_note(table))
+    return buffer.getvalue()
+
+
+def _fields_note(table: ExportTable) -> str:
+    lines = [
+        "Shapefile field names are at most 10 characters; this is what each one holds.",
+        "Text longer than 254 bytes is cut and ends with '…'. Encoding: UTF-8 (see the .cpg).",
+        "Features without a location are not in the Shapefile.",
+        "",
+        "field\tcolumn\theader",
+    ]
+    lines += [f"{table.short_names[c]}\t{c}\t{table.headers[c]}" for c in table.columns]
+    return "\n".join(lines) + "\n"
+
+
+def write_export(fmt: str, table: ExportTable, stem: str) -> ExportFile:
+    """Write ``table`` in one of EXPORT_FORMATS; spatial formats go through GDAL (pyogrio)."""
+    extension, mimetype = EXPORT_MEDIA[fmt]
+    filename = f"{stem}.{extension}"
+    if fmt in KEEPS_NULL_GEOMETRY:
+        keep = list(range(len(table.rows)))
+    else:
+        keep = [i for i, g in enumerate(table.geometries) if g is not None and not g.is_empty]
+    omitted = len(table.rows) - len(keep)
+    headers = table.headers
+    if fmt == "csv":
+        # A BOM so that Excel reads the file as UTF-8 and shows Vietnamese letters.
+        data = _frame(table, headers).to_csv(index=False).encode("utf-8-sig")
+        return ExportFile(data, mimetype, filename, omitted)
+    if fmt == "xlsx":
+        buffer = io.BytesIO()
+        _frame(table, headers).to_excel(buffer, index=False, sheet_name=table.layer)
+        return ExportFile(buffer.getvalue(), mimetype, filename, omitted)
+    with tempfile.TemporaryDirectory() as tmp_name:
+        tmp = Path(tmp_name)
+        if fmt == "shp":
+            return ExportFile(_shapefile_zip(table, keep, stem, tmp), mimetype, filename, omitted)
+        path = tmp / filename
+        if fmt == "geojson":
+            # RFC 7946: WGS84 lon/lat, no "crs" member; the cluster id as each Feature's id.
+            frame = _geo_frame(table, headers, keep, table.rows)
+            _write_with_gdal(
+                frame,
+                path,
+                "GeoJSON",
+                layer=table.layer,
+                RFC7946="YES",
+                ID_FIELD=headers[table.id_column],
+            )
+        elif fmt == "gpkg":
+            frame = _geo_frame(table, headers, keep, table.rows)
+            _write_with_gdal(frame, path, "GPKG", layer=table.layer)
+        else:
+            # LIBKML writes an "id" column as the Placemark's id and "name" as its <name>,
+            # which every KML viewer shows; the other columns go to ExtendedData.
+            names = {**headers, table.id_column: "id", table.name_column: "name"}
+            frame = _geo_frame(table, names, keep, table.rows)
+            _write_with_gdal(frame, path, "LIBKML", layer=table.layer)
+        return ExportFile(path.read_bytes(), mimetype, filename, omitted)

@@ -12,7 +12,14 @@ from sqlalchemy import Select, and_, or_, select
 from sqlalchemy.orm import Session
 
 from gis.core.districts import all_districts
-from gis.core.schema import ClusterRecord, occupancy_pct
+from gis.core.places import PlacePoint, distances_km, nearest_of_kind, place_points
+from gis.core.schema import (
+    INFRASTRUCTURE_COMPONENTS,
+    ClusterRecord,
+    free_land_ha,
+    occupancy_pct,
+    readiness,
+)
 from gis.errors import NotFound
 from gis.geometry import bbox as geom_bbox
 from gis.geometry import to_geojson
@@ -21,6 +28,39 @@ from gis.store.models import Cluster, District
 from gis.text import fold, query_tokens, search_key
 
 UNASSIGNED_ZONE = "unassigned"
+# Orders a list can be sorted by; "distance:<place id>" is the per-place distance.
+SORT_FIELDS = ("name", "free_land_ha", "planned_area_ha", "occupancy_pct", "nearest_interchange")
+DISTANCE_SORT = "distance"
+# What a side-by-side comparison shows, in order; dotted names are nested properties.
+COMPARE_FIELDS = (
+    "name_vi",
+    "kind",
+    "district_name",
+    "stage",
+    "planned_area_ha",
+    "industrial_land_ha",
+    "leased_land_ha",
+    "free_land_ha",
+    "occupancy_pct",
+    "ready",
+    "clearance_status",
+    *(f"infrastructure.{c}" for c in INFRASTRUCTURE_COMPONENTS),
+    "distances_km",
+    "nearest_interchange",
+    "industries",
+    "investor",
+    "decision_number",
+    "decision_date",
+)
+
+
+@dataclass(frozen=True)
+class SortKey:
+    """One sort order: a field (or the distance to ``place_id``), ascending or descending."""
+
+    field: str
+    place_id: str | None = None
+    descending: bool = False
 
 
 @dataclass(frozen=True)
@@ -33,6 +73,10 @@ class ClusterFilter:
     kinds: tuple[str, ...] = ()
     stages: tuple[str, ...] = ()
     q: str = ""
+    min_free_land_ha: float | None = None
+    ready: bool | None = None
+    industry: str = ""
+    sort: SortKey | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -63,25 +107,86 @@ def _apply_filter(query: Select, dialect: str, flt: ClusterFilter, terms: list[s
     return query
 
 
+def _matches_record_filters(record: dict[str, Any], flt: ClusterFilter) -> bool:
+    # These filters read derived values of the JSON record. They run in Python on the rows
+    # the indexed SQL filters kept: a province has tens of clusters and the country about
+    # 1,300, so this stays cheap, and one definition serves features, filters and exports.
+    if flt.min_free_land_ha is not None:
+        free = free_land_ha(record.get("industrial_land_ha"), record.get("leased_land_ha"))
+        if free is None or free < flt.min_free_land_ha:
+            return False
+    if flt.ready is not None and _ready(record) is not flt.ready:
+        return False
+    if flt.industry:
+        wanted = fold(flt.industry)
+        if not any(wanted in fold(i) for i in record.get("industries") or []):
+            return False
+    return True
+
+
+def _ready(record: dict[str, Any]) -> bool | None:
+    return readiness(record.get("clearance_status"), record.get("infrastructure") or {})
+
+
+def _name_matches(cluster: Cluster, terms: list[str]) -> bool:
+    record = cluster.record
+    names = search_key([record.get("name_vi"), record.get("name_en")])
+    return all(term in names for term in terms)
+
+
 def find_clusters(session: Session, dialect: str, flt: ClusterFilter) -> list[Cluster]:
-    """Clusters matching ``flt``, ordered by name."""
+    """Clusters matching ``flt``: name matches of ``q`` first, then by name."""
     tokens = query_tokens(flt.q)
     # The whole query as a phrase first ("hung loc" is Hưng Lộc, not Xuân Hưng in Xuân Lộc);
     # when no field holds the phrase, every word anywhere.
     attempts = [[" ".join(tokens)], tokens] if len(tokens) > 1 else [tokens]
     rows: list[Cluster] = []
+    terms: list[str] = []
     for terms in attempts:
         query = _apply_filter(select(Cluster), dialect, flt, terms)
         rows = list(session.scalars(query.order_by(Cluster.sort_name, Cluster.id)))
+        if flt.bbox is not None and dialect != "postgresql":
+            # The R-tree matched bounding boxes; keep only true intersections for polygons.
+            area = box(*flt.bbox)
+            rows = [
+                c
+                for c in rows
+                if c.geom_wkb is None or area.intersects(shapely.from_wkb(c.geom_wkb))
+            ]
+        rows = [c for c in rows if _matches_record_filters(c.record, flt)]
         if rows:
             break
-    if flt.bbox is not None and dialect != "postgresql":
-        # The R-tree matched bounding boxes; keep only true intersections for polygons.
-        area = box(*flt.bbox)
-        rows = [
-            c for c in rows if c.geom_wkb is None or area.intersects(shapely.from_wkb(c.geom_wkb))
-        ]
+    if terms:
+        # A searcher typing a name wants that cluster first, not one whose commune or
+        # investor happens to share the words; the sort is stable, so name order remains.
+        rows.sort(key=lambda c: not _name_matches(c, terms))
     return rows
+
+
+def _sort_value(props: dict[str, Any], key: SortKey) -> Any:
+    if key.field == "name":
+        return fold(props.get("name_vi") or "")
+    if key.field == DISTANCE_SORT:
+        return (props.get("distances_km") or {}).get(key.place_id or "")
+    if key.field == "nearest_interchange":
+        return (props.get("nearest_interchange") or {}).get("km")
+    return props.get(key.field)
+
+
+def sort_features(features: list[dict[str, Any]], key: SortKey) -> list[dict[str, Any]]:
+    """Features ordered by ``key``; unknown values last in either direction, ties kept."""
+    known = [f for f in features if _sort_value(f["properties"], key) is not None]
+    unknown = [f for f in features if _sort_value(f["properties"], key) is None]
+    known.sort(key=lambda f: _sort_value(f["properties"], key), reverse=key.descending)
+    return known + unknown
+
+
+def query_features(session: Session, dialect: str, flt: ClusterFilter) -> list[dict[str, Any]]:
+    """The features ``flt`` selects, in its order: the one path of list, map and exports."""
+    districts = district_index(session)
+    places = place_points(session)
+    features = [to_feature(c, districts, places) for c in find_clusters(session, dialect, flt)]
+    return sort_features(features, flt.sort) if flt.sort is not None else features
 
 
 def get_cluster(session: Session, cluster_id: str) -> Cluster:
@@ -97,27 +202,56 @@ def cluster_geometry(cluster: Cluster) -> BaseGeometry | None:
     return None if cluster.geom_wkb is None else shapely.from_wkb(cluster.geom_wkb)
 
 
+def get_clusters(session: Session, cluster_ids: list[str]) -> list[Cluster]:
+    """The clusters with these ids in the order given; NotFound names the unknown ones."""
+    found = {c.id: c for c in session.scalars(select(Cluster).where(Cluster.id.in_(cluster_ids)))}
+    unknown = [i for i in cluster_ids if i not in found]
+    if unknown:
+        raise NotFound("cluster", ", ".join(unknown))
+    return [found[i] for i in cluster_ids]
+
+
+def clusters_of_district(session: Session, code: str) -> list[Cluster]:
+    """Every cluster of one district, by name."""
+    query = select(Cluster).where(Cluster.district_code == code)
+    return list(session.scalars(query.order_by(Cluster.sort_name, Cluster.id)))
+
+
 def district_index(session: Session) -> dict[str, District]:
     """Districts by GSO code, for decorating many features with one query."""
     return {d.code: d for d in all_districts(session)}
 
 
-def to_feature(cluster: Cluster, districts: dict[str, District]) -> dict[str, Any]:
-    """The GeoJSON Feature of a cluster, with derived properties filled in."""
+def to_feature(
+    cluster: Cluster,
+    districts: dict[str, District],
+    places: tuple[PlacePoint, ...] | None = None,
+) -> dict[str, Any]:
+    """The GeoJSON Feature of a cluster, with derived properties filled in.
+
+    ``places`` (from ``place_points``, loaded once per request) adds ``distances_km`` and
+    ``nearest_interchange``; without it those two properties are left out, not guessed.
+    """
     record = cluster.record
     district = districts.get(cluster.district_code or "")
+    geometry = cluster_geometry(cluster)
     props = dict(record)
     props["district_name"] = district.name if district else None
     props["zone"] = district.zone if district else None
-    props["occupancy_pct"] = occupancy_pct(
-        record.get("industrial_land_ha"), record.get("leased_land_ha")
-    )
+    industrial, leased = record.get("industrial_land_ha"), record.get("leased_land_ha")
+    props["occupancy_pct"] = occupancy_pct(industrial, leased)
+    props["free_land_ha"] = free_land_ha(industrial, leased)
+    props["ready"] = _ready(record)
+    if places is not None:
+        distances = distances_km(geometry, places)
+        props["distances_km"] = distances
+        props["nearest_interchange"] = nearest_of_kind(distances, places)
     props["version"] = cluster.version
     return {
         "type": "Feature",
         "id": cluster.id,
         "properties": props,
-        "geometry": to_geojson(cluster_geometry(cluster)),
+        "geometry": to_geojson(geometry),
     }
 
 

@@ -1,4 +1,4 @@
-"""Our data files: read, check and load the clusters and districts we maintain."""
+"""Our data files: read, check and load the clusters, districts and places we maintain."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from gis.core.clusters import write_cluster
 from gis.core.districts import PROVINCE_BBOX, load_districts
+from gis.core.places import load_places
 from gis.core.schema import DERIVED_PROPERTIES, ClusterRecord
 from gis.geometry import parse_geojson, problems
 from gis.store.db import Store
@@ -152,6 +153,18 @@ def load_seed(session: Session, data_dir: Path) -> tuple[int, int]:
     return n_districts, len(checked)
 
 
+def load_reference_places(session: Session, data_dir: Path) -> int:
+    """Load ``places.geojson`` into an empty places table; returns how many were loaded.
+
+    Checked separately from the clusters so that a store made before places existed gets
+    them on its next start without touching its clusters.
+    """
+    path = data_dir / "places.geojson"
+    if not path.exists():
+        return 0
+    return load_places(session, read_json(path))
+
+
 def initialise_store(store: Store, data_dir: Path) -> tuple[int, int]:
     """Create the schema if needed and load the data files into an empty store."""
     store.create_schema()
@@ -159,7 +172,9 @@ def initialise_store(store: Store, data_dir: Path) -> tuple[int, int]:
         if store.dialect == "postgresql":
             # Several gunicorn workers may start at once: let one of them seed.
             session.execute(text("SELECT pg_advisory_xact_lock(73100)"))
-        return load_seed(session, data_dir)
+        loaded = load_seed(session, data_dir)
+        load_reference_places(session, data_dir)
+        return loaded
 
 
 def store_counts(session: Session) -> tuple[int, int]:

@@ -122,7 +122,19 @@ class ClusterRecord(_Strict):
 
 
 # Properties a feature carries that are derived from other data, not stored with the cluster.
-DERIVED_PROPERTIES = ("district_name", "zone", "occupancy_pct", "version")
+DERIVED_PROPERTIES = (
+    "district_name",
+    "zone",
+    "occupancy_pct",
+    "version",
+    "free_land_ha",
+    "ready",
+    "distances_km",
+    "nearest_interchange",
+)
+# The components a site needs before a factory can be built on it; drainage and fire
+# protection matter too but are not what investors ask first, and are rarely reported.
+READY_COMPONENTS = ("roads", "power", "water", "wastewater")
 
 
 def occupancy_pct(industrial_ha: float | None, leased_ha: float | None) -> float | None:
@@ -130,3 +142,25 @@ def occupancy_pct(industrial_ha: float | None, leased_ha: float | None) -> float
     if industrial_ha in (None, 0) or leased_ha is None:
         return None
     return round(100 * leased_ha / industrial_ha, 1)
+
+
+def free_land_ha(industrial_ha: float | None, leased_ha: float | None) -> float | None:
+    """Industrial land not yet leased, in ha, or None when either figure is unknown."""
+    if industrial_ha is None or leased_ha is None:
+        return None
+    # Rounded to the hundredth the figures are given in, so 49.9 - 47.27 reads 2.63.
+    return round(industrial_ha - leased_ha, 2)
+
+
+def readiness(clearance_status: str | None, infrastructure: dict[str, str | None]) -> bool | None:
+    """Ready to build: site cleared and every READY_COMPONENTS done.
+
+    False as soon as one of them is known not done; None when none is known not done but
+    some is not reported, because unknown facts stay unknown.
+    """
+    states = [clearance_status, *(infrastructure.get(c) for c in READY_COMPONENTS)]
+    if any(s is not None and s != "done" for s in states):
+        return False
+    if any(s is None for s in states):
+        return None
+    return True

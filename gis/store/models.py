@@ -1,4 +1,4 @@
-"""SQLAlchemy 2 models: districts, clusters and the store's revision counter."""
+"""SQLAlchemy 2 models: districts, clusters, reference places and the store's revision counter."""
 
 from __future__ import annotations
 
@@ -129,3 +129,23 @@ class LoginFailure(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     key: Mapped[str] = mapped_column(String(200), index=True)
     at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+
+
+class Place(Base):
+    """A reference place (airport, port, city centre, interchange) distances are measured to.
+
+    Places are points only, so the coordinates are kept as two columns: few rows, no index.
+    """
+
+    __tablename__ = "places"
+
+    id: Mapped[str] = mapped_column(String(80), primary_key=True)
+    name_vi: Mapped[str] = mapped_column(String(200))
+    name_en: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(32))
+    status: Mapped[str | None] = mapped_column(String(32))
+    note: Mapped[str | None] = mapped_column(Text)
+    source: Mapped[str | None] = mapped_column(Text)
+    coordinate_note: Mapped[str | None] = mapped_column(Text)
+    lon: Mapped[float]
+    lat: Mapped[float]

@@ -8,14 +8,18 @@ from flask import Blueprint, Response, jsonify, request
 from werkzeug.exceptions import PreconditionRequired
 
 from gis.core import clusters as core
+from gis.core import decree32, exports
 from gis.core.districts import all_districts, district_feature
 from gis.core.editing import revert_event, update_cluster
 from gis.core.history import event_dict, events_of
-from gis.errors import FieldError, InvalidInput, StaleVersion
+from gis.core.places import all_places, place_feature, place_points
+from gis.errors import FieldError, InvalidInput, NotFound, StaleVersion
+from gis.io import write_export
+from gis.store.models import District
 from gis.web import get_store
 from gis.web.auth import current_actor
 from gis.web.caching import cached_json, etag_for
-from gis.web.params import cluster_filter
+from gis.web.params import cluster_filter, compare_ids, export_options
 
 bp = Blueprint("api", __name__)
 
@@ -29,25 +33,60 @@ def _cluster_etag(cluster_id: str, version: int, revision: str) -> str:
     return f"{cluster_id}-v{version}-r{revision.replace(':', '.')}"
 
 
+def _request_filter(args: dict[str, str]) -> core.ClusterFilter:
+    """The filter and order of /api/clusters, shared by the list and the export."""
+    with get_store().session() as session:
+        return cluster_filter(
+            args,
+            [d.code for d in all_districts(session)],
+            [p.id for p in place_points(session)],
+        )
+
+
+def _feature(session, cluster) -> dict:  # type: ignore[no-untyped-def]
+    return core.to_feature(cluster, core.district_index(session), place_points(session))
+
+
 @bp.get("/clusters")
 def list_clusters() -> Response:
-    """Clusters as a FeatureCollection, filtered by bbox, district, zone, kind, stage, q."""
+    """Clusters as a FeatureCollection: filters, search and order as in the README."""
     store = get_store()
     args = request.args.to_dict()
-    with store.session() as session:
-        flt = cluster_filter(args, [d.code for d in all_districts(session)])
+    flt = _request_filter(args)
     tag = etag_for("clusters", store.revision(), sorted(args.items()))
 
     def build() -> dict:
         with store.session() as session:
-            districts = core.district_index(session)
-            rows = core.find_clusters(session, store.dialect, flt)
-            features = [core.to_feature(c, districts) for c in rows]
+            features = core.query_features(session, store.dialect, flt)
         return core.feature_collection(
             features, numberMatched=len(features), numberReturned=len(features)
         )
 
     return cached_json(tag, build, GEOJSON)
+
+
+@bp.get("/clusters/export")
+def export_clusters() -> Response:
+    """The clusters /api/clusters would return for the same filters, as a file."""
+    store = get_store()
+    args = request.args.to_dict()
+    fmt, lang = export_options(args)
+    flt = _request_filter(args)
+    tag = etag_for("export", store.revision(), sorted(args.items()))
+    if tag in request.if_none_match:
+        response = Response(status=304)
+    else:
+        with store.session() as session:
+            features = core.query_features(session, store.dialect, flt)
+            table = exports.export_table(features, place_points(session), lang)
+        exported = write_export(fmt, table, exports.FILE_STEM)
+        response = Response(exported.data, mimetype=exported.mimetype)
+        response.headers["Content-Disposition"] = f'attachment; filename="{exported.filename}"'
+        response.headers["X-Omitted-Without-Geometry"] = str(exported.omitted_without_geometry)
+        response.headers["Access-Control-Expose-Headers"] = "X-Omitted-Without-Geometry"
+    response.set_etag(tag)
+    response.cache_control.no_cache = True
+    return response
 
 
 @bp.get("/clusters/<cluster_id>")
@@ -56,9 +95,70 @@ def get_cluster(cluster_id: str) -> Response:
     store = get_store()
     with store.session() as session:
         cluster = core.get_cluster(session, cluster_id)
-        feature = core.to_feature(cluster, core.district_index(session))
+        feature = _feature(session, cluster)
     tag = _cluster_etag(cluster.id, cluster.version, store.revision())
     return cached_json(tag, lambda: feature, GEOJSON)
+
+
+@bp.get("/clusters/<cluster_id>/decree32")
+def cluster_decree32(cluster_id: str) -> Response:
+    """Decree 32/2024/NĐ-CP: could this cluster be expanded? Figures and missing data."""
+    store = get_store()
+    with store.session() as session:
+        cluster = core.get_cluster(session, cluster_id)
+        body = {
+            "cluster": cluster.id,
+            "name_vi": cluster.record.get("name_vi"),
+            "expansion": decree32.expansion(cluster.record),
+        }
+    return cached_json(etag_for("decree32-cluster", store.revision(), cluster_id), lambda: body)
+
+
+@bp.get("/districts/<code>/decree32")
+def district_decree32(code: str) -> Response:
+    """Decree 32/2024/NĐ-CP: could a new cluster be established in this district?"""
+    store = get_store()
+    with store.session() as session:
+        district = session.get(District, code)
+        if district is None:
+            raise NotFound("district", code)
+        records = [c.record for c in core.clusters_of_district(session, code)]
+        body = {
+            "district": district.code,
+            "name": district.name,
+            "new_cluster": decree32.new_cluster(records),
+        }
+    return cached_json(etag_for("decree32-district", store.revision(), code), lambda: body)
+
+
+@bp.get("/compare")
+def compare_clusters() -> Response:
+    """2 to 4 clusters side by side, in the order asked, with the fields to compare."""
+    store = get_store()
+    ids = compare_ids(request.args)
+    with store.session() as session:
+        try:
+            rows = core.get_clusters(session, ids)
+        except NotFound as exc:
+            raise InvalidInput([FieldError("ids", f"unknown cluster id: {exc.ident}")]) from None
+        districts = core.district_index(session)
+        places = place_points(session)
+        features = [core.to_feature(c, districts, places) for c in rows]
+    body = core.feature_collection(features, fields=list(core.COMPARE_FIELDS))
+    return cached_json(etag_for("compare", store.revision(), ids), lambda: body, GEOJSON)
+
+
+@bp.get("/places")
+def list_places() -> Response:
+    """Reference places distances are measured to, as a FeatureCollection."""
+    store = get_store()
+
+    def build() -> dict:
+        with store.session() as session:
+            features = [place_feature(p) for p in all_places(session)]
+        return core.feature_collection(features)
+
+    return cached_json(etag_for("places", store.revision()), build, GEOJSON)
 
 
 @bp.get("/districts")
@@ -107,9 +207,7 @@ def patch_cluster(cluster_id: str) -> Response:
     with store.write() as session:
         result = update_cluster(session, actor, cluster_id, expected, body, note)
     with store.session() as session:
-        feature = core.to_feature(
-            core.get_cluster(session, cluster_id), core.district_index(session)
-        )
+        feature = _feature(session, core.get_cluster(session, cluster_id))
     feature["warnings"] = result.warnings
     response = jsonify(feature)
     response.mimetype = GEOJSON
@@ -139,7 +237,5 @@ def revert_change(event_id: int) -> Response:
         result = revert_event(session, actor, event_id, note)
         cluster_id = result.cluster.id
     with store.session() as session:
-        feature = core.to_feature(
-            core.get_cluster(session, cluster_id), core.district_index(session)
-        )
+        feature = _feature(session, core.get_cluster(session, cluster_id))
     return jsonify(feature)

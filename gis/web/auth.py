@@ -128,12 +128,10 @@ def logout() -> str | WerkzeugResponse:
 def init_app(app: Flask) -> None:
     """Wire Flask-Login, CSRF protection and secure cookie settings."""
     production = app.config["GIS_ENV"] == "production"
-    app.config.setdefault("SESSION_COOKIE_HTTPONLY", True)
-    app.config.setdefault("SESSION_COOKIE_SAMESITE", "Lax")
-    app.config.setdefault("SESSION_COOKIE_SECURE", production)
-    app.config.setdefault("REMEMBER_COOKIE_HTTPONLY", True)
-    app.config.setdefault("REMEMBER_COOKIE_SAMESITE", "Lax")
-    app.config.setdefault("REMEMBER_COOKIE_SECURE", production)
+    for prefix in ("SESSION_COOKIE", "REMEMBER_COOKIE"):
+        app.config[f"{prefix}_HTTPONLY"] = True
+        app.config[f"{prefix}_SAMESITE"] = app.config.get(f"{prefix}_SAMESITE") or "Lax"
+        app.config[f"{prefix}_SECURE"] = bool(app.config.get(f"{prefix}_SECURE")) or production
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     csrf.init_app(app)

@@ -5,12 +5,22 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Mapping
 
-from gis.core.clusters import UNASSIGNED_ZONE, ClusterFilter
+from gis.core.clusters import (
+    DISTANCE_SORT,
+    SORT_FIELDS,
+    UNASSIGNED_ZONE,
+    ClusterFilter,
+    SortKey,
+)
+from gis.core.exports import LANGUAGES
 from gis.core.schema import KINDS, STAGES, ZONES
 from gis.errors import FieldError, InvalidInput
+from gis.io import EXPORT_FORMATS
 from gis.text import nfc
 
 MAX_QUERY_LENGTH = 200
+COMPARE_MIN, COMPARE_MAX = 2, 4
+BOOLEANS = {"true": True, "false": False}
 
 
 def _split(raw: str) -> tuple[str, ...]:
@@ -53,8 +63,46 @@ def _choices(
     return values
 
 
-def cluster_filter(args: Mapping[str, str], district_codes: Iterable[str]) -> ClusterFilter:
-    """Build a ClusterFilter from request arguments, or raise InvalidInput."""
+def parse_sort(raw: str, place_ids: Iterable[str]) -> SortKey:
+    """``name``, ``-free_land_ha``, ``distance:<place id>``...; ValueError saying why not."""
+    descending = raw.startswith("-")
+    name = raw[1:] if descending else raw
+    if name.startswith(f"{DISTANCE_SORT}:"):
+        place_id = name.split(":", 1)[1]
+        places = tuple(place_ids)
+        if place_id not in places:
+            raise ValueError(
+                f"unknown place {place_id!r}; known places: {', '.join(places) or 'none'}"
+            )
+        return SortKey(DISTANCE_SORT, place_id, descending)
+    if name not in SORT_FIELDS:
+        allowed = ", ".join([*SORT_FIELDS, f"{DISTANCE_SORT}:<place id>"])
+        raise ValueError(f"unknown order {raw!r}; allowed: {allowed}, each with '-' to reverse")
+    return SortKey(name, None, descending)
+
+
+def _number_at_least_zero(name: str, raw: str, errors: list[FieldError]) -> float | None:
+    try:
+        value = float(raw)
+    except ValueError:
+        value = math.nan
+    if not math.isfinite(value) or value < 0:
+        errors.append(FieldError(name, f"{raw!r} is not a number of at least 0"))
+        return None
+    return value
+
+
+def _text(name: str, raw: str, errors: list[FieldError]) -> str:
+    value = nfc(raw)
+    if len(value) > MAX_QUERY_LENGTH:
+        errors.append(FieldError(name, f"longer than {MAX_QUERY_LENGTH} characters"))
+    return value
+
+
+def cluster_filter(
+    args: Mapping[str, str], district_codes: Iterable[str], place_ids: Iterable[str] = ()
+) -> ClusterFilter:
+    """Build a ClusterFilter (filters and order) from request arguments, or raise InvalidInput."""
     errors: list[FieldError] = []
     bbox = None
     if args.get("bbox"):
@@ -62,17 +110,68 @@ def cluster_filter(args: Mapping[str, str], district_codes: Iterable[str]) -> Cl
             bbox = parse_bbox(args["bbox"])
         except ValueError as exc:
             errors.append(FieldError("bbox", str(exc)))
-    q = nfc(args.get("q", ""))
-    if len(q) > MAX_QUERY_LENGTH:
-        errors.append(FieldError("q", f"longer than {MAX_QUERY_LENGTH} characters"))
+    min_free = None
+    if args.get("min_free_land_ha", "") != "":
+        min_free = _number_at_least_zero("min_free_land_ha", args["min_free_land_ha"], errors)
+    ready = None
+    if args.get("ready", "") != "":
+        ready = BOOLEANS.get(args["ready"])
+        if ready is None:
+            errors.append(FieldError("ready", f"{args['ready']!r} is neither true nor false"))
+    sort = None
+    if args.get("sort"):
+        try:
+            sort = parse_sort(args["sort"], place_ids)
+        except ValueError as exc:
+            errors.append(FieldError("sort", str(exc)))
     flt = ClusterFilter(
         bbox=bbox,
         districts=_choices("district", args.get("district", ""), district_codes, errors),
         zones=_choices("zone", args.get("zone", ""), (*ZONES, UNASSIGNED_ZONE), errors),
         kinds=_choices("kind", args.get("kind", ""), KINDS, errors),
         stages=_choices("stage", args.get("stage", ""), STAGES, errors),
-        q=q,
+        q=_text("q", args.get("q", ""), errors),
+        min_free_land_ha=min_free,
+        ready=ready,
+        # One substring, not a comma-separated list: industry names hold commas themselves
+        # ("chế biến nông sản, thực phẩm").
+        industry=_text("industry", args.get("industry", ""), errors),
+        sort=sort,
     )
     if errors:
         raise InvalidInput(errors)
     return flt
+
+
+def export_options(args: Mapping[str, str]) -> tuple[str, str]:
+    """The export's ``format`` and header language ``lang`` (default "en"), or InvalidInput."""
+    errors: list[FieldError] = []
+    fmt = args.get("format", "")
+    if fmt not in EXPORT_FORMATS:
+        reason = "required" if not fmt else f"unknown format {fmt!r}"
+        errors.append(FieldError("format", f"{reason}; allowed: {', '.join(EXPORT_FORMATS)}"))
+    lang = args.get("lang") or "en"
+    if lang not in LANGUAGES:
+        errors.append(FieldError("lang", f"unknown language {lang!r}; allowed: en, vi"))
+    if errors:
+        raise InvalidInput(errors)
+    return fmt, lang
+
+
+def compare_ids(args: Mapping[str, str]) -> list[str]:
+    """The 2 to 4 distinct cluster ids of ``ids=a,b[,c[,d]]``, or InvalidInput naming ids."""
+    ids = list(_split(args.get("ids", "")))
+    if not COMPARE_MIN <= len(ids) <= COMPARE_MAX:
+        raise InvalidInput(
+            [
+                FieldError(
+                    "ids",
+                    f"give {COMPARE_MIN} to {COMPARE_MAX} cluster ids separated by commas; "
+                    f"got {len(ids)}",
+                )
+            ]
+        )
+    duplicates = sorted({i for i in ids if ids.count(i) > 1})
+    if duplicates:
+        raise InvalidInput([FieldError("ids", f"repeated: {', '.join(duplicates)}")])
+    return ids

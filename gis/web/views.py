@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, render_template, url_for
 from flask_babel import gettext as _
+from flask_login import current_user
 from shapely.geometry import shape
 
 from gis.core import clusters as core
 from gis.core.districts import all_districts
+from gis.core.history import event_dict, events_of
 from gis.core.schema import INFRASTRUCTURE_COMPONENTS, KINDS, STAGES
 from gis.web import get_store, labels
 from gis.web.mapview import PROVINCE_CENTER, MapFrame, build_map
@@ -46,7 +48,22 @@ def index() -> str:
         stages=STAGES,
         labels=labels,
         client_labels=labels.client_labels(),
+        user=_user_info(),
     )
+
+
+def _user_info() -> dict | None:
+    """Who is logged in, for the page script to show the right buttons.
+
+    Only a convenience: the server checks scope on every change whatever the page shows.
+    """
+    if not current_user.is_authenticated:
+        return None
+    return {
+        "username": current_user.username,
+        "role": current_user.role,
+        "district": current_user.district_code,
+    }
 
 
 @bp.get("/clusters/<cluster_id>")
@@ -55,12 +72,15 @@ def cluster_page(cluster_id: str) -> str:
     with get_store().session() as session:
         cluster = core.get_cluster(session, cluster_id)
         feature = core.to_feature(cluster, core.district_index(session))
+        events = [event_dict(e) for e in events_of(session, "cluster", cluster_id)]
     props = feature["properties"]
     return render_template(
         "cluster.html",
         feature=feature,
         p=props,
         components=INFRASTRUCTURE_COMPONENTS,
+        events=list(reversed(events)),
+        user=_user_info(),
         labels=labels,
         client_labels=labels.client_labels(),
         frame=_map_frame(with_districts=True, zoom=12, center=_center(feature)),

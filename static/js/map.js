@@ -13,6 +13,7 @@
   const clustersLayer = window[cfg.clustersLayer];
   const ZONE_FILL = { I: "#4e79a7", II: "#f28e2b", "": "#9d9d9d" };
   const layersById = new Map();
+  const featuresById = new Map();
   const legend = document.getElementById("legend");
   // On a phone the legend would cover most of the map: start it folded.
   if (legend && window.matchMedia("(max-width: 760px)").matches) legend.open = false;
@@ -47,7 +48,7 @@
     return cfg.clusterPage.replace("__ID__", encodeURIComponent(id));
   }
 
-  function popupContent(props) {
+  function popupContent(props, geometry) {
     const rows = [
       [T.text.district, props.district_name || T.text.notReported],
       [T.text.commune, props.commune || T.text.notReported],
@@ -63,7 +64,8 @@
       props.name_en ? el("p", { className: "en", lang: "en" }, props.name_en) : null,
       props.named_in_plan ? el("p", { className: "plan" }, T.text.namedInPlan) : null,
       table,
-      el("a", { href: pageUrl(props.id) }, T.text.details + " →"));
+      el("a", { href: pageUrl(props.id) }, T.text.details + " →"),
+      window.ClusterEditor ? window.ClusterEditor.popupActions(props, geometry) : null);
   }
 
   function clusterLayer(feature) {
@@ -82,7 +84,7 @@
       style: () => style,
     });
     layer.bindTooltip(el("span", {}, props.name_vi));
-    layer.bindPopup(popupContent(props), { maxWidth: 320 });
+    layer.bindPopup(popupContent(props, feature.geometry), { maxWidth: 320 });
     return layer;
   }
 
@@ -102,6 +104,7 @@
     clustersLayer.clearLayers();
     layersById.clear();
     for (const feature of features) {
+      featuresById.set(feature.id, feature);
       if (!feature.geometry) continue;
       const layer = clusterLayer(feature);
       layer.addTo(clustersLayer);
@@ -191,6 +194,7 @@
         document.getElementById("count").textContent = T.text.loadError;
       }
     }
+    overviewRefresh = refresh;
     let timer = null;
     form.addEventListener("input", () => { clearTimeout(timer); timer = setTimeout(refresh, 200); });
     form.addEventListener("change", refresh);
@@ -207,6 +211,7 @@
       const right = legend && legend.open ? legend.offsetWidth + 24 : 24;
       map.fitBounds(located.getBounds(), { paddingTopLeft: [24, 24], paddingBottomRight: [right, 24], animate: false });
     }
+    if (initial.get("edit") && window.ClusterEditor) window.ClusterEditor.open(initial.get("edit"));
     document.body.dataset.ready = "1";
   }
 
@@ -218,6 +223,14 @@
     document.body.dataset.districtsLoaded = String(districts.features.length);
     document.body.dataset.ready = "1";
   }
+
+  let overviewRefresh = null;
+  // What the editing script (editor.js, loaded for editors only) needs from the map.
+  window.ClusterMap = {
+    cfg, T, map, el, layersById, featuresById, focus, pageUrl, fetchJson,
+    refresh: () => (overviewRefresh ? overviewRefresh() : Promise.resolve()),
+  };
+  if (window.ClusterEditor) window.ClusterEditor.init(window.ClusterMap);
 
   (cfg.mode === "detail" ? detail() : overview()).catch(() => {
     const count = document.getElementById("count");

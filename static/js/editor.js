@@ -1,0 +1,361 @@
+/* Editing on the map for logged-in editors and administrators.
+ *
+ * The page only offers buttons for clusters in the user's scope; the server checks scope,
+ * validity and the version (If-Match) on every change, whatever this script does. Text from
+ * data is always inserted as text (textContent / DOM nodes), never as HTML.
+ */
+(function () {
+  "use strict";
+
+  const COMPONENTS = ["roads", "power", "water", "wastewater", "drainage", "fire"];
+  const NUMBER_FIELDS = ["clearance_cleared_ha", "clearance_total_ha", "industrial_land_ha", "leased_land_ha"];
+  let M = null; // the map's API (window.ClusterMap)
+  let T = null;
+  let session = null; // the edit in progress: {id, etag, base, mode, layer, geometry}
+
+  function csrfToken() {
+    const meta = document.querySelector('meta[name="csrf-token"]');
+    return meta ? meta.content : "";
+  }
+
+  function canEdit(props) {
+    const user = M.cfg.user;
+    if (!user) return false;
+    if (user.role === "admin") return true;
+    return user.role === "editor" && user.district && user.district === props.district_code;
+  }
+
+  function panel() {
+    return document.getElementById("edit-panel");
+  }
+
+  function message(text, kind) {
+    const box = panel().querySelector(".edit-message");
+    if (!box) return;
+    box.className = "edit-message " + (kind || "");
+    box.replaceChildren(...(Array.isArray(text) ? text : [text]).map((t) => (t instanceof Node ? t : M.el("p", {}, t))));
+  }
+
+  async function load(id) {
+    const response = await fetch(M.cfg.clusterApi.replace("__ID__", encodeURIComponent(id)), {
+      headers: { Accept: "application/geo+json" },
+      cache: "no-store",
+    });
+    if (!response.ok) throw new Error("load " + response.status);
+    return { feature: await response.json(), etag: response.headers.get("ETag") };
+  }
+
+  function closeEditor() {
+    if (session && session.layer) {
+      if (session.layer.pm) session.layer.pm.disable();
+      M.map.removeLayer(session.layer);
+    }
+    if (M.map.pm) {
+      M.map.pm.disableDraw();
+      M.map.off("pm:create");
+    }
+    session = null;
+    panel().hidden = true;
+    panel().replaceChildren();
+  }
+
+  function field(label, input, name) {
+    return M.el("label", { className: "field", "data-field": name }, label, input, M.el("span", { className: "field-error" }));
+  }
+
+  function select(name, options, value) {
+    const node = M.el("select", { name });
+    for (const [key, label] of options) {
+      const option = M.el("option", { value: key }, label);
+      if ((value === null || value === undefined ? "" : String(value)) === key) option.selected = true;
+      node.append(option);
+    }
+    return node;
+  }
+
+  function input(name, type, value, extra) {
+    const node = M.el("input", Object.assign({ name, type }, extra || {}));
+    node.value = value === null || value === undefined ? "" : String(value);
+    return node;
+  }
+
+  function occupancyText(form) {
+    const industrial = parseFloat(form.elements.industrial_land_ha.value);
+    const leased = parseFloat(form.elements.leased_land_ha.value);
+    if (!(industrial > 0) || Number.isNaN(leased)) return T.text.occupancy + ": " + T.text.notReported;
+    return T.text.occupancy + ": " + ((100 * leased) / industrial).toFixed(1) + " %";
+  }
+
+  function buildForm(props) {
+    const t = T.text;
+    const blank = [["", t.notReported]];
+    const form = M.el("form", { className: "edit-form", novalidate: "" });
+    form.append(
+      field(t.stage, select("stage", Object.entries(T.stage), props.stage), "stage"),
+      field(t.clearanceStatus, select("clearance_status", blank.concat(Object.entries(T.clearance).filter(([k]) => k)), props.clearance_status), "clearance_status"),
+      field(t.clearedHa, input("clearance_cleared_ha", "number", props.clearance_cleared_ha, { min: "0", step: "any" }), "clearance_cleared_ha"),
+      field(t.totalHa, input("clearance_total_ha", "number", props.clearance_total_ha, { min: "0", step: "any" }), "clearance_total_ha"),
+      field(t.blocker, input("clearance_blocker", "text", props.clearance_blocker, { maxlength: "2000" }), "clearance_blocker"),
+    );
+    const infra = M.el("fieldset", { className: "infra" }, M.el("legend", {}, t.infrastructure));
+    for (const c of COMPONENTS) {
+      const states = blank.concat(Object.entries(T.componentState).filter(([k]) => k));
+      infra.append(field(T.component[c], select("infra_" + c, states, props.infrastructure[c]), "infrastructure." + c));
+    }
+    const occupancy = M.el("p", { className: "occupancy" });
+    form.append(
+      infra,
+      field(t.industrialHa, input("industrial_land_ha", "number", props.industrial_land_ha, { min: "0", step: "any" }), "industrial_land_ha"),
+      field(t.leasedHa, input("leased_land_ha", "number", props.leased_land_ha, { min: "0", step: "any" }), "leased_land_ha"),
+      occupancy,
+      field(t.investor, input("investor", "text", props.investor, { maxlength: "2000" }), "investor"),
+      field(t.decisionNumber, input("decision_number", "text", props.decision_number, { maxlength: "200" }), "decision_number"),
+      field(t.decisionDate, input("decision_date", "date", props.decision_date), "decision_date"),
+      field(t.asOf, input("as_of", "date", props.as_of), "as_of"),
+      field(t.note, M.el("textarea", { name: "note", maxlength: "2000", rows: "2" }), "note"),
+    );
+    occupancy.textContent = occupancyText(form);
+    form.addEventListener("input", () => { occupancy.textContent = occupancyText(form); });
+    return form;
+  }
+
+  // The properties the form would write, as the API names them.
+  function formValues(form) {
+    const values = {};
+    const text = (name) => (form.elements[name].value.trim() === "" ? null : form.elements[name].value.trim());
+    for (const name of ["stage", "clearance_status", "clearance_blocker", "investor", "decision_number", "decision_date", "as_of"]) {
+      values[name] = text(name);
+    }
+    for (const name of NUMBER_FIELDS) {
+      const raw = form.elements[name].value.trim();
+      values[name] = raw === "" ? null : Number(raw);
+    }
+    values.infrastructure = {};
+    for (const c of COMPONENTS) values.infrastructure[c] = text("infra_" + c);
+    return values;
+  }
+
+  // Only what the user changed: unchanged fields are not sent, so they cannot clash.
+  function changedValues(form, base) {
+    const values = formValues(form);
+    const body = {};
+    for (const [name, value] of Object.entries(values)) {
+      if (name === "infrastructure") {
+        const infra = {};
+        for (const c of COMPONENTS) if ((base.infrastructure[c] ?? null) !== value[c]) infra[c] = value[c];
+        if (Object.keys(infra).length) body.infrastructure = infra;
+      } else if ((base[name] ?? null) !== value) {
+        body[name] = value;
+      }
+    }
+    return body;
+  }
+
+  function showFieldErrors(form, errors) {
+    form.querySelectorAll(".field-error").forEach((e) => { e.textContent = ""; });
+    form.querySelectorAll(".field.invalid").forEach((e) => e.classList.remove("invalid"));
+    const unplaced = [];
+    for (const error of errors || []) {
+      const name = error.field.replace(/^infrastructure\.(\w+)$/, "infrastructure.$1");
+      const holder = form.querySelector('[data-field="' + CSS.escape(name) + '"]');
+      if (holder) {
+        holder.classList.add("invalid");
+        holder.querySelector(".field-error").textContent = error.reason;
+      } else {
+        unplaced.push(error.field + ": " + error.reason);
+      }
+    }
+    return unplaced;
+  }
+
+  function describeChanges(events) {
+    const list = M.el("ul", { className: "conflict-list" });
+    for (const event of events || []) {
+      const who = T.text.changedBy.replace("{who}", event.actor).replace("{when}", event.at);
+      for (const change of event.changes) {
+        const show = (v) => (v === null || v === undefined ? "—" : typeof v === "object" ? JSON.stringify(v) : String(v));
+        list.append(M.el("li", {}, change.field + ": " + show(change.from) + " → " + show(change.to) + " (" + who + ")"));
+      }
+    }
+    return list;
+  }
+
+  async function save(body, form) {
+    const response = await fetch(M.cfg.clusterApi.replace("__ID__", encodeURIComponent(session.id)), {
+      method: "PATCH",
+      headers: {
+        "Content-Type": "application/json",
+        Accept: "application/geo+json",
+        "If-Match": session.etag,
+        "X-CSRFToken": csrfToken(),
+      },
+      body: JSON.stringify(body),
+    });
+    const data = await response.json().catch(() => ({}));
+    if (response.ok) {
+      const id = session.id;
+      closeEditor();
+      await M.refresh();
+      M.focus(id);
+      const notes = [T.text.saved].concat(data.warnings || []);
+      showStatus(notes);
+      return;
+    }
+    if (response.status === 412) {
+      // Keep what the user typed; show what changed meanwhile; the next save builds on the
+      // current version, so it is a deliberate choice, not a silent overwrite.
+      const fresh = await load(session.id);
+      session.etag = fresh.etag;
+      session.base = fresh.feature.properties;
+      message([M.el("p", {}, T.text.conflict), describeChanges(data.changes_since)], "conflict");
+      return;
+    }
+    if (response.status === 422 || response.status === 400) {
+      const unplaced = form ? showFieldErrors(form, data.errors) : (data.errors || []).map((e) => e.field + ": " + e.reason);
+      message([T.text.invalid].concat(unplaced), "error");
+      return;
+    }
+    if (response.status === 401) return message(T.text.loggedOut, "error");
+    if (response.status === 403) return message(T.text.refused + " " + (data.detail || ""), "error");
+    message(T.text.failed, "error");
+  }
+
+  function showStatus(lines) {
+    const status = document.getElementById("count");
+    const box = M.el("div", { className: "edit-status", role: "status" }, ...lines.map((l) => M.el("p", {}, l)));
+    status.after(box);
+    setTimeout(() => box.remove(), 8000);
+  }
+
+  function openPanel(title, help) {
+    const box = panel();
+    box.hidden = false;
+    box.replaceChildren(M.el("h2", {}, title), help ? M.el("p", { className: "help" }, help) : null,
+      M.el("div", { className: "edit-message", role: "alert" }));
+    box.scrollIntoView({ block: "nearest" });
+    return box;
+  }
+
+  function buttons(onSave) {
+    const saveButton = M.el("button", { type: "submit", className: "primary" }, T.text.save);
+    const cancel = M.el("button", { type: "button" }, T.text.cancel);
+    cancel.addEventListener("click", closeEditor);
+    return M.el("div", { className: "edit-buttons" }, saveButton, cancel);
+  }
+
+  async function openUpdate(id) {
+    closeEditor();
+    const { feature, etag } = await load(id);
+    const props = feature.properties;
+    if (!canEdit(props)) return;
+    session = { id, etag, base: props, mode: "update" };
+    const box = openPanel(T.text.updateTitle.replace("{name}", props.name_vi));
+    const form = buildForm(props);
+    form.append(buttons());
+    form.addEventListener("submit", (event) => {
+      event.preventDefault();
+      const body = changedValues(form, session.base);
+      const note = form.elements.note.value.trim();
+      if (note) body.note = note;
+      message(T.text.saving);
+      save(body, form).catch(() => message(T.text.failed, "error"));
+    });
+    box.append(form);
+  }
+
+  function geometryForm(onSave) {
+    const form = M.el("form", { className: "edit-form" },
+      M.el("label", { className: "field", "data-field": "note" }, T.text.note,
+        M.el("textarea", { name: "note", maxlength: "2000", rows: "2" })),
+      buttons());
+    form.addEventListener("submit", (event) => {
+      event.preventDefault();
+      const geometry = onSave();
+      if (!geometry) return;
+      const body = { geometry };
+      const note = form.elements.note.value.trim();
+      if (note) body.note = note;
+      message(T.text.saving);
+      save(body, null).catch(() => message(T.text.failed, "error"));
+    });
+    return form;
+  }
+
+  async function openMove(id) {
+    closeEditor();
+    const { feature, etag } = await load(id);
+    if (!canEdit(feature.properties) || !feature.geometry) return;
+    M.map.closePopup();
+    const start = L.geoJSON(feature).getBounds().getCenter();
+    const marker = L.marker(start, { draggable: true, autoPan: true, title: feature.properties.name_vi });
+    marker.addTo(M.map);
+    const node = marker.getElement();
+    if (node) node.classList.add("move-handle");
+    session = { id, etag, base: feature.properties, mode: "move", layer: marker };
+    const box = openPanel(T.text.move + ": " + feature.properties.name_vi, T.text.moveHelp);
+    box.append(geometryForm(() => {
+      const p = marker.getLatLng();
+      return { type: "Point", coordinates: [Number(p.lng.toFixed(6)), Number(p.lat.toFixed(6))] };
+    }));
+  }
+
+  async function openDraw(id) {
+    closeEditor();
+    const { feature, etag } = await load(id);
+    if (!canEdit(feature.properties) || !M.map.pm) return;
+    M.map.closePopup();
+    session = { id, etag, base: feature.properties, mode: "draw", layer: null, geometry: null };
+    const box = openPanel(T.text.drawBoundary + ": " + feature.properties.name_vi, T.text.drawHelp);
+    const polygon = feature.geometry && feature.geometry.type !== "Point";
+    if (polygon) {
+      const layer = L.geoJSON(feature).getLayers()[0];
+      layer.addTo(M.map);
+      layer.pm.enable({ allowSelfIntersection: false });
+      session.layer = layer;
+    } else {
+      M.map.pm.enableDraw("Polygon", { allowSelfIntersection: false });
+      M.map.on("pm:create", (event) => {
+        session.layer = event.layer;
+        event.layer.pm.enable({ allowSelfIntersection: false });
+      });
+    }
+    box.append(geometryForm(() => {
+      const drawing = M.map.pm.Draw && M.map.pm.Draw.Polygon;
+      if (!session.layer && drawing && drawing._enabled && drawing._layer.getLatLngs().length >= 3) {
+        // Saving with an open ring: close it rather than make the user find the first vertex.
+        drawing._finishShape();
+      }
+      if (!session.layer) {
+        message(T.text.drawHelp, "error");
+        return null;
+      }
+      return session.layer.toGeoJSON().geometry;
+    }));
+  }
+
+  function actionButton(label, action, id) {
+    const button = M.el("button", { type: "button", className: "edit-action", "data-action": action, "data-id": id }, label);
+    const run = { update: openUpdate, move: openMove, draw: openDraw }[action];
+    button.addEventListener("click", () => { run(id).catch(() => message(T.text.failed, "error")); });
+    return button;
+  }
+
+  window.ClusterEditor = {
+    init(api) {
+      M = api;
+      T = api.T;
+      // Geoman attaches itself to maps created after it loads; folium's map came first.
+      if (!M.map.pm && window.L && L.PM) M.map.pm = new L.PM.Map(M.map);
+    },
+    popupActions(props, geometry) {
+      if (!M || !canEdit(props)) return null;
+      const actions = M.el("div", { className: "popup-actions" }, actionButton(T.text.update, "update", props.id));
+      if (geometry && geometry.type === "Point") actions.append(actionButton(T.text.move, "move", props.id));
+      if (geometry) actions.append(actionButton(T.text.drawBoundary, "draw", props.id));
+      return actions;
+    },
+    open(id) {
+      return openUpdate(id).catch(() => {});
+    },
+  };
+})();

@@ -1,0 +1,155 @@
+"""Editing on the map in a real browser: log in, move, update, refused outside scope."""
+
+from __future__ import annotations
+
+from playwright.sync_api import Page, expect
+
+from tests.browser.conftest import PageWatch, save_screenshot
+from tests.conftest import PASSWORD
+
+LT = "ccn-long-phuoc-1"  # Long Thành
+BH = "ccn-gom-su-tan-hanh"  # Biên Hòa
+MAP = "window[JSON.parse(document.getElementById('map-config').textContent).map]"
+XSS = "<img src=x onerror=alert(1)>"
+
+
+def _login(page: Page, base: str, username: str) -> None:
+    page.goto(base + "/auth/login")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_selector("body[data-ready]")
+
+
+def _open_popup(page: Page, cluster_id: str) -> None:
+    page.locator(f'#cluster-list button[data-id="{cluster_id}"]').click()
+    expect(page.locator(".leaflet-popup")).to_have_count(1)  # an earlier one has faded out
+    expect(page.locator(".leaflet-popup-content")).to_be_visible()
+
+
+def _marker_colours(page: Page, cluster_id: str) -> tuple[str, str]:
+    marker = page.locator(f'path.cluster-marker[data-id="{cluster_id}"]')
+    return marker.get_attribute("fill"), marker.get_attribute("stroke")
+
+
+def test_editor_moves_a_marker_and_updates_site_clearance(
+    page: Page, live_server: str, accounts, client, watch: PageWatch
+) -> None:
+    _login(page, live_server, "lt-editor")
+    fill_before, ring_before = _marker_colours(page, LT)
+
+    # Move: drag the handle about 80 px east and save.
+    _open_popup(page, LT)
+    page.locator('.popup-actions button[data-action="move"]').click()
+    handle = page.locator(".move-handle")
+    box = handle.bounding_box()
+    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] - 4)
+    page.mouse.down()
+    page.mouse.move(box["x"] + box["width"] / 2 + 80, box["y"] + box["height"] - 4, steps=8)
+    page.mouse.up()
+    page.locator("#edit-panel textarea[name=note]").fill("Đo đạc lại vị trí")
+    page.locator("#edit-panel button[type=submit]").click()
+    expect(page.locator(".edit-status")).to_be_visible()
+    moved = client.get(f"/api/clusters/{LT}").get_json()
+    assert moved["geometry"]["coordinates"][0] > 106.994895 + 0.001
+    assert moved["properties"]["location_precision"] == "surveyed"
+
+    # Update: site clearance done, stage building; the map recolours without a reload.
+    page.evaluate("() => { window.__sameDocument = true; }")
+    _open_popup(page, LT)
+    page.locator('.popup-actions button[data-action="update"]').click()
+    form = page.locator("#edit-panel form")
+    form.locator("select[name=stage]").select_option("building")
+    form.locator("select[name=clearance_status]").select_option("done")
+    form.locator("input[name=clearance_cleared_ha]").fill("75")
+    form.locator("input[name=clearance_total_ha]").fill("75")
+    form.locator("textarea[name=note]").fill(XSS)
+    form.locator("button[type=submit]").click()
+    expect(page.locator(".edit-status")).to_contain_text("")
+    page.wait_for_function(
+        f"() => document.querySelector('path.cluster-marker[data-id=\"{LT}\"]')"
+        f".getAttribute('fill') !== '{fill_before}'"
+    )
+    fill_after, ring_after = _marker_colours(page, LT)
+    assert (fill_after, ring_after) != (fill_before, ring_before)
+    assert fill_after.lower() == "#f0e442"  # building
+    assert ring_after.lower() == "#009e73"  # cleared
+    assert page.evaluate("() => window.__sameDocument") is True  # no page reload
+    save_screenshot(page, "map-after-edit")
+
+    props = client.get(f"/api/clusters/{LT}").get_json()["properties"]
+    assert (props["stage"], props["clearance_status"]) == ("building", "done")
+    events = client.get(f"/api/clusters/{LT}/history").get_json()["events"]
+    assert [e["note"] for e in events] == ["Đo đạc lại vị trí", XSS]
+
+    # The note is shown as text on the cluster's timeline.
+    page.goto(f"{live_server}/clusters/{LT}")
+    expect(page.locator("#timeline")).to_contain_text(XSS)
+    assert page.locator("img[src=x]").count() == 0
+    assert watch.dialogs == [] and watch.errors == []
+
+
+def test_editor_of_another_district_gets_no_buttons_and_is_refused(
+    page: Page, live_server: str, accounts, client
+) -> None:
+    _login(page, live_server, "bh-editor")
+    _open_popup(page, LT)
+    expect(page.locator(".popup-actions")).to_have_count(0)
+    _open_popup(page, BH)
+    expect(page.locator(".popup-actions button[data-action=update]")).to_have_count(1)
+    # Even a hand-made request from this page is refused by the server.
+    status = page.evaluate(
+        """async (id) => {
+            const read = await fetch('/api/clusters/' + id);
+            const token = document.querySelector('meta[name=csrf-token]').content;
+            const response = await fetch('/api/clusters/' + id, {method: 'PATCH',
+              headers: {'Content-Type': 'application/json', 'If-Match': read.headers.get('ETag'),
+                        'X-CSRFToken': token},
+              body: JSON.stringify({stage: 'operating'})});
+            return response.status;
+        }""",
+        LT,
+    )
+    assert status == 403
+    assert client.get(f"/api/clusters/{LT}/history").get_json()["events"] == []
+
+
+def test_a_stale_save_shows_what_changed_and_keeps_what_was_typed(
+    page: Page, live_server: str, accounts, api_as
+) -> None:
+    _login(page, live_server, "lt-editor")
+    _open_popup(page, LT)
+    page.locator('.popup-actions button[data-action="update"]').click()
+    form = page.locator("#edit-panel form")
+    form.locator("input[name=investor]").fill("Công ty của tôi")
+    # Meanwhile the province changes the same cluster.
+    assert api_as("admin").patch(LT, {"investor": "Công ty khác"}).status_code == 200
+    form.locator("button[type=submit]").click()
+    message = page.locator("#edit-panel .edit-message.conflict")
+    expect(message).to_contain_text("Công ty khác")
+    expect(message).to_contain_text("admin")
+    expect(form.locator("input[name=investor]")).to_have_value("Công ty của tôi")
+    form.locator("button[type=submit]").click()  # a deliberate second save
+    expect(page.locator(".edit-status")).to_be_visible()
+
+
+def test_editor_draws_a_boundary_and_the_server_computes_its_area(
+    page: Page, live_server: str, accounts, client
+) -> None:
+    _login(page, live_server, "lt-editor")
+    _open_popup(page, LT)
+    page.locator('.popup-actions button[data-action="draw"]').click()
+    page.evaluate(f"() => {MAP}.closePopup()")
+    centre = page.locator(f'path.cluster-marker[data-id="{LT}"]').bounding_box()
+    cx, cy = centre["x"] + centre["width"] / 2, centre["y"] + centre["height"] / 2
+    corners = [(-60, -60), (60, -60), (60, 60), (-60, 60), (-60, -60)]
+    for dx, dy in corners:
+        page.mouse.click(cx + dx, cy + dy)
+        page.wait_for_timeout(250)
+    save_screenshot(page, "draw-boundary")
+    page.locator("#edit-panel button[type=submit]").click()
+    expect(page.locator(".edit-status")).to_be_visible()
+    feature = client.get(f"/api/clusters/{LT}").get_json()
+    assert feature["geometry"]["type"] == "Polygon"
+    assert feature["properties"]["location_precision"] == "surveyed"
+    expect(page.locator(f'path.cluster-marker[data-id="{LT}"]')).to_have_count(1)

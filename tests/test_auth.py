@@ -1,0 +1,187 @@
+"""Accounts and sessions: login, throttling, ending sessions, cookies, admin page, CLI."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from sqlalchemy import select
+
+from app import create_app
+from gis.store.models import User
+from tests.conftest import PASSWORD, csrf_token, login
+
+LT = "ccn-long-phuoc-1"
+
+
+def _logged_in_as(client) -> str | None:
+    match = re.search(r'class="who"[^>]*>([^<]+)<', client.get("/").get_data(as_text=True))
+    return match[1] if match else None
+
+
+def test_login_logout_round_trip(client, accounts) -> None:
+    assert _logged_in_as(client) is None
+    response = login(client, "lt-editor")
+    assert response.status_code == 302
+    assert _logged_in_as(client) == "lt-editor"
+    token = csrf_token(client, "/")
+    assert client.post("/auth/logout", data={"csrf_token": token}).status_code == 302
+    assert _logged_in_as(client) is None
+
+
+def test_login_without_csrf_token_is_refused(client, accounts) -> None:
+    response = client.post("/auth/login", data={"username": "admin", "password": PASSWORD})
+    assert response.status_code == 400
+    assert _logged_in_as(client) is None
+
+
+@pytest.mark.parametrize("username", ["lt-editor", "nobody"])
+def test_wrong_credentials_get_one_message(client, accounts, username: str) -> None:
+    response = login(client, username, "wrong password!")
+    assert response.status_code == 401
+    assert "Sai tên đăng nhập hoặc mật khẩu" in response.get_data(
+        as_text=True
+    ) or "Wrong username or password" in response.get_data(as_text=True)
+
+
+def test_session_cookie_is_httponly_and_samesite_lax(client, accounts) -> None:
+    cookie = login(client, "admin").headers["Set-Cookie"]
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
+    assert "Secure" not in cookie  # development: plain http on localhost
+
+
+def test_session_cookie_is_secure_in_production(database_url: str) -> None:
+    app = create_app(
+        {
+            "DATABASE_URL": database_url,
+            "GIS_ENV": "production",
+            "SECRET_KEY": "a-real-secret-for-this-test",
+        }
+    )
+    assert app.config["SESSION_COOKIE_SECURE"] is True
+    app.extensions["store"].dispose()
+
+
+def test_production_refuses_the_development_secret(database_url: str) -> None:
+    with pytest.raises(RuntimeError, match="SECRET_KEY"):
+        create_app({"DATABASE_URL": database_url, "GIS_ENV": "production"})
+
+
+def test_failed_logins_are_throttled_per_account(client, accounts) -> None:
+    for _ in range(5):
+        assert login(client, "lt-editor", "wrong password!").status_code == 401
+    assert login(client, "lt-editor").status_code == 429  # even the right password
+    assert login(client, "bh-editor").status_code == 302  # other accounts unaffected
+
+
+def test_failed_logins_are_throttled_per_address(client, accounts) -> None:
+    for i in range(20):
+        assert login(client, f"guess-{i}", "wrong password!").status_code == 401
+    assert login(client, "admin").status_code == 429
+
+
+def test_throttle_counts_are_shared_by_every_app_process(app, database_url, accounts) -> None:
+    other_worker = create_app(
+        {"TESTING": True, "DATABASE_URL": database_url, "SECRET_KEY": "test-secret"}
+    )
+    for _ in range(5):
+        login(app.test_client(), "viewer", "wrong password!")
+    assert login(other_worker.test_client(), "viewer").status_code == 429
+    other_worker.extensions["store"].dispose()
+
+
+@pytest.mark.parametrize("how", ["logout", "disable", "password"])
+def test_ending_sessions_kills_copied_cookies(app, api_as, how: str) -> None:
+    editor = api_as("lt-editor")
+    thief = app.test_client()
+    cookie = editor.client.get_cookie("session")
+    thief.set_cookie("session", cookie.value)
+    assert _logged_in_as(thief) == "lt-editor"
+    if how == "logout":
+        editor.client.post("/auth/logout", data={"csrf_token": editor.token})
+    else:
+        admin = api_as("admin")
+        with app.extensions["store"].session() as session:
+            user_id = session.scalar(select(User.id).where(User.username == "lt-editor"))
+        url, data = {
+            "disable": (f"/admin/users/{user_id}/active", {"active": "0"}),
+            "password": (f"/admin/users/{user_id}/password", {"password": "another long password"}),
+        }[how]
+        assert admin.client.post(url, data={**data, "csrf_token": admin.token}).status_code == 302
+    assert _logged_in_as(thief) is None
+    response = thief.patch(
+        f"/api/clusters/{LT}",
+        json={"stage": "building"},
+        headers={"If-Match": '"x"', "X-CSRFToken": editor.token},
+    )
+    assert response.status_code == 401
+
+
+def test_passwords_are_stored_with_a_slow_hash(store, accounts) -> None:
+    with store.session() as session:
+        hashes = list(session.scalars(select(User.password_hash)))
+    assert hashes and all(h.startswith("scrypt:") for h in hashes)
+    assert all(PASSWORD not in h for h in hashes)
+
+
+def test_next_parameter_cannot_leave_the_site(client, accounts) -> None:
+    response = client.post(
+        "/auth/login?next=//evil.example/x",
+        data={"username": "admin", "password": PASSWORD, "csrf_token": csrf_token(client)},
+    )
+    assert response.headers["Location"] == "/"
+
+
+def test_admin_page_lists_and_creates_users(api_as, app) -> None:
+    admin = api_as("admin")
+    page = admin.client.get("/admin/users").get_data(as_text=True)
+    assert all(f'data-user="{name}"' in page for name in ("admin", "lt-editor", "viewer"))
+    bad = admin.client.post(
+        "/admin/users",
+        data={"username": "x", "password": "short", "role": "editor", "csrf_token": admin.token},
+    )
+    assert bad.status_code == 422
+    html = bad.get_data(as_text=True)
+    assert 'data-field="username"' in html and 'data-field="password"' in html
+    good = admin.client.post(
+        "/admin/users",
+        data={
+            "username": "Nt-Editor",
+            "password": "a long password",
+            "role": "editor",
+            "district": "742",
+            "csrf_token": admin.token,
+        },
+    )
+    assert good.status_code == 302
+    assert login(app.test_client(), "nt-editor", "a long password").status_code == 302
+
+
+@pytest.mark.parametrize("who", ["lt-editor", "viewer"])
+def test_admin_page_is_for_admins_only(api_as, client, who: str) -> None:
+    assert api_as(who).client.get("/admin/users").status_code == 403
+    assert client.get("/admin/users").status_code == 302  # anonymous: to the login form
+
+
+def test_cli_creates_users_from_stdin_and_rejects_bad_input(runner, app) -> None:
+    result = runner.invoke(
+        args=[
+            "users",
+            "create",
+            "vc-editor",
+            "--role",
+            "editor",
+            "--district",
+            "735",
+            "--password-stdin",
+        ],
+        input="a long password\n",
+    )
+    assert result.exit_code == 0, result.output
+    assert login(app.test_client(), "vc-editor", "a long password").status_code == 302
+    result = runner.invoke(
+        args=["users", "create", "x2", "--role", "editor", "--password-stdin"], input="short\n"
+    )
+    assert result.exit_code == 1
+    assert "password:" in result.output and "district:" in result.output
+    assert runner.invoke(args=["users", "create", "y", "--role", "king"]).exit_code == 2
