@@ -188,3 +188,17 @@ class ApiClient:
 def api_as(app, accounts):
     """Factory: a logged-in ApiClient for one of the test accounts."""
     return lambda name: ApiClient(app.test_client(), name)
+
+
+@pytest.fixture
+def history(app, accounts):
+    """Factory: a cluster's change events as a logged-in viewer reads them."""
+    viewer = app.test_client()
+    assert login(viewer, "viewer").status_code == 302
+
+    def events(cluster_id: str) -> list[dict]:
+        response = viewer.get(f"/api/clusters/{cluster_id}/history")
+        assert response.status_code == 200, response.get_data(as_text=True)
+        return response.get_json()["events"]
+
+    return events

@@ -12,7 +12,7 @@ CLUSTER = "ccn-long-phuoc-1"
 THREADS, UPDATES = 16, 200
 
 
-def test_concurrent_writers_never_lose_or_duplicate_an_update(app, accounts) -> None:
+def test_concurrent_writers_never_lose_or_duplicate_an_update(history, app, accounts) -> None:
     clients = [ApiClient(app.test_client(), "lt-editor") for _ in range(THREADS)]
     accepted: list[tuple[int, str]] = []  # (version after the change, value written)
     statuses: Counter[int] = Counter()
@@ -48,7 +48,7 @@ def test_concurrent_writers_never_lose_or_duplicate_an_update(app, accounts) -> 
     assert versions == list(range(2, 2 + len(accepted)))  # one version per accepted change
 
     client = app.test_client()
-    events = client.get(f"/api/clusters/{CLUSTER}/history").get_json()["events"]
+    events = history(CLUSTER)
     written = [c["to"] for e in events for c in e["changes"] if c["field"] == "investor"]
     assert Counter(written) == Counter(value for _, value in accepted)  # each exactly once
     last_value = max(accepted)[1]

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-
 import pytest
 from sqlalchemy import func, select, text
 
@@ -35,7 +33,7 @@ def _events(store, cluster_id: str) -> int:
         )
 
 
-def test_editor_updates_site_clearance_of_own_district(api_as, client, store) -> None:
+def test_editor_updates_site_clearance_of_own_district(history, api_as, client, store) -> None:
     editor = api_as("lt-editor")
     before = client.get(f"/api/clusters/{LT}").get_json()["properties"]
     response = editor.patch(
@@ -55,7 +53,7 @@ def test_editor_updates_site_clearance_of_own_district(api_as, client, store) ->
     assert props["infrastructure"]["power"] == before["infrastructure"]["power"]
     assert props["version"] == before["version"] + 1
     assert response.headers["ETag"] != editor.etag(BH)
-    history = client.get(f"/api/clusters/{LT}/history").get_json()["events"]
+    history = history(LT)
     assert len(history) == 1
     event = history[0]
     assert event["actor"] == "lt-editor"
@@ -201,10 +199,10 @@ def test_a_drawn_boundary_is_surveyed_and_its_area_checked(api_as, client) -> No
     assert LT in [f["id"] for f in inside["features"]]
 
 
-def test_moving_a_point_is_recorded_from_and_to(api_as, client) -> None:
+def test_moving_a_point_is_recorded_from_and_to(history, api_as, client) -> None:
     moved = {"type": "Point", "coordinates": [106.99, 10.72]}
     assert api_as("lt-editor").patch(LT, {"geometry": moved}).status_code == 200
-    change = client.get(f"/api/clusters/{LT}/history").get_json()["events"][0]["changes"]
+    change = history(LT)[0]["changes"]
     geometry = next(c for c in change if c["field"] == "geometry")
     assert geometry["to"]["coordinates"] == [106.99, 10.72]
     assert geometry["from"]["type"] == "Point"
@@ -229,11 +227,11 @@ def test_history_verify_catches_tampering_and_deletion(api_as, runner, store) ->
     assert "latest event is missing or was replaced" in result.output
 
 
-def test_admin_reverts_a_change_as_a_new_event(api_as, client) -> None:
+def test_admin_reverts_a_change_as_a_new_event(history, api_as, client) -> None:
     editor = api_as("lt-editor")
     before = client.get(f"/api/clusters/{LT}").get_json()["properties"]
     assert editor.patch(LT, {"stage": "operating", "investor": "Công ty X"}).status_code == 200
-    event_id = client.get(f"/api/clusters/{LT}/history").get_json()["events"][0]["id"]
+    event_id = history(LT)[0]["id"]
     assert (
         editor.client.post(
             f"/api/history/{event_id}/revert", headers={"X-CSRFToken": editor.token}
@@ -247,7 +245,7 @@ def test_admin_reverts_a_change_as_a_new_event(api_as, client) -> None:
     assert response.status_code == 200, response.get_json()
     props = response.get_json()["properties"]
     assert (props["stage"], props["investor"]) == (before["stage"], before["investor"])
-    events = client.get(f"/api/clusters/{LT}/history").get_json()["events"]
+    events = history(LT)
     assert len(events) == 2
     assert events[1]["reverts"] == event_id and events[1]["actor"] == "admin"
 
@@ -260,8 +258,14 @@ def test_admin_may_move_a_cluster_to_another_district(api_as, client) -> None:
     assert bad.status_code in (403, 422)
 
 
-def test_notes_are_stored_as_text(api_as, client) -> None:
+def test_notes_are_stored_as_text(history, api_as, client) -> None:
     payload = "<script>alert(1)</script>"
     assert api_as("lt-editor").patch(LT, {"stage": "building", "note": payload}).status_code == 200
-    raw = client.get(f"/api/clusters/{LT}/history").get_data(as_text=True)
-    assert json.loads(raw)["events"][0]["note"] == payload
+    assert history(LT)[0]["note"] == payload
+
+
+def test_history_is_for_logged_in_users(api_as, client, history) -> None:
+    assert api_as("lt-editor").patch(LT, {"stage": "building", "note": "ghi chú riêng 7731"}).status_code == 200
+    assert client.get(f"/api/clusters/{LT}/history").status_code == 401
+    assert "ghi chú riêng 7731" not in client.get(f"/clusters/{LT}").get_data(as_text=True)
+    assert history(LT)[0]["note"] == "ghi chú riêng 7731"  # a viewer reads it

@@ -219,7 +219,8 @@ def patch_cluster(cluster_id: str) -> Response:
 
 @bp.get("/clusters/<cluster_id>/history")
 def cluster_history(cluster_id: str) -> Response:
-    """Every change of a cluster, oldest first."""
+    """Every change of a cluster, oldest first (logged-in users: it names who changed what)."""
+    current_actor()
     with get_store().session() as session:
         core.get_cluster(session, cluster_id)
         events = [event_dict(e) for e in events_of(session, "cluster", cluster_id)]

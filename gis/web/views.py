@@ -72,14 +72,16 @@ def cluster_page(cluster_id: str) -> str:
     with get_store().session() as session:
         cluster = core.get_cluster(session, cluster_id)
         feature = core.to_feature(cluster, core.district_index(session))
-        events = [event_dict(e) for e in events_of(session, "cluster", cluster_id)]
+        # The history names staff and their notes: for logged-in users only.
+        events = ([event_dict(e) for e in events_of(session, "cluster", cluster_id)]
+                  if current_user.is_authenticated else None)
     props = feature["properties"]
     return render_template(
         "cluster.html",
         feature=feature,
         p=props,
         components=INFRASTRUCTURE_COMPONENTS,
-        events=list(reversed(events)),
+        events=list(reversed(events)) if events is not None else None,
         user=_user_info(),
         labels=labels,
         client_labels=labels.client_labels(),

@@ -33,7 +33,7 @@ def _marker_colours(page: Page, cluster_id: str) -> tuple[str, str]:
 
 
 def test_editor_moves_a_marker_and_updates_site_clearance(
-    page: Page, live_server: str, accounts, client, watch: PageWatch
+    history, page: Page, live_server: str, accounts, client, watch: PageWatch
 ) -> None:
     _login(page, live_server, "lt-editor")
     fill_before, ring_before = _marker_colours(page, LT)
@@ -79,7 +79,7 @@ def test_editor_moves_a_marker_and_updates_site_clearance(
 
     props = client.get(f"/api/clusters/{LT}").get_json()["properties"]
     assert (props["stage"], props["clearance_status"]) == ("building", "done")
-    events = client.get(f"/api/clusters/{LT}/history").get_json()["events"]
+    events = history(LT)
     assert [e["note"] for e in events] == ["Đo đạc lại vị trí", XSS]
 
     # The note is shown as text on the cluster's timeline.
@@ -90,7 +90,7 @@ def test_editor_moves_a_marker_and_updates_site_clearance(
 
 
 def test_editor_of_another_district_gets_no_buttons_and_is_refused(
-    page: Page, live_server: str, accounts, client
+    history, page: Page, live_server: str, accounts, client
 ) -> None:
     _login(page, live_server, "bh-editor")
     _open_popup(page, LT)
@@ -111,7 +111,7 @@ def test_editor_of_another_district_gets_no_buttons_and_is_refused(
         LT,
     )
     assert status == 403
-    assert client.get(f"/api/clusters/{LT}/history").get_json()["events"] == []
+    assert history(LT) == []
 
 
 def test_a_stale_save_shows_what_changed_and_keeps_what_was_typed(
