@@ -41,19 +41,23 @@ def _event_hash(fields: dict[str, Any]) -> str:
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
+# The columns an event's hash covers: all but its own id and hash.
+HASHED_FIELDS = (
+    "subject_kind",
+    "subject_id",
+    "version",
+    "actor",
+    "at",
+    "changes",
+    "note",
+    "change_set",
+    "reverts",
+    "prev_hash",
+)
+
+
 def _hashed_fields(event: ChangeEvent) -> dict[str, Any]:
-    return {
-        "subject_kind": event.subject_kind,
-        "subject_id": event.subject_id,
-        "version": event.version,
-        "actor": event.actor,
-        "at": event.at,
-        "changes": event.changes,
-        "note": event.note,
-        "change_set": event.change_set,
-        "reverts": event.reverts,
-        "prev_hash": event.prev_hash,
-    }
+    return {name: getattr(event, name) for name in HASHED_FIELDS}
 
 
 def new_event(
