@@ -125,6 +125,12 @@ def _shapefile_zip(table: ExportTable, keep: list[int], stem: str, tmp: Path) ->
         name = stem if len(families) == 1 else f"{stem}-{family}"
         frame = _geo_frame(table, table.short_names, indexes, rows)
         _write_with_gdal(frame, tmp / f"{name}.shp", "ESRI Shapefile", encoding="UTF-8")
+    if not families:
+        # Nothing located: still a valid, empty Shapefile with every field, not an empty zip.
+        frame = _geo_frame(table, table.short_names, [], rows)
+        _write_with_gdal(
+            frame, tmp / f"{stem}.shp", "ESRI Shapefile", encoding="UTF-8", geometry_type="Point"
+        )
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         for path in sorted(tmp.iterdir()):
@@ -189,3 +195,37 @@ def write_export(fmt: str, table: ExportTable, stem: str) -> ExportFile:
             frame = _geo_frame(table, names, keep, table.rows)
             _write_with_gdal(frame, path, "LIBKML", layer=table.layer)
         return ExportFile(path.read_bytes(), mimetype, filename, omitted)
+
+
+# --- reading files to import (flask clusters import) -----------------------------------
+
+# Where GDAL's CSV driver finds a location: lon/lat columns, or a WKT column. A CSV file
+# states no coordinate reference system; its coordinates are taken as WGS84 lon/lat.
+CSV_OPEN_OPTIONS = {
+    "X_POSSIBLE_NAMES": "lon,longitude,lng,x",
+    "Y_POSSIBLE_NAMES": "lat,latitude,y",
+    "GEOM_POSSIBLE_NAMES": "wkt,geometry,geom",
+    "KEEP_GEOM_COLUMNS": "NO",
+    "EMPTY_STRING_AS_NULL": "YES",
+}
+
+
+def read_import_file(path: str | Path, layer: str | None = None) -> gpd.GeoDataFrame:
+    """Features of a GeoJSON, GeoPackage, zipped Shapefile or CSV file, in WGS84 lon/lat.
+
+    A zip holding several Shapefiles (our export splits points from polygons) is read
+    whole; another file with several layers needs ``layer``. ValueError says what is wrong.
+    """
+    import pyogrio
+
+    path = Path(path)
+    if path.suffix.lower() == ".csv":
+        frame = gpd.read_file(path, engine="pyogrio", **CSV_OPEN_OPTIONS)
+        return frame.set_crs(WGS84, allow_override=True)
+    names = [layer] if layer else [str(name) for name, _kind in pyogrio.list_layers(path)]
+    if len(names) > 1 and path.suffix.lower() != ".zip":
+        raise ValueError(f"{path}: holds several layers ({', '.join(names)}); name one")
+    frames = [read_layer(path, name) for name in names]
+    if len(frames) == 1:
+        return frames[0]
+    return gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), crs=WGS84)

@@ -8,7 +8,7 @@ from typing import Any
 import shapely
 from shapely.geometry import box
 from shapely.geometry.base import BaseGeometry
-from sqlalchemy import Select, and_, or_, select
+from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from gis.core.districts import all_districts
@@ -102,26 +102,17 @@ def _apply_filter(query: Select, dialect: str, flt: ClusterFilter, terms: list[s
         query = query.where(Cluster.district_code.in_(zone_codes))
     for term in terms:
         query = query.where(Cluster.search_key.like(f"%{_escape_like(term)}%", escape="\\"))
+    if flt.min_free_land_ha is not None:
+        query = query.where(Cluster.free_land_ha >= flt.min_free_land_ha)
+    if flt.ready is not None:
+        query = query.where(Cluster.ready.is_(flt.ready))
+    if flt.industry:
+        query = query.where(
+            Cluster.industries_key.like(f"%{_escape_like(fold(flt.industry))}%", escape="\\")
+        )
     if flt.bbox is not None:
         query = spatial.filter_bbox(query, dialect, flt.bbox)
     return query
-
-
-def _matches_record_filters(record: dict[str, Any], flt: ClusterFilter) -> bool:
-    # These filters read derived values of the JSON record. They run in Python on the rows
-    # the indexed SQL filters kept: a province has tens of clusters and the country about
-    # 1,300, so this stays cheap, and one definition serves features, filters and exports.
-    if flt.min_free_land_ha is not None:
-        free = free_land_ha(record.get("industrial_land_ha"), record.get("leased_land_ha"))
-        if free is None or free < flt.min_free_land_ha:
-            return False
-    if flt.ready is not None and _ready(record) is not flt.ready:
-        return False
-    if flt.industry:
-        wanted = fold(flt.industry)
-        if not any(wanted in fold(i) for i in record.get("industries") or []):
-            return False
-    return True
 
 
 def _ready(record: dict[str, Any]) -> bool | None:
@@ -134,28 +125,48 @@ def _name_matches(cluster: Cluster, terms: list[str]) -> bool:
     return all(term in names for term in terms)
 
 
+def search_terms(session: Session, dialect: str, flt: ClusterFilter) -> list[str]:
+    """The LIKE terms ``flt.q`` stands for: the whole phrase if any cluster holds it
+    ("hung loc" is Hưng Lộc, not Xuân Hưng in Xuân Lộc), else every word anywhere.
+
+    Decided once per request over the whole store, so a list, a map tile and an export
+    of the same filter always agree.
+    """
+    tokens = query_tokens(flt.q)
+    if len(tokens) > 1:
+        phrase = [" ".join(tokens)]
+        probe = _apply_filter(select(Cluster.pk), dialect, flt, phrase).limit(1)
+        if session.scalar(probe) is not None:
+            return phrase
+    return tokens
+
+
+def filtered_query(session: Session, dialect: str, flt: ClusterFilter) -> Select:
+    """SELECT of the clusters ``flt`` asks for (bounding-box precision), in name order."""
+    terms = search_terms(session, dialect, flt)
+    return _apply_filter(select(Cluster), dialect, flt, terms).order_by(
+        Cluster.sort_name, Cluster.id
+    )
+
+
+def _exact_bbox(rows: list[Cluster], flt: ClusterFilter, dialect: str) -> list[Cluster]:
+    if flt.bbox is None or dialect == "postgresql":
+        return rows
+    # The R-tree matched bounding boxes; keep only true intersections for polygons.
+    area = box(*flt.bbox)
+    return [
+        c
+        for c in rows
+        if c.geom_wkb is None
+        or c.min_lon == c.max_lon
+        or area.intersects(shapely.from_wkb(c.geom_wkb))
+    ]
+
+
 def find_clusters(session: Session, dialect: str, flt: ClusterFilter) -> list[Cluster]:
     """Clusters matching ``flt``: name matches of ``q`` first, then by name."""
-    tokens = query_tokens(flt.q)
-    # The whole query as a phrase first ("hung loc" is Hưng Lộc, not Xuân Hưng in Xuân Lộc);
-    # when no field holds the phrase, every word anywhere.
-    attempts = [[" ".join(tokens)], tokens] if len(tokens) > 1 else [tokens]
-    rows: list[Cluster] = []
-    terms: list[str] = []
-    for terms in attempts:
-        query = _apply_filter(select(Cluster), dialect, flt, terms)
-        rows = list(session.scalars(query.order_by(Cluster.sort_name, Cluster.id)))
-        if flt.bbox is not None and dialect != "postgresql":
-            # The R-tree matched bounding boxes; keep only true intersections for polygons.
-            area = box(*flt.bbox)
-            rows = [
-                c
-                for c in rows
-                if c.geom_wkb is None or area.intersects(shapely.from_wkb(c.geom_wkb))
-            ]
-        rows = [c for c in rows if _matches_record_filters(c.record, flt)]
-        if rows:
-            break
+    rows = _exact_bbox(list(session.scalars(filtered_query(session, dialect, flt))), flt, dialect)
+    terms = search_terms(session, dialect, flt) if flt.q else []
     if terms:
         # A searcher typing a name wants that cluster first, not one whose commune or
         # investor happens to share the words; the sort is stable, so name order remains.
@@ -183,10 +194,44 @@ def sort_features(features: list[dict[str, Any]], key: SortKey) -> list[dict[str
 
 def query_features(session: Session, dialect: str, flt: ClusterFilter) -> list[dict[str, Any]]:
     """The features ``flt`` selects, in its order: the one path of list, map and exports."""
+    return query_page(session, dialect, flt)[1]
+
+
+def query_page(
+    session: Session,
+    dialect: str,
+    flt: ClusterFilter,
+    limit: int | None = None,
+    offset: int = 0,
+) -> tuple[int, list[dict[str, Any]]]:
+    """(number matched, the features of one page) for ``flt``.
+
+    Plain name order pages in SQL, so a page of 100 costs the same at any table size;
+    a search ranking or another sort order needs every match first, then slices.
+    """
     districts = district_index(session)
     places = place_points(session)
+    if flt.sort is None and not flt.q and (flt.bbox is None or dialect == "postgresql"):
+        query = filtered_query(session, dialect, flt)
+        total = (
+            session.scalar(
+                select(func.count()).select_from(
+                    query.with_only_columns(Cluster.pk).order_by(None).subquery()
+                )
+            )
+            or 0
+        )
+        rows = (
+            session.scalars(query.offset(offset).limit(limit))
+            if limit is not None
+            else session.scalars(query.offset(offset))
+        )
+        return total, [to_feature(c, districts, places) for c in rows]
     features = [to_feature(c, districts, places) for c in find_clusters(session, dialect, flt)]
-    return sort_features(features, flt.sort) if flt.sort is not None else features
+    if flt.sort is not None:
+        features = sort_features(features, flt.sort)
+    end = None if limit is None else offset + limit
+    return len(features), features[offset:end]
 
 
 def get_cluster(session: Session, cluster_id: str) -> Cluster:
@@ -288,6 +333,9 @@ def projection(
         "search_key": _search_text(record, district),
         "sort_name": fold(record.name_vi),
         "geom_wkb": None if geometry is None else shapely.to_wkb(geometry),
+        "free_land_ha": free_land_ha(record.industrial_land_ha, record.leased_land_ha),
+        "ready": readiness(record.clearance_status, record.infrastructure.model_dump()),
+        "industries_key": search_key(record.industries),
     }
     bounds = (None,) * 4 if geometry is None else geom_bbox(geometry)
     values.update(zip(("min_lon", "min_lat", "max_lon", "max_lat"), bounds, strict=True))

@@ -201,9 +201,8 @@ def new_cluster(records: Iterable[dict[str, Any]]) -> dict[str, Any]:
     missing_fields = [f"{m['id']}.{f}" for m in missing_data for f in m["missing"]]
     complete = not missing_data
 
-    occupancies = [
-        occupancy_pct(r["industrial_land_ha"], r["leased_land_ha"]) or 0.0 for r in with_data
-    ]
+    # Unrounded rates, so that the mean is rounded once.
+    occupancies = [100 * r["leased_land_ha"] / r["industrial_land_ha"] for r in with_data]
     # The plain mean of the clusters' occupancy rates, as the decree words it ("tỷ lệ lấp đầy
     # trung bình của các cụm công nghiệp"), not an area-weighted one.
     average = round(sum(occupancies) / len(occupancies), 1) if occupancies else None

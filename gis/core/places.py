@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, StringConstraints, ValidationError
@@ -136,11 +137,20 @@ def distances_km(
     if not places:
         return {}
     point = geometry.representative_point()
+    return dict(_distances_from(point.x, point.y, places))
+
+
+@lru_cache(maxsize=65_536)
+def _distances_from(
+    lon: float, lat: float, places: tuple[PlacePoint, ...]
+) -> tuple[tuple[str, float], ...]:
+    # Remembered per point and place set: a list or map asks for the same clusters again
+    # and again, while places and locations change rarely (a change is a new key).
     n = len(places)
-    _, _, metres = _GEOD.inv(
-        [point.x] * n, [point.y] * n, [p.lon for p in places], [p.lat for p in places]
+    _, _, metres = _GEOD.inv([lon] * n, [lat] * n, [p.lon for p in places], [p.lat for p in places])
+    return tuple(
+        (p.id, round(m / 1000, DISTANCE_DECIMALS)) for p, m in zip(places, metres, strict=True)
     )
-    return {p.id: round(m / 1000, DISTANCE_DECIMALS) for p, m in zip(places, metres, strict=True)}
 
 
 def nearest_of_kind(

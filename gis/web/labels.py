@@ -7,6 +7,8 @@ from typing import Any
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from gis.core import decree32
+
 STAGE_LABELS = {
     "planned": _l("Planned"),
     "established": _l("Established"),
@@ -84,6 +86,113 @@ ACTION_LABELS = {
     "review_fdi_relocation": _l("Review FDI firms' relocation plans"),
 }
 
+# Investors' views: readiness, places, the Decree 32/2024/NĐ-CP checks and their data.
+READY_LABELS = {
+    True: _l("Ready to build"),
+    False: _l("Not ready"),
+    None: _l("Not known"),
+}
+PLACE_KIND_LABELS = {
+    "airport": _l("Airport"),
+    "port": _l("Seaport"),
+    "city_centre": _l("City centre"),
+    "expressway_interchange": _l("Expressway interchange"),
+}
+# The orders the map's list offers, besides the distance to each place.
+SORT_LABELS = {
+    "name": _l("Name"),
+    "free_land_ha": _l("Free land"),
+    "planned_area_ha": _l("Planned area"),
+    "occupancy_pct": _l("Occupancy"),
+    "nearest_interchange": _l("Nearest expressway interchange"),
+}
+DECREE_RULE_LABELS = {
+    "occupancy": _l("Occupancy of the industrial land is at least 60 %"),
+    "area": _l("Total area after expansion is at most 75 ha"),
+    "infra_roads": _l("Internal roads are complete and in use"),
+    "infra_water": _l("Water supply is complete and in use"),
+    "infra_wastewater": _l("Wastewater collection and treatment is complete and in use"),
+    "average_occupancy": _l(
+        "Average occupancy of the district's established clusters is above 50 %"
+    ),
+    "unleased_land": _l(
+        "Unleased industrial land of the district's established clusters is at most 100 ha"
+    ),
+}
+DECREE_NOTE_LABELS = {
+    "occupancy": _l(
+        "The decree also accepts demand for industrial land exceeding the cluster's current "
+        "industrial land instead; demand is not recorded here, so it is not assessed."
+    ),
+    "area": _l("The current planned area is taken as the area before expansion."),
+    "new_cluster_none": _l(
+        "The district has no established cluster: the condition does not apply."
+    ),
+}
+# The conditions our data cannot measure, keyed by the core's English wording.
+DECREE_NOT_ASSESSED_LABELS = {
+    decree32.NOT_ASSESSED_EXPANSION[0]: _l(
+        "Article 8(2)(a): land fund consistent with the district's land-use planning"
+    ),
+    decree32.NOT_ASSESSED_EXPANSION[1]: _l(
+        "Article 8(2)(b): an infrastructure investor with legal status and capacity"
+    ),
+    decree32.NOT_ASSESSED_NEW_CLUSTER[0]: _l(
+        "Article 8(1)(a): the cluster is in the province's approved list; land fund "
+        "consistent with the district's land-use planning"
+    ),
+    decree32.NOT_ASSESSED_NEW_CLUSTER[1]: _l(
+        "Article 8(1)(b): an infrastructure investor with legal status and capacity"
+    ),
+}
+VERDICT_LABELS = {
+    True: _l("Yes: every checked condition is met"),
+    False: _l("No: a condition is not met"),
+    None: _l("Cannot be decided: data is missing"),
+}
+CHECK_LABELS = {True: _l("met"), False: _l("not met"), None: _l("unknown")}
+# Names of the facts a check can lack.
+FIELD_LABELS = {
+    "industrial_land_ha": _l("Industrial land"),
+    "leased_land_ha": _l("Leased land"),
+    "planned_area_ha": _l("Planned area"),
+    **{f"infrastructure.{key}": label for key, label in COMPONENT_LABELS.items()},
+}
+
+# The facts of a cluster record, for naming what a source is for.
+FACT_LABELS = {
+    "name_vi": _l("Name"),
+    "name_en": _l("English name"),
+    "kind": _l("Kind"),
+    "district_code": _l("District"),
+    "district_name": _l("District"),
+    "commune": _l("Commune"),
+    "commune_code": _l("Commune code"),
+    "commune_2025": _l("Commune since July 2025"),
+    "named_in_plan": _l("Named in the 2020 plan"),
+    "plan_actions": _l("What the 2020 plan says"),
+    "relocation_target": _l("Relocation target"),
+    "planned_area_ha": _l("Planned area"),
+    "industrial_land_ha": _l("Industrial land"),
+    "leased_land_ha": _l("Leased land"),
+    "area_note": _l("Area note"),
+    "investor": _l("Investor"),
+    "decision_number": _l("Establishment decision"),
+    "decision_date": _l("Decision date"),
+    "industries": _l("Industries"),
+    "stage": _l("Stage"),
+    "clearance_status": _l("Site clearance"),
+    "clearance_cleared_ha": _l("Cleared of total"),
+    "clearance_total_ha": _l("Total to clear"),
+    "clearance_blocker": _l("Blocker"),
+    "infrastructure": _l("Infrastructure"),
+    "location_precision": _l("Location precision"),
+    "location_note": _l("Location note"),
+    "status_note": _l("Status note"),
+    "as_of": _l("As of"),
+    "geometry": _l("Location"),
+}
+
 
 def _plain(mapping: dict[Any, Any]) -> dict[str, str]:
     return {("" if k is None else k): str(v) for k, v in mapping.items()}
@@ -101,6 +210,12 @@ def client_labels() -> dict[str, Any]:
         "precision": _plain(PRECISION_LABELS),
         "component": _plain(COMPONENT_LABELS),
         "componentState": _plain(COMPONENT_STATE_LABELS),
+        "ready": {
+            "true": str(READY_LABELS[True]),
+            "false": str(READY_LABELS[False]),
+            "": str(READY_LABELS[None]),
+        },
+        "placeKind": _plain(PLACE_KIND_LABELS),
         "text": {
             "district": _("District"),
             "commune": _("Commune"),
@@ -147,5 +262,26 @@ def client_labels() -> dict[str, Any]:
             "asOf": _("As of"),
             "note": _("Note on this change"),
             "infrastructure": _("Infrastructure"),
+            "freeLand": _("Free land"),
+            "readyToBuild": _("Ready to build"),
+            "nearestInterchange": _("Nearest interchange"),
+            "kmTo": _("%(km)s km to %(place)s (straight line)", km="{km}", place="{place}"),
+            "kmToInterchange": _(
+                "%(km)s km to %(place)s, the nearest expressway interchange (straight line)",
+                km="{km}",
+                place="{place}",
+            ),
+            "noDistance": _("No distance: the location is not known"),
+            "freeLandValue": _("Free land: %(value)s", value="{value}"),
+            "areaValue": _("Planned area: %(value)s", value="{value}"),
+            "occupancyValue": _("Occupancy: %(value)s", value="{value}"),
+            "distanceTo": _("Distance to %(place)s", place="{place}"),
+            "suggestions": _("%(count)s suggestions", count="{count}"),
+            "noSuggestions": _("No cluster matches"),
+            "compare": _("Compare"),
+            "compareSelected": _("Compare %(count)s selected", count="{count}"),
+            "compareHint": _("Tick 2 to 4 clusters in the list to compare them."),
+            "compareFull": _("At most 4 clusters can be compared at once."),
+            "pickToCompare": _("Compare %(name)s", name="{name}"),
         },
     }

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 from collections.abc import Iterable, Mapping
 
@@ -175,3 +176,117 @@ def compare_ids(args: Mapping[str, str]) -> list[str]:
     if duplicates:
         raise InvalidInput([FieldError("ids", f"repeated: {', '.join(duplicates)}")])
     return ids
+
+
+# --- OGC API – Features (gis/web/ogc.py) -------------------------------------------------
+
+OGC_DEFAULT_LIMIT = 10
+# A page larger than this is served at this size with a "next" link, as the standard's
+# own example has it ("ask for 50000, you might get up to 10000"), not refused.
+OGC_MAX_LIMIT = 1000
+
+
+def check_parameter_names(names: Iterable[str], allowed: Iterable[str]) -> None:
+    """InvalidInput naming each unknown or repeated query parameter (OGC's recommendation)."""
+    allowed = tuple(allowed)
+    errors: list[FieldError] = []
+    seen: set[str] = set()
+    for name in names:
+        if name not in allowed:
+            errors.append(
+                FieldError(name, f"unknown parameter; allowed: {', '.join(sorted(allowed))}")
+            )
+        elif name in seen:
+            errors.append(FieldError(name, "given more than once"))
+        seen.add(name)
+    if errors:
+        raise InvalidInput(errors)
+
+
+def _integer(name: str, raw: str, minimum: int, errors: list[FieldError]) -> int | None:
+    text = raw.strip()
+    if not text.isascii() or not text.isdigit() or int(text) < minimum:
+        errors.append(FieldError(name, f"{raw!r} is not an integer of at least {minimum}"))
+        return None
+    return int(text)
+
+
+def paging(args: Mapping[str, str], default_limit: int, max_limit: int) -> tuple[int, int]:
+    """``limit`` (above ``max_limit`` served at the maximum) and ``offset`` from the request."""
+    errors: list[FieldError] = []
+    limit = offset = None
+    if "limit" in args:
+        limit = _integer("limit", args["limit"], 1, errors)
+    if "offset" in args:
+        offset = _integer("offset", args["offset"], 0, errors)
+    if errors:
+        raise InvalidInput(errors)
+    return min(limit or default_limit, max_limit), offset or 0
+
+
+def ogc_paging(args: Mapping[str, str]) -> tuple[int, int]:
+    """``limit`` (default 10, above OGC_MAX_LIMIT served at the maximum) and ``offset``."""
+    return paging(args, OGC_DEFAULT_LIMIT, OGC_MAX_LIMIT)
+
+
+def parse_ogc_bbox(raw: str) -> tuple[tuple[float, float, float, float], ...]:
+    """An OGC ``bbox`` (4 numbers, or 6 with heights) as one or two lon/lat boxes.
+
+    A box whose west edge lies east of its east edge crosses the antimeridian, as the
+    standard allows; it becomes two boxes that meet there. ValueError says what is wrong.
+    """
+    parts = raw.split(",")
+    if len(parts) not in (4, 6):
+        raise ValueError("expected 4 numbers (minLon,minLat,maxLon,maxLat) or 6 with heights")
+    try:
+        numbers = [float(p) for p in parts]
+    except ValueError:
+        raise ValueError("expected numbers separated by commas") from None
+    if len(numbers) == 6:
+        numbers = [numbers[0], numbers[1], numbers[3], numbers[4]]
+    west, south, east, north = numbers
+    if west <= east:
+        return (parse_bbox(f"{west},{south},{east},{north}"),)
+    parse_bbox(f"{east},{south},{west},{north}")
+    return ((west, south, 180.0, north), (-180.0, south, east, north))
+
+
+def _instant(raw: str) -> dt.datetime | None:
+    if raw in ("", ".."):
+        return None
+    value = dt.datetime.fromisoformat(raw.replace("z", "Z"))
+    return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
+
+
+def parse_datetime_interval(raw: str) -> tuple[dt.datetime | None, dt.datetime | None]:
+    """An RFC 3339 instant or interval (``start/end``, ``..`` for an open end), in UTC."""
+    try:
+        if "/" in raw:
+            start_raw, end_raw = raw.split("/", 1)
+            start, end = _instant(start_raw), _instant(end_raw)
+        else:
+            start = end = _instant(raw)
+            if start is None:
+                raise ValueError
+    except ValueError:
+        raise InvalidInput(
+            [
+                FieldError(
+                    "datetime",
+                    f"{raw!r} is neither an RFC 3339 date-time nor an interval "
+                    "start/end with '..' for an open end",
+                )
+            ]
+        ) from None
+    if start is not None and end is not None and start > end:
+        raise InvalidInput([FieldError("datetime", "the interval ends before it starts")])
+    return start, end
+
+
+def choices(name: str, raw: str, allowed: Iterable[str]) -> tuple[str, ...]:
+    """Comma-separated values of one parameter, each one of ``allowed``, or InvalidInput."""
+    errors: list[FieldError] = []
+    values = _choices(name, raw, allowed, errors)
+    if errors:
+        raise InvalidInput(errors)
+    return values

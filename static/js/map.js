@@ -38,6 +38,32 @@
       " " + T.text.hectares;
   }
 
+  function fill(template, values) {
+    return template.replace(/\{(\w+)\}/g, (whole, key) => (key in values ? String(values[key]) : whole));
+  }
+
+  function fmtNumber(value, digits) {
+    return value.toLocaleString(document.documentElement.lang, { maximumFractionDigits: digits === undefined ? 2 : digits });
+  }
+
+  // Distances are measured to 0.1 km: always show that one decimal.
+  function fmtKm(value) {
+    return value.toLocaleString(document.documentElement.lang, { minimumFractionDigits: 1, maximumFractionDigits: 1 });
+  }
+
+  // Reference places (airports, ports, centres, interchanges) by id, once loaded.
+  const placeById = new Map();
+
+  function placeName(id) {
+    const place = placeById.get(id);
+    if (!place) return id;
+    return cfg.lang === "en" ? place.name_en : place.name_vi;
+  }
+
+  function readyText(ready) {
+    return T.ready[ready === true ? "true" : ready === false ? "false" : ""];
+  }
+
   function radius(props) {
     const area = props.planned_area_ha;
     if (!area) return 6;
@@ -55,8 +81,14 @@
       [T.text.stage, T.stage[props.stage]],
       [T.text.clearance, T.clearance[props.clearance_status || ""]],
       [T.text.area, fmtHa(props.planned_area_ha)],
-      [T.text.occupancy, props.occupancy_pct === null ? T.text.notReported : props.occupancy_pct + " %"],
+      [T.text.occupancy, props.occupancy_pct === null ? T.text.notReported : fmtNumber(props.occupancy_pct, 1) + " %"],
+      [T.text.freeLand, fmtHa(props.free_land_ha)],
+      [T.text.readyToBuild, readyText(props.ready)],
     ];
+    if (props.nearest_interchange) {
+      const near = props.nearest_interchange;
+      rows.push([T.text.nearestInterchange, fill(T.text.kmTo, { km: fmtKm(near.km), place: placeName(near.id) })]);
+    }
     const table = el("table", { className: "popup-facts" },
       ...rows.map(([k, v]) => el("tr", {}, el("th", {}, k), el("td", {}, v))));
     return el("div", { className: "cluster-popup" },
@@ -68,9 +100,20 @@
       window.ClusterEditor ? window.ClusterEditor.popupActions(props, geometry) : null);
   }
 
-  function clusterLayer(feature) {
-    const props = feature.properties;
-    const style = {
+  // A popup fits above a marker at the map's centre (where focus puts it), so opening it
+  // does not pan the map away; a taller one scrolls inside instead of hiding its title.
+  // On a phone it also stays clear of the map's controls on both sides.
+  function popupOptions() {
+    const size = map.getSize();
+    return {
+      maxWidth: Math.max(200, Math.min(320, size.x - 120)),
+      maxHeight: Math.max(160, Math.round(size.y / 2) - 50),
+      autoPanPadding: [12, 12],
+    };
+  }
+
+  function clusterStyle(props) {
+    return {
       className: "cluster-marker",
       radius: radius(props),
       fillColor: T.stageColor[props.stage],
@@ -79,42 +122,154 @@
       weight: 3,
       dashArray: props.location_precision === "surveyed" ? null : "4 3",
     };
+  }
+
+  // The full feature behind a marker: tiles carry only what the map draws.
+  async function fullFeature(id) {
+    const known = featuresById.get(id);
+    if (known && known.properties.district_name !== undefined) return known;
+    const feature = await fetchJson(cfg.clusterApi.replace("__ID__", encodeURIComponent(id)));
+    featuresById.set(id, feature);
+    return feature;
+  }
+
+  function clusterLayer(feature) {
+    const props = feature.properties;
+    const style = clusterStyle(props);
     const layer = L.geoJSON(feature, {
       pointToLayer: (_f, latlng) => L.circleMarker(latlng, style),
       style: () => style,
     });
     layer.bindTooltip(el("span", {}, props.name_vi));
-    layer.bindPopup(popupContent(props, feature.geometry), { maxWidth: 320 });
+    layer.bindPopup(el("div", { className: "cluster-popup" }, el("h3", {}, props.name_vi)), popupOptions());
+    layer.on("popupopen", async (event) => {
+      const full = await fullFeature(feature.id).catch(() => null);
+      if (full) event.popup.setContent(popupContent(full.properties, full.geometry));
+    });
     return layer;
   }
 
-  function focus(id) {
-    const layer = layersById.get(id);
-    if (!layer) return;
-    const bounds = layer.getBounds();
-    if (bounds.getNorthEast().equals(bounds.getSouthWest())) {
-      map.setView(bounds.getCenter(), Math.max(map.getZoom(), 13));
-    } else {
-      map.fitBounds(bounds, { maxZoom: 15 });
-    }
-    layer.openPopup(bounds.getCenter());
+  function tagElements(layer, id) {
+    layer.eachLayer((l) => {
+      const path = l.getElement && l.getElement();
+      if (path) path.setAttribute("data-id", id);
+    });
   }
 
+  async function focus(id) {
+    const feature = await fullFeature(id).catch(() => null);
+    if (!feature || !feature.geometry) return;
+    const bounds = L.geoJSON(feature).getBounds();
+    // Without animation the popup opens on the settled map, and its auto-pan keeps it whole.
+    if (bounds.getNorthEast().equals(bounds.getSouthWest())) {
+      map.setView(bounds.getCenter(), Math.max(map.getZoom(), 13), { animate: false });
+    } else {
+      map.fitBounds(bounds, { maxZoom: 15, animate: false });
+    }
+    // On a phone the list sits below the map: bring the map back into view.
+    const box = map.getContainer().getBoundingClientRect();
+    if (box.top < 0 || box.bottom > window.innerHeight) map.getContainer().scrollIntoView({ block: "start" });
+    // A popup of its own, not the marker's: the move reloads tiles and their markers.
+    L.popup(popupOptions())
+      .setLatLng(bounds.getCenter())
+      .setContent(popupContent(feature.properties, feature.geometry))
+      .openOn(map);
+  }
+
+  // Detail pages draw their one feature directly.
   function drawClusters(features) {
-    clustersLayer.clearLayers();
-    layersById.clear();
     for (const feature of features) {
-      featuresById.set(feature.id, feature);
       if (!feature.geometry) continue;
-      const layer = clusterLayer(feature);
-      layer.addTo(clustersLayer);
-      layer.getLayers().forEach((l) => {
-        const path = l.getElement && l.getElement();
-        if (path) path.setAttribute("data-id", feature.id);
-      });
+      featuresById.set(feature.id, feature);
+      const layer = clusterLayer(feature).addTo(clustersLayer);
+      tagElements(layer, feature.id);
       layersById.set(feature.id, layer);
     }
   }
+
+  /* Viewport tiles: the map asks /api/tiles/{z}/{x}/{y} for the tiles in view only, with
+   * the current filters; a dense tile comes back as counts per grid cell. A feature that
+   * spans several tiles is drawn once, and removed when its last tile leaves the view. */
+  let filterQuery = "";
+  let tileQuery = ""; // the filters without the order, which tiles do not need
+  const tileContents = new Map(); // tile key -> [{id} | {layer}]
+  const drawnCount = new Map(); // feature id -> number of loaded tiles holding it
+
+  function tileKey(coords) {
+    return coords.z + "/" + coords.x + "/" + coords.y;
+  }
+
+  function aggregateMarker(feature) {
+    const count = feature.properties.count;
+    const size = Math.round(Math.min(56, 22 + Math.log10(count) * 12));
+    const [lon, lat] = feature.geometry.coordinates;
+    const marker = L.marker([lat, lon], {
+      icon: L.divIcon({ className: "aggregate-marker", html: el("span", {}, count.toLocaleString()), iconSize: [size, size] }),
+      keyboard: false,
+    });
+    marker.on("click", () => map.setView([lat, lon], Math.min(map.getZoom() + 2, 18)));
+    return marker;
+  }
+
+  function drawTile(key, data) {
+    const contents = [];
+    for (const feature of data.features) {
+      if (data.aggregated) {
+        contents.push({ layer: aggregateMarker(feature).addTo(clustersLayer) });
+        continue;
+      }
+      contents.push({ id: feature.id });
+      const held = drawnCount.get(feature.id) || 0;
+      drawnCount.set(feature.id, held + 1);
+      if (held) continue;
+      const layer = clusterLayer(feature).addTo(clustersLayer);
+      tagElements(layer, feature.id);
+      layersById.set(feature.id, layer);
+    }
+    tileContents.set(key, contents);
+  }
+
+  function removeTile(key) {
+    for (const item of tileContents.get(key) || []) {
+      if (item.layer) {
+        clustersLayer.removeLayer(item.layer);
+        continue;
+      }
+      const held = (drawnCount.get(item.id) || 1) - 1;
+      if (held > 0) {
+        drawnCount.set(item.id, held);
+      } else {
+        drawnCount.delete(item.id);
+        const layer = layersById.get(item.id);
+        if (layer) clustersLayer.removeLayer(layer);
+        layersById.delete(item.id);
+      }
+    }
+    tileContents.delete(key);
+  }
+
+  const ClusterTiles = L.GridLayer.extend({
+    options: { updateWhenIdle: true, keepBuffer: 1, tileSize: 256 },
+    createTile(coords, done) {
+      const tile = document.createElement("div");
+      const key = tileKey(coords);
+      const url = cfg.tilesUrl.replace("{z}", coords.z).replace("{x}", coords.x).replace("{y}", coords.y);
+      fetchJson(url + (tileQuery ? "?" + tileQuery : ""))
+        .then((data) => {
+          if (tileContents.has(key)) removeTile(key);
+          drawTile(key, data);
+          done(null, tile);
+        })
+        .catch((err) => done(err, tile));
+      return tile;
+    },
+  });
+  const tiles = new ClusterTiles();
+  tiles.on("tileunload", (event) => removeTile(tileKey(event.coords)));
+  tiles.on("load", () => {
+    document.body.dataset.clustersLoaded = String(layersById.size);
+    document.body.dataset.tilesLoaded = String(Number(document.body.dataset.tilesLoaded || 0) + 1);
+  });
 
   function drawDistricts(collection) {
     districtsLayer.clearLayers();
@@ -136,22 +291,108 @@
     }
   }
 
-  function renderList(features, total) {
+  /* Compare: up to four clusters ticked in the list, kept across filter changes. */
+  const COMPARE_MIN = 2;
+  const COMPARE_MAX = 4;
+  const picked = new Map(); // id -> name, in the order ticked
+
+  function updateCompare() {
+    const link = document.getElementById("compare-link");
+    const status = document.getElementById("compare-status");
+    if (!link) return;
+    const ids = [...picked.keys()];
+    const ok = ids.length >= COMPARE_MIN && ids.length <= COMPARE_MAX;
+    if (ok) {
+      link.href = cfg.compareUrl + "?ids=" + ids.map(encodeURIComponent).join(",");
+      link.removeAttribute("aria-disabled");
+    } else {
+      link.removeAttribute("href");
+      link.setAttribute("aria-disabled", "true");
+    }
+    link.textContent = ids.length ? fill(T.text.compareSelected, { count: ids.length }) : T.text.compare;
+    status.textContent = ids.length >= COMPARE_MAX ? T.text.compareFull : (ok ? [...picked.values()].join(" · ") : T.text.compareHint);
+    for (const box of document.querySelectorAll("#cluster-list .compare-pick")) {
+      box.disabled = !box.checked && ids.length >= COMPARE_MAX;
+    }
+  }
+
+  function currentSort() {
+    const field = document.getElementById("sort-field");
+    const desc = document.getElementById("sort-desc");
+    if (!field || !field.value) return "";
+    return (desc.checked ? "-" : "") + field.value;
+  }
+
+  // The figure a row shows besides its name: what the list is ordered by, else free land.
+  function rowMetric(p) {
+    const key = currentSort().replace(/^-/, "");
+    if (key.startsWith("distance:")) {
+      const id = key.slice("distance:".length);
+      const km = p.distances_km ? p.distances_km[id] : null;
+      if (km === null || km === undefined) return T.text.noDistance;
+      return fill(T.text.kmTo, { km: fmtKm(km), place: placeName(id) });
+    }
+    if (key === "nearest_interchange") {
+      const near = p.nearest_interchange;
+      if (!near) return T.text.noDistance;
+      return fill(T.text.kmToInterchange, { km: fmtKm(near.km), place: placeName(near.id) });
+    }
+    if (key === "planned_area_ha") return fill(T.text.areaValue, { value: fmtHa(p.planned_area_ha) });
+    if (key === "occupancy_pct") {
+      const value = p.occupancy_pct === null || p.occupancy_pct === undefined ? T.text.notReported : fmtNumber(p.occupancy_pct, 1) + " %";
+      return fill(T.text.occupancyValue, { value });
+    }
+    if (key === "free_land_ha" || (p.free_land_ha !== null && p.free_land_ha !== undefined)) {
+      return fill(T.text.freeLandValue, { value: fmtHa(p.free_land_ha) });
+    }
+    return null;
+  }
+
+  function renderList(features, matched, total) {
     const list = document.getElementById("cluster-list");
     const count = document.getElementById("count");
-    count.textContent = T.text.shown.replace("{count}", features.length).replace("{total}", total);
+    count.textContent = T.text.shown.replace("{count}", matched.toLocaleString()).replace("{total}", total.toLocaleString());
     list.replaceChildren(...features.map((f) => {
       const p = f.properties;
+      const metric = rowMetric(p);
       const button = el("button", { type: "button", className: "row", "data-id": f.id },
         el("span", { className: "swatch", style: "background:" + T.stageColor[p.stage] }),
         el("span", { className: "name" }, p.name_vi),
         el("span", { className: "meta" },
           [p.district_name || T.text.notReported, T.stage[p.stage]].join(" · "),
-          f.geometry ? null : " · " + T.text.noLocation));
+          f.geometry ? null : " · " + T.text.noLocation),
+        metric ? el("span", { className: "metric" }, metric) : null,
+        p.ready === true ? el("span", { className: "ready-badge" }, T.ready.true) : null);
       if (f.geometry) button.addEventListener("click", () => focus(f.id));
       else button.addEventListener("click", () => { window.location.href = pageUrl(f.id); });
-      return el("li", {}, button);
+      const pick = el("input", {
+        type: "checkbox",
+        className: "compare-pick",
+        value: f.id,
+        "aria-label": fill(T.text.pickToCompare, { name: p.name_vi }),
+      });
+      pick.checked = picked.has(f.id);
+      pick.addEventListener("change", () => {
+        if (pick.checked && picked.size < COMPARE_MAX) picked.set(f.id, p.name_vi);
+        else if (!pick.checked) picked.delete(f.id);
+        else pick.checked = false;
+        updateCompare();
+      });
+      return el("li", { className: "cluster-item" }, el("label", { className: "pick" }, pick), button);
     }));
+    updateCompare();
+  }
+
+  // Industries seen in the list, offered as suggestions of the industry filter.
+  const industries = new Set();
+  function learnIndustries(features) {
+    const before = industries.size;
+    for (const f of features) for (const name of f.properties.industries || []) industries.add(name);
+    if (industries.size === before) return;
+    const list = document.getElementById("industry-options");
+    if (!list) return;
+    const names = [...industries].sort((a, b) => a.localeCompare(b, "vi"));
+    list.replaceChildren(...names.map((name) => el("option", { value: name })));
   }
 
   async function fetchJson(url) {
@@ -160,13 +401,188 @@
     return response.json();
   }
 
+  // The filters and order as API parameters; a field the browser finds invalid is left out.
   function filterParams(form) {
     const params = new URLSearchParams();
-    for (const [key, value] of new FormData(form).entries()) {
-      if (String(value).trim()) params.set(key, String(value).trim());
+    for (const field of form.elements) {
+      if (!field.name || field.disabled) continue;
+      const value = String(field.value).trim();
+      const valid = !field.validity || field.validity.valid;
+      if (field.setAttribute) field.setAttribute("aria-invalid", valid ? "false" : "true");
+      if (value && valid) params.set(field.name, value);
     }
+    const sort = currentSort();
+    if (sort) params.set("sort", sort);
     return params;
   }
+
+  // Commas read better than %2C in a shared link, and mean the same in a query string.
+  function queryString(params) {
+    return params.toString().replace(/%2C/gi, ",");
+  }
+
+  // The language links keep the page's current state (filters, order, view).
+  function syncLangLinks() {
+    for (const link of document.querySelectorAll("a[data-lang]")) {
+      const params = new URLSearchParams(window.location.search);
+      params.set("lang", link.dataset.lang);
+      link.href = "?" + queryString(params);
+    }
+  }
+
+  // The download links export exactly what the list shows: the same filters and order.
+  function syncExports() {
+    for (const link of document.querySelectorAll("a[data-format]")) {
+      const params = new URLSearchParams(filterQuery);
+      params.set("format", link.dataset.format);
+      params.set("lang", cfg.lang);
+      link.href = cfg.exportUrl + "?" + queryString(params);
+    }
+  }
+
+  // view=lat,lon,zoom in the page URL: the map's centre and zoom.
+  function parseView(raw) {
+    const parts = String(raw || "").split(",").map(Number);
+    if (parts.length !== 3 || !parts.every(Number.isFinite)) return null;
+    const [lat, lon, zoom] = parts;
+    if (Math.abs(lat) > 90 || Math.abs(lon) > 180) return null;
+    return { center: [lat, lon], zoom: Math.max(0, Math.min(19, Math.round(zoom))) };
+  }
+
+  function viewString() {
+    const c = map.getCenter();
+    return c.lat.toFixed(5) + "," + c.lng.toFixed(5) + "," + map.getZoom();
+  }
+
+  function setupSorts(placesData) {
+    const group = document.getElementById("sort-places");
+    const field = document.getElementById("sort-field");
+    const desc = document.getElementById("sort-desc");
+    if (!field) return;
+    for (const f of placesData.features) placeById.set(f.id, f.properties);
+    if (group) {
+      group.replaceChildren(...placesData.features.map((f) =>
+        el("option", { value: "distance:" + f.id }, fill(T.text.distanceTo, { place: placeName(f.id) }))));
+    }
+    // Larger is better for land; nearer is better for distances.
+    const DESCENDING_FIRST = new Set(["free_land_ha", "planned_area_ha"]);
+    field.addEventListener("change", () => {
+      desc.checked = DESCENDING_FIRST.has(field.value);
+      desc.disabled = !field.value;
+    });
+  }
+
+  function restoreSort(raw) {
+    const field = document.getElementById("sort-field");
+    const desc = document.getElementById("sort-desc");
+    if (!field || !raw) return;
+    const key = raw.replace(/^-/, "");
+    if (![...field.options].some((o) => o.value === key)) return;
+    field.value = key;
+    desc.checked = raw.startsWith("-");
+    desc.disabled = false;
+  }
+
+  /* Search that suggests as you type: an ARIA 1.2 combobox over a listbox of the top
+   * matches of the API's diacritic-insensitive search; picking one focuses the cluster. */
+  function setupSearch(form, pick) {
+    const input = form.elements.q;
+    const box = document.getElementById("search-suggestions");
+    const status = document.getElementById("search-status");
+    if (!input || !box) return;
+    let options = [];
+    let active = -1;
+    let sequence = 0;
+    let timer = null;
+
+    function close() {
+      box.hidden = true;
+      input.setAttribute("aria-expanded", "false");
+      input.removeAttribute("aria-activedescendant");
+      active = -1;
+    }
+
+    function highlight(index) {
+      active = index;
+      options.forEach((o, i) => o.node.setAttribute("aria-selected", i === index ? "true" : "false"));
+      if (index >= 0) {
+        input.setAttribute("aria-activedescendant", options[index].node.id);
+        options[index].node.scrollIntoView({ block: "nearest" });
+      } else {
+        input.removeAttribute("aria-activedescendant");
+      }
+    }
+
+    function choose(index) {
+      const option = options[index];
+      if (!option) return;
+      close();
+      pick(option.feature);
+    }
+
+    function render(features) {
+      options = features.map((f, i) => {
+        const p = f.properties;
+        const node = el("li", { id: "suggestion-" + i, role: "option", "aria-selected": "false", "data-id": f.id },
+          el("span", { className: "name" }, p.name_vi),
+          el("span", { className: "meta" }, p.district_name || T.text.notReported));
+        node.addEventListener("click", () => choose(i));
+        return { node, feature: f };
+      });
+      box.replaceChildren(...options.map((o) => o.node));
+      status.textContent = options.length ? fill(T.text.suggestions, { count: options.length }) : T.text.noSuggestions;
+      if (!options.length || document.activeElement !== input) {
+        close();
+        return;
+      }
+      box.hidden = false;
+      input.setAttribute("aria-expanded", "true");
+      highlight(-1);
+    }
+
+    async function suggest() {
+      const text = input.value.trim();
+      const mine = ++sequence;
+      if (text.length < 2) {
+        options = [];
+        close();
+        return;
+      }
+      const params = filterParams(form);
+      params.delete("sort"); // name matches first, as the search ranks them
+      params.set("q", text);
+      params.set("limit", "8");
+      try {
+        const data = await fetchJson(cfg.clustersUrl + "?" + params);
+        if (mine === sequence) render(data.features);
+      } catch (err) {
+        if (mine === sequence) close();
+      }
+    }
+
+    input.addEventListener("input", () => { clearTimeout(timer); timer = setTimeout(suggest, 120); });
+    input.addEventListener("keydown", (event) => {
+      if (event.key === "ArrowDown") {
+        event.preventDefault();
+        if (box.hidden && options.length) { box.hidden = false; input.setAttribute("aria-expanded", "true"); }
+        if (options.length) highlight((active + 1) % options.length);
+      } else if (event.key === "ArrowUp") {
+        event.preventDefault();
+        if (options.length) highlight(active <= 0 ? options.length - 1 : active - 1);
+      } else if (event.key === "Enter" && !box.hidden && active >= 0) {
+        event.preventDefault();
+        choose(active);
+      } else if (event.key === "Escape" && !box.hidden) {
+        event.preventDefault();
+        close();
+      }
+    });
+    input.addEventListener("blur", () => setTimeout(close, 150));
+    // Keep the focus in the input while an option is clicked.
+    box.addEventListener("mousedown", (event) => event.preventDefault());
+  }
+
+  const LIST_LIMIT = 500;
 
   async function overview() {
     const form = document.getElementById("filters");
@@ -176,41 +592,103 @@
     }
     let total = 0;
     let request = 0;
-    async function refresh() {
-      const params = filterParams(form);
+    let inView = false; // too many matches to list: list what is in view instead
+    let view = initial.get("view") || "";
+    async function refreshList() {
       const mine = ++request;
-      const query = params.toString();
-      const keep = new URLSearchParams(window.location.search);
-      for (const field of form.elements) if (field.name) keep.delete(field.name);
-      for (const [k, v] of params) keep.set(k, v);
-      history.replaceState(null, "", keep.toString() ? "?" + keep : window.location.pathname);
+      const params = new URLSearchParams(filterQuery);
+      params.set("limit", LIST_LIMIT);
+      if (inView) params.set("bbox", map.getBounds().toBBoxString());
       try {
-        const data = await fetchJson(cfg.clustersUrl + (query ? "?" + query : ""));
-        if (mine !== request) return; // a newer filter change has already been sent
-        drawClusters(data.features);
-        renderList(data.features, total);
-        document.body.dataset.clustersLoaded = String(data.features.length);
+        const data = await fetchJson(cfg.clustersUrl + "?" + params);
+        if (mine !== request) return null; // a newer change has already been sent
+        if (!inView && data.numberMatched > LIST_LIMIT) {
+          inView = true;
+          return refreshList();
+        }
+        for (const f of data.features) featuresById.set(f.id, f);
+        learnIndustries(data.features);
+        renderList(data.features, data.numberMatched, total);
+        document.body.dataset.listQuery = filterQuery;
+        return data;
       } catch (err) {
         document.getElementById("count").textContent = T.text.loadError;
+        return null;
       }
+    }
+    // The page URL holds the whole state: filters, order and the map's view.
+    function writeUrl() {
+      const keep = new URLSearchParams(window.location.search);
+      for (const field of form.elements) if (field.name) keep.delete(field.name);
+      keep.delete("sort");
+      keep.delete("view");
+      for (const [k, v] of new URLSearchParams(filterQuery)) keep.set(k, v);
+      if (view) keep.set("view", view);
+      history.replaceState(null, "", keep.toString() ? "?" + queryString(keep) : window.location.pathname);
+      syncLangLinks();
+      syncExports();
+    }
+    async function refresh() {
+      const params = filterParams(form);
+      filterQuery = params.toString();
+      params.delete("sort");
+      tileQuery = params.toString();
+      writeUrl();
+      inView = false;
+      featuresById.clear();
+      tiles.redraw();
+      return refreshList();
     }
     overviewRefresh = refresh;
     let timer = null;
-    form.addEventListener("input", () => { clearTimeout(timer); timer = setTimeout(refresh, 200); });
-    form.addEventListener("change", refresh);
-    form.addEventListener("reset", () => setTimeout(refresh, 0));
-    form.addEventListener("submit", (e) => { e.preventDefault(); refresh(); });
-    const [all, districts] = await Promise.all([fetchJson(cfg.clustersUrl), fetchJson(cfg.districtsUrl)]);
-    total = all.features.length;
+    form.addEventListener("input", (event) => {
+      if (event.target.id === "sort-field" || event.target.id === "sort-desc") return; // "change" follows
+      clearTimeout(timer);
+      timer = setTimeout(refresh, 200);
+    });
+    form.addEventListener("change", () => { clearTimeout(timer); refresh(); });
+    form.addEventListener("reset", () => setTimeout(() => {
+      document.getElementById("sort-desc").disabled = true;
+      refresh();
+    }, 0));
+    form.addEventListener("submit", (e) => { e.preventDefault(); clearTimeout(timer); refresh(); });
+    map.on("moveend", () => { if (inView) refreshList(); });
+    setupSearch(form, async (feature) => {
+      form.elements.q.value = feature.properties.name_vi;
+      clearTimeout(timer);
+      refresh();
+      if (feature.geometry) await focus(feature.id);
+      else window.location.href = pageUrl(feature.id);
+    });
+
+    const noPlaces = { features: [] };
+    const [all, districts, placesData] = await Promise.all([
+      fetchJson(cfg.clustersUrl + "?limit=1"),
+      fetchJson(cfg.districtsUrl),
+      fetchJson(cfg.placesUrl).catch(() => noPlaces),
+    ]);
+    total = all.numberMatched;
+    setupSorts(placesData);
+    restoreSort(initial.get("sort"));
     drawDistricts(districts);
     document.body.dataset.districtsLoaded = String(districts.features.length);
-    await refresh();
-    const located = L.geoJSON(all.features.filter((f) => f.geometry));
-    if (located.getLayers().length) {
-      // Keep clusters clear of the legend, which sits over the map's lower right corner.
-      const right = legend && legend.open ? legend.offsetWidth + 24 : 24;
-      map.fitBounds(located.getBounds(), { paddingTopLeft: [24, 24], paddingBottomRight: [right, 24], animate: false });
+    const first = await refresh();
+    const shared = parseView(view);
+    if (shared) {
+      map.setView(shared.center, shared.zoom, { animate: false });
+    } else {
+      view = "";
+      const located = first && !inView ? L.geoJSON(first.features.filter((f) => f.geometry)) : null;
+      if (located && located.getLayers().length) {
+        // Keep clusters clear of the legend, which sits over the map's lower right corner.
+        const right = legend && legend.open ? legend.offsetWidth + 24 : 24;
+        map.fitBounds(located.getBounds(), { paddingTopLeft: [24, 24], paddingBottomRight: [right, 24], animate: false });
+      }
     }
+    // From now on every move of the map is kept in the URL.
+    map.on("moveend", () => { view = viewString(); writeUrl(); });
+    tiles.addTo(clustersLayer);
+    await new Promise((resolve) => tiles.once("load", resolve));
     if (initial.get("edit") && window.ClusterEditor) window.ClusterEditor.open(initial.get("edit"));
     document.body.dataset.ready = "1";
   }
