@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from gis.errors import Forbidden
+from gis.text import fold
 
 ROLES = ("admin", "editor", "viewer")
 
@@ -62,3 +65,33 @@ def check_admin(actor: Actor) -> None:
     """Raise Forbidden unless ``actor`` is an administrator."""
     if not actor.is_admin:
         raise Forbidden("only administrators can do this")
+
+
+# The plan spells one unit several ways ("Sở Kế hoạch - Đầu tư", "Sở Kế hoạch và Đầu tư",
+# "Sở Kế hoạch Đầu tư"; "Ban Quản lý các KCN" and "... các Khu công nghiệp"). Scope and
+# grouping compare these keys, so a unit's editor is not locked out by the plan's spelling.
+_UNIT_ABBREVIATIONS = {"kcn": "khu cong nghiep", "ccn": "cum cong nghiep", "tp": "thanh pho"}
+_UNIT_FILLERS = frozenset({"va"})
+
+
+def unit_key(name: str) -> str:
+    """A spelling-insensitive key of a unit's name ("Sở Kế hoạch - Đầu tư": so-ke-hoach-dau-tu)."""
+    words = re.split(r"[^a-z0-9]+", fold(name or ""))
+    expanded = " ".join(_UNIT_ABBREVIATIONS.get(w, w) for w in words if w).split()
+    return "-".join(w for w in expanded if w not in _UNIT_FILLERS)
+
+
+def check_task_edit(actor: Actor, lead_units: Iterable[str]) -> None:
+    """Raise Forbidden unless ``actor`` may change a plan task led by ``lead_units``.
+
+    Admins may change every task; an editor whose lead unit is one of the task's lead
+    units may change it (the lead-unit scope, beside the district scope of clusters).
+    """
+    if actor.is_admin:
+        return
+    if actor.role != "editor":
+        raise Forbidden(f"the {actor.role} role cannot change plan tasks")
+    if not actor.lead_unit:
+        raise Forbidden("your account answers for no lead unit of the plan")
+    if unit_key(actor.lead_unit) not in {unit_key(u) for u in lead_units}:
+        raise Forbidden("this task is led by another unit")

@@ -9,7 +9,8 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from gis.core.actors import ROLES, Actor
+from gis.core.actors import ROLES, Actor, unit_key
+from gis.core.plan import lead_units
 from gis.errors import FieldError, InvalidInput, NotFound
 from gis.store.models import District, LoginFailure, User, utcnow
 from gis.text import nfc
@@ -52,6 +53,10 @@ def create_user(
         errors.append(FieldError("district", "an editor needs a district (or a lead unit)"))
     if district_code and not session.get(District, district_code):
         errors.append(FieldError("district", f"{district_code!r} is not a district code"))
+    known_units = {key for key, _name in lead_units(session)}
+    if lead_unit and known_units and unit_key(lead_unit) not in known_units:
+        # A misspelt unit would give its editor no task at all, silently.
+        errors.append(FieldError("lead_unit", f"{lead_unit[:80]!r} leads no task of the plan"))
     if errors:
         raise InvalidInput(errors, status=422)
     user = User(

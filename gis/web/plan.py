@@ -1,0 +1,371 @@
+"""The plan: its API under /api/plan and its pages (/plan, /plan/tasks/<id>)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from flask import Blueprint, Response, flash, jsonify, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from werkzeug.wrappers import Response as WerkzeugResponse
+
+from gis.core import plan
+from gis.core.actors import check_task_edit, unit_key
+from gis.core.clusters import district_index
+from gis.core.districts import all_districts
+from gis.core.history import event_dict, events_of
+from gis.errors import FieldError, Forbidden, InvalidInput, StaleVersion
+from gis.store.models import Cluster
+from gis.text import fold
+from gis.web import get_store
+from gis.web.api import _cluster_etag, _expected_version, _json_body
+from gis.web.auth import current_actor
+from gis.web.caching import cached_json, etag_for
+from gis.web.formatting import register
+from gis.web.plan_labels import STATUS_LABELS, TARGET_STATUS_LABELS, flag_label
+
+api_bp = Blueprint("plan_api", __name__)
+bp = Blueprint("plan", __name__)
+register(bp)
+
+MAX_PARAM_LENGTH = 200
+
+
+def _split(raw: str) -> tuple[str, ...]:
+    return tuple(v.strip() for v in raw.split(",") if v.strip())
+
+
+def _choices(
+    name: str, raw: str, allowed: Iterable[str], errors: list[FieldError]
+) -> tuple[str, ...]:
+    values, allowed = _split(raw), tuple(allowed)
+    unknown = [v for v in values if v not in allowed]
+    if unknown:
+        errors.append(
+            FieldError(
+                name,
+                f"unknown value {', '.join(map(repr, unknown))}; allowed: {', '.join(allowed)}",
+            )
+        )
+    return values
+
+
+def task_filter(args: Mapping[str, str]) -> tuple[plan.TaskFilter, dt.date]:
+    """The filter and as-of date of a tasks request, or InvalidInput (400) naming each bad one."""
+    errors: list[FieldError] = []
+    try:
+        as_of = plan.parse_as_of(args.get("as_of"))
+    except InvalidInput as exc:
+        errors += exc.errors
+        as_of = plan.today()
+    with get_store().session() as session:
+        units = dict(plan.lead_units(session))
+        districts = {d.code for d in all_districts(session)}
+        clusters = set(session.scalars(select(Cluster.id)))
+    lead_unit = None
+    raw_unit = args.get("lead_unit", "").strip()
+    if raw_unit:
+        lead_unit = unit_key(raw_unit) if len(raw_unit) <= MAX_PARAM_LENGTH else ""
+        if lead_unit not in units:
+            # The key itself is accepted too ("so-cong-thuong"), as the filter form sends it.
+            errors.append(FieldError("lead_unit", f"{raw_unit[:80]!r} leads no task of the plan"))
+    district = args.get("district", "").strip() or None
+    if district is not None and district not in districts:
+        errors.append(FieldError("district", f"{district[:20]!r} is not a district code"))
+    cluster = args.get("cluster", "").strip() or None
+    if cluster is not None and cluster not in clusters:
+        errors.append(FieldError("cluster", f"unknown cluster id {cluster[:80]!r}"))
+    flt = plan.TaskFilter(
+        lead_unit=lead_unit,
+        district=district,
+        cluster=cluster,
+        statuses=_choices("status", args.get("status", ""), plan.STATUS_FILTERS, errors),
+        sections=_choices("section", args.get("section", ""), plan.SECTIONS, errors),
+    )
+    if errors:
+        raise InvalidInput(errors)
+    return flt, as_of
+
+
+def _task_etag(task_id: str, version: int, revision: str, as_of: dt.date) -> str:
+    # The same form as a cluster's ETag, so If-Match is read by the same helper; the
+    # judged body also depends on the as-of date.
+    return _cluster_etag(task_id, version, f"{revision}:{as_of.isoformat()}")
+
+
+def _one_task(task_id: str, as_of: dt.date) -> dict[str, Any]:
+    with get_store().session() as session:
+        return plan.task_dict(
+            plan.get_task(session, task_id), as_of, plan.cluster_districts(session)
+        )
+
+
+# --- API ------------------------------------------------------------------------------------
+
+
+@api_bp.get("/tasks")
+def list_tasks() -> Response:
+    """The plan's tasks, filtered; each says whether it is overdue as of ``as_of``."""
+    store = get_store()
+    args = request.args.to_dict()
+    flt, as_of = task_filter(args)
+    tag = etag_for("plan-tasks", store.revision(), sorted(args.items()), as_of.isoformat())
+
+    def build() -> dict[str, Any]:
+        with store.session() as session:
+            tasks = plan.list_tasks(session, flt, as_of)
+        return {"as_of": as_of.isoformat(), "count": len(tasks), "tasks": tasks}
+
+    return cached_json(tag, build)
+
+
+@api_bp.get("/tasks/<task_id>")
+def get_task(task_id: str) -> Response:
+    """One task; its ETag carries its version for If-Match."""
+    store = get_store()
+    as_of = plan.parse_as_of(request.args.get("as_of"))
+    body = {"as_of": as_of.isoformat(), **_one_task(task_id, as_of)}
+    tag = _task_etag(task_id, body["version"], store.revision(), as_of)
+    return cached_json(tag, lambda: body)
+
+
+@api_bp.patch("/tasks/<task_id>")
+def patch_task(task_id: str) -> Response:
+    """Set a task's status and/or add a dated progress note; If-Match names the version read."""
+    actor = current_actor()
+    expected = _expected_version(task_id)
+    body = _json_body()
+    as_of = plan.parse_as_of(request.args.get("as_of"))
+    store = get_store()
+    with store.write() as session:
+        plan.update_task(session, actor, task_id, expected, body)
+        # Read back inside the transaction: after it, another writer may already have
+        # moved the task on, and this answer must describe (and tag) what this one wrote.
+        written = plan.task_dict(
+            plan.get_task(session, task_id), as_of, plan.cluster_districts(session)
+        )
+    task = {"as_of": as_of.isoformat(), **written}
+    response = jsonify(task)
+    response.set_etag(_task_etag(task_id, task["version"], store.revision(), as_of))
+    return response
+
+
+@api_bp.get("/tasks/<task_id>/history")
+def task_history(task_id: str) -> Response:
+    """Every change of a task, oldest first (logged-in users: it names who changed what)."""
+    current_actor()
+    with get_store().session() as session:
+        events = plan.task_history(session, task_id)
+    return jsonify({"task": task_id, "events": events})
+
+
+@api_bp.get("/targets")
+def list_targets() -> Response:
+    """The plan's targets with reported values and met / not met / not reported."""
+    store = get_store()
+
+    def build() -> dict[str, Any]:
+        with store.session() as session:
+            targets = plan.list_targets(session)
+        return {"count": len(targets), "targets": targets}
+
+    return cached_json(etag_for("plan-targets", store.revision()), build)
+
+
+@api_bp.post("/targets/<target_id>/values")
+def add_target_value(target_id: str) -> tuple[Response, int]:
+    """Record a reported value for a year with its source (administrators)."""
+    actor = current_actor()
+    body = _json_body()
+    with get_store().write() as session:
+        value = plan.add_target_value(session, actor, target_id, body)
+    with get_store().session() as session:
+        target = next(t for t in plan.list_targets(session) if t["id"] == target_id)
+    return jsonify({"value": value, "target": target}), 201
+
+
+# --- pages ----------------------------------------------------------------------------------
+
+
+def _can_edit(lead_units: list[str]) -> bool:
+    """Whether the logged-in user may update a task (only to show the form; the core checks)."""
+    if not current_user.is_authenticated:
+        return False
+    try:
+        check_task_edit(current_user.actor, lead_units)
+    except Forbidden:
+        return False
+    return True
+
+
+def _cluster_names(session: Session) -> dict[str, str]:
+    return {c.id: c.record.get("name_vi") or c.id for c in session.scalars(select(Cluster))}
+
+
+@bp.get("/plan")
+def plan_page() -> str:
+    """Tasks grouped by section with filters; overdue marked as of today and a chosen date."""
+    args = request.args.to_dict()
+    args.pop("lang", None)
+    flt, as_of = task_filter(args)
+    chosen = bool(args.get("as_of"))
+    now = plan.today()
+    with get_store().session() as session:
+        tasks = plan.list_tasks(session, flt, as_of)
+        if chosen and as_of != now:
+            # The same tasks judged against today, for the second mark.
+            today_judged = {t["id"]: t for t in plan.list_tasks(session, plan.TaskFilter(), now)}
+        else:
+            today_judged = {t["id"]: t for t in tasks}
+        units = plan.lead_units(session)
+        districts = all_districts(session)
+        names = _cluster_names(session)
+        named = {c for t in plan.all_tasks(session) for c in plan.task_cluster_ids(t)}
+        targets = plan.list_targets(session)
+        document = plan.plan_document(session)
+    sections: dict[str, dict[str, Any]] = {}
+    for task in tasks:
+        task["overdue_today"] = today_judged[task["id"]]["overdue"]
+        task["can_edit"] = _can_edit(task["lead_units"])
+        section = sections.setdefault(
+            task["section"], {"title": task["section_title"], "tasks": []}
+        )
+        section["tasks"].append(task)
+    return render_template(
+        "plan/index.html",
+        sections=sections,
+        count=len(tasks),
+        args=args,
+        as_of=as_of,
+        chosen=chosen and as_of != now,
+        today=now,
+        units=units,
+        districts=districts,
+        district_names={d.code: d.name for d in districts},
+        cluster_names=names,
+        cluster_choices=sorted(
+            ((c, names.get(c, c)) for c in named), key=lambda item: fold(item[1])
+        ),
+        selected_unit=flt.lead_unit,
+        statuses=plan.STATUS_FILTERS,
+        status_labels=STATUS_LABELS,
+        sections_all=plan.SECTIONS,
+        targets=targets,
+        target_status_labels=TARGET_STATUS_LABELS,
+        is_admin=current_user.is_authenticated and current_user.role == "admin",
+        document=document,
+        flag_label=flag_label,
+    )
+
+
+def _render_task(
+    task_id: str,
+    *,
+    form: Mapping[str, str] | None = None,
+    errors: list[FieldError] | None = None,
+    conflict: list[dict[str, Any]] | None = None,
+    version: int | None = None,
+    status: int = 200,
+) -> tuple[str, int]:
+    now = plan.today()
+    with get_store().session() as session:
+        task = plan.task_dict(plan.get_task(session, task_id), now, plan.cluster_districts(session))
+        names = _cluster_names(session)
+        districts = district_index(session)
+        events = (
+            [event_dict(e) for e in events_of(session, "task", task_id)]
+            if current_user.is_authenticated
+            else None
+        )
+    form = dict(form or {})
+    form.setdefault("status", task["status"])
+    form.setdefault("status_read", task["status"])
+    form.setdefault("note_date", now.isoformat())
+    return render_template(
+        "plan/task.html",
+        t=task,
+        today=now,
+        cluster_names=names,
+        district_names={c: d.name for c, d in districts.items()},
+        can_edit=_can_edit(task["lead_units"]),
+        form=form,
+        errors=errors or [],
+        error_fields={e.field for e in errors or []},
+        conflict=conflict,
+        version=version if version is not None else task["version"],
+        events=list(reversed(events)) if events is not None else None,
+        occurrences=plan.schedule(task["due"], task["notes"], now),
+        statuses=plan.STATUSES,
+        status_labels=STATUS_LABELS,
+        flag_label=flag_label,
+    ), status
+
+
+@bp.get("/plan/tasks/<task_id>")
+def task_page(task_id: str) -> tuple[str, int]:
+    """One task: its text, deadlines, units, clusters, progress notes and history."""
+    return _render_task(task_id)
+
+
+@bp.post("/plan/tasks/<task_id>")
+def update_task_form(task_id: str) -> tuple[str, int] | WerkzeugResponse:
+    """The update form: status and a dated note; a stale version shows what changed meanwhile."""
+    actor = current_actor()
+    form = request.form
+    typed = {k: form.get(k, "") for k in ("status", "status_read", "note", "note_date")}
+    try:
+        version = int(form.get("version", ""))
+    except ValueError:
+        return _render_task(
+            task_id, form=typed, errors=[FieldError("version", "missing; reload")], status=400
+        )
+    changes: dict[str, Any] = {}
+    # Only a status the user changed is sent, so that saving a note after someone else set
+    # the status does not quietly set it back.
+    if typed["status"] and typed["status"] != typed["status_read"]:
+        changes["status"] = typed["status"]
+    if typed["note"].strip():
+        changes["note"] = typed["note"]
+        changes["note_date"] = typed["note_date"]
+    try:
+        with get_store().write() as session:
+            result = plan.update_task(session, actor, task_id, version, changes)
+    except StaleVersion as exc:
+        with get_store().session() as session:
+            current = plan.get_task(session, task_id).status
+        if typed["status"] == typed["status_read"]:
+            typed["status"] = current  # untouched here: show what it is now
+        # The form now stands for the current version: saving again sends the status only
+        # if the user chose one different from the current.
+        typed["status_read"] = current
+        return _render_task(
+            task_id,
+            form=typed,
+            conflict=exc.changes_since,
+            version=exc.current_version,
+            status=409,
+        )
+    except InvalidInput as exc:
+        return _render_task(task_id, form=typed, errors=exc.errors, version=version, status=422)
+    flash(_("Task updated.") if result.event is not None else _("Nothing to change."))
+    return redirect(url_for("plan.task_page", task_id=task_id))
+
+
+@bp.post("/plan/targets/<target_id>/values")
+def add_target_value_form(target_id: str) -> str | tuple[str, int] | WerkzeugResponse:
+    """The administrators' form for a target's reported value."""
+    actor = current_actor()
+    body = {k: request.form.get(k, "") for k in ("year", "value", "source")}
+    try:
+        with get_store().write() as session:
+            plan.add_target_value(session, actor, target_id, body)
+    except InvalidInput as exc:
+        message = "; ".join(f"{e.field}: {e.reason}" for e in exc.errors)
+        flash(_("The value was not recorded: %(reason)s", reason=message))
+        return redirect(url_for("plan.plan_page", _anchor=f"target-{target_id}"))
+    flash(_("Value recorded."))
+    return redirect(url_for("plan.plan_page", _anchor=f"target-{target_id}"))
