@@ -1,0 +1,564 @@
+"""OGC API – Features – Part 1 at /ogc: Core, GeoJSON, HTML and OpenAPI 3.0.
+
+QGIS and GDAL read the layers here directly. The features are the ones /api answers with
+(the same core queries and the same public-fields rule); this module adds the standard's
+resources around them: landing page, conformance, collections, paging and links.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from typing import Any
+
+from flask import Blueprint, Response, render_template, request, url_for
+from flask_babel import lazy_gettext as _l
+from shapely.geometry import box, shape
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from gis.core import clusters as core
+from gis.core.audience import Audience, audience_of, visible_feature
+from gis.core.districts import PROVINCE_BBOX, all_districts, district_feature
+from gis.core.places import PlaceKind, all_places, place_feature, place_points
+from gis.core.schema import ZONES
+from gis.errors import FieldError, InvalidInput, NotFound
+from gis.store.models import Cluster, District, Place
+from gis.web import get_store
+from gis.web.auth import optional_actor
+from gis.web.caching import cached_json, etag_for
+from gis.web.errors import problem
+from gis.web.i18n import LANGUAGES
+from gis.web.negotiation import requested_format, wants_html
+from gis.web.openapi import MEDIA_TYPE as OPENAPI_MEDIA_TYPE
+from gis.web.params import (
+    check_parameter_names,
+    choices,
+    cluster_filter,
+    ogc_paging,
+    parse_datetime_interval,
+    parse_ogc_bbox,
+)
+
+bp = Blueprint("ogc", __name__)
+
+JSON = "application/json"
+GEOJSON = "application/geo+json"
+HTML = "text/html"
+CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
+GREGORIAN = "http://www.opengis.net/def/uom/ISO-8601/0/Gregorian"
+CONFORMANCE = (
+    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
+    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/oas30",
+    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/html",
+    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
+)
+# Every resource takes f (representation) and lang (the language of the HTML pages, which
+# the page header's language switch adds); items take the standard's query parameters.
+COMMON_PARAMETERS = ("f", "lang")
+ITEMS_PARAMETERS = (*COMMON_PARAMETERS, "bbox", "limit", "offset", "datetime")
+
+Box = tuple[float, float, float, float]
+
+
+@dataclass(frozen=True)
+class ItemQuery:
+    """The standard's item filters: bounding boxes, a time interval and property filters."""
+
+    bboxes: tuple[Box, ...] = ()
+    interval: tuple[dt.datetime | None, dt.datetime | None] | None = None
+    properties: dict[str, str] | None = None
+
+
+@dataclass(frozen=True)
+class Collection:
+    """One feature collection: how to list, find and bound its features."""
+
+    id: str
+    title: Any
+    description: Any
+    filters: tuple[str, ...]
+    features: Callable[[Session, str, ItemQuery, Audience], list[dict[str, Any]]]
+    feature: Callable[[Session, str, Audience], dict[str, Any]]
+    extent: Callable[[Session], Box]
+    # The feature property that names a feature in the HTML pages.
+    label: str = "name_vi"
+    temporal: Callable[[Session], list[str | None] | None] = lambda _session: None
+
+
+# --- the collections -------------------------------------------------------------------
+
+
+def _intersects_any(geometry: dict[str, Any] | None, bboxes: tuple[Box, ...]) -> bool:
+    if not bboxes:
+        return True
+    if geometry is None:
+        return False
+    geom = shape(geometry)
+    return any(box(*b).intersects(geom) for b in bboxes)
+
+
+def _in_interval(day: str | None, query: ItemQuery) -> bool:
+    """Whether a feature dated ``day`` (the whole UTC day) meets the query's interval."""
+    if query.interval is None:
+        return True
+    if not day:
+        # No time at all: it cannot intersect the interval asked for.
+        return False
+    start_of_day = dt.datetime.fromisoformat(day).replace(tzinfo=dt.UTC)
+    end_of_day = start_of_day + dt.timedelta(days=1)
+    start, end = query.interval
+    return (start is None or end_of_day > start) and (end is None or start_of_day <= end)
+
+
+def _cluster_features(
+    session: Session, dialect: str, query: ItemQuery, audience: Audience
+) -> list[dict[str, Any]]:
+    props = query.properties or {}
+    codes = [d.code for d in all_districts(session)]
+    flt = cluster_filter({k: props[k] for k in CLUSTERS_FILTERS if k in props}, codes)
+    found: dict[str, dict[str, Any]] = {}
+    for bbox in query.bboxes or (None,):
+        for feature in core.query_features(session, dialect, replace(flt, bbox=bbox)):
+            found.setdefault(feature["id"], feature)
+    return [
+        visible_feature(f, audience)
+        for f in found.values()
+        if _in_interval(f["properties"].get("as_of"), query)
+    ]
+
+
+def _cluster_feature(session: Session, feature_id: str, audience: Audience) -> dict[str, Any]:
+    cluster = core.get_cluster(session, feature_id)
+    feature = core.to_feature(cluster, core.district_index(session), place_points(session))
+    return visible_feature(feature, audience)
+
+
+def _cluster_extent(session: Session) -> Box:
+    row = session.execute(
+        select(
+            func.min(Cluster.min_lon),
+            func.min(Cluster.min_lat),
+            func.max(Cluster.max_lon),
+            func.max(Cluster.max_lat),
+        )
+    ).one()
+    return tuple(row) if row[0] is not None else PROVINCE_BBOX  # type: ignore[return-value]
+
+
+def _cluster_temporal(session: Session) -> list[str | None] | None:
+    days = [c.record.get("as_of") for c in session.scalars(select(Cluster))]
+    known = sorted(d for d in days if d)
+    return [f"{known[0]}T00:00:00Z", f"{known[-1]}T23:59:59Z"] if known else None
+
+
+def _district_features(
+    session: Session, _dialect: str, query: ItemQuery, _audience: Audience
+) -> list[dict[str, Any]]:
+    props = query.properties or {}
+    zones = choices("zone", props.get("zone", ""), (*ZONES, core.UNASSIGNED_ZONE))
+    counts = core.count_by_district(session)
+    features = []
+    for district in all_districts(session):
+        zone = district.zone or core.UNASSIGNED_ZONE
+        if zones and zone not in zones:
+            continue
+        feature = district_feature(district, counts.get(district.code, 0))
+        if _intersects_any(feature["geometry"], query.bboxes) and _in_interval(None, query):
+            features.append(feature)
+    return features
+
+
+def _district_feature(session: Session, feature_id: str, _audience: Audience) -> dict[str, Any]:
+    district = session.get(District, feature_id)
+    if district is None:
+        raise NotFound("district", feature_id)
+    return district_feature(district, core.count_by_district(session).get(district.code, 0))
+
+
+def _district_extent(session: Session) -> Box:
+    geometries = [f["geometry"] for f in map(district_feature, all_districts(session))]
+    shapes = [shape(g) for g in geometries if g is not None]
+    if not shapes:
+        return PROVINCE_BBOX
+    bounds = [s.bounds for s in shapes]
+    return (
+        min(b[0] for b in bounds),
+        min(b[1] for b in bounds),
+        max(b[2] for b in bounds),
+        max(b[3] for b in bounds),
+    )
+
+
+PLACE_KINDS: tuple[str, ...] = PlaceKind.__args__
+
+
+def _place_features(
+    session: Session, _dialect: str, query: ItemQuery, _audience: Audience
+) -> list[dict[str, Any]]:
+    props = query.properties or {}
+    kinds = choices("kind", props.get("kind", ""), PLACE_KINDS)
+    return [
+        feature
+        for feature in map(place_feature, all_places(session))
+        if (not kinds or feature["properties"]["kind"] in kinds)
+        and _intersects_any(feature["geometry"], query.bboxes)
+        and _in_interval(None, query)
+    ]
+
+
+def _place_feature(session: Session, feature_id: str, _audience: Audience) -> dict[str, Any]:
+    place = session.get(Place, feature_id)
+    if place is None:
+        raise NotFound("place", feature_id)
+    return place_feature(place)
+
+
+def _place_extent(session: Session) -> Box:
+    row = session.execute(
+        select(func.min(Place.lon), func.min(Place.lat), func.max(Place.lon), func.max(Place.lat))
+    ).one()
+    return tuple(row) if row[0] is not None else PROVINCE_BBOX  # type: ignore[return-value]
+
+
+CLUSTERS_FILTERS = ("district", "stage", "kind", "zone")
+COLLECTIONS: dict[str, Collection] = {
+    c.id: c
+    for c in (
+        Collection(
+            id="clusters",
+            title=_l("Industrial clusters and parks"),
+            description=_l(
+                "Đồng Nai's industrial clusters (CCN), parks (KCN) and support-industry zones: "
+                "stage, site clearance, infrastructure, land and distances."
+            ),
+            filters=CLUSTERS_FILTERS,
+            features=_cluster_features,
+            feature=_cluster_feature,
+            extent=_cluster_extent,
+            temporal=_cluster_temporal,
+        ),
+        Collection(
+            id="districts",
+            title=_l("Districts"),
+            description=_l(
+                "The province's district-level units before July 2025, with their zone; the "
+                "geometry is the official boundary once it is loaded, else null."
+            ),
+            filters=("zone",),
+            features=_district_features,
+            feature=_district_feature,
+            extent=_district_extent,
+            label="name",
+        ),
+        Collection(
+            id="places",
+            title=_l("Reference places"),
+            description=_l(
+                "Airports, ports, city centres and expressway interchanges the clusters' "
+                "straight-line distances are measured to."
+            ),
+            filters=("kind",),
+            features=_place_features,
+            feature=_place_feature,
+            extent=_place_extent,
+        ),
+    )
+}
+
+
+# --- answering -------------------------------------------------------------------------
+
+
+def _check_parameters(allowed: tuple[str, ...]) -> str:
+    """Refuse unknown or repeated parameters; return the representation asked for."""
+    check_parameter_names([k for k, _v in request.args.items(multi=True)], allowed)
+    if "lang" in request.args and request.args["lang"] not in LANGUAGES:
+        reason = f"unknown language {request.args['lang']!r}; allowed: {', '.join(LANGUAGES)}"
+        raise InvalidInput([FieldError("lang", reason)])
+    return requested_format()
+
+
+def _url(endpoint: str, fmt: str | None = None, **params: Any) -> str:
+    if fmt is not None:
+        params["f"] = fmt
+    return url_for(endpoint, _external=True, **params)
+
+
+def _self_links(endpoint: str, fmt: str, json_type: str, **params: Any) -> list[dict[str, str]]:
+    """``self`` in the representation served and ``alternate`` in the other one."""
+    json_link = {"href": _url(endpoint, "json", **params), "type": json_type}
+    html_link = {"href": _url(endpoint, "html", **params), "type": HTML}
+    this, other = (json_link, html_link) if fmt == "json" else (html_link, json_link)
+    return [
+        {**this, "rel": "self", "title": "this document"},
+        {**other, "rel": "alternate", "title": "this document as " + other["type"]},
+    ]
+
+
+def _answer(fmt: str, kind: str, body: dict[str, Any], mimetype: str, **page: Any) -> Response:
+    if fmt == "html":
+        return Response(render_template(f"ogc/{kind}.html", body=body, **page), mimetype=HTML)
+    # Links are absolute, so the host is part of what the body depends on.
+    tag = etag_for(
+        "ogc",
+        kind,
+        get_store().revision(),
+        request.host_url,
+        request.path,
+        sorted(request.args.items(multi=True)),
+        audience_of(optional_actor()),
+    )
+    return cached_json(tag, lambda: body, mimetype)
+
+
+def _collection(collection_id: str) -> Collection:
+    collection = COLLECTIONS.get(collection_id)
+    if collection is None:
+        raise NotFound("collection", collection_id)
+    return collection
+
+
+@bp.errorhandler(InvalidInput)
+def _invalid(exc: InvalidInput) -> Response | tuple[str, int]:
+    """400 with the OGC exception's ``code`` beside the problem details."""
+    if wants_html():
+        return render_template("error.html", status=400, message=str(exc)), 400
+    response = problem(400, "Bad Request", str(exc), exc.errors)
+    return _with_code(response, "InvalidParameterValue")
+
+
+@bp.errorhandler(NotFound)
+def _not_found(exc: NotFound) -> Response | tuple[str, int]:
+    """404 for an unknown collection or feature, with the OGC exception's ``code``."""
+    if wants_html():
+        return render_template("error.html", status=404, message=str(exc)), 404
+    return _with_code(problem(404, "Not Found", str(exc)), "NotFound")
+
+
+def _with_code(response: Response, code: str) -> Response:
+    body = response.get_json()
+    # OGC's exception schema requires "code" and suggests "description".
+    body["code"] = code
+    body["description"] = body["detail"]
+    response.set_data(json.dumps(body, ensure_ascii=False).encode("utf-8"))
+    return response
+
+
+@bp.get("")
+@bp.get("/")
+def landing() -> Response:
+    """The landing page: what this service is and where its parts are."""
+    fmt = _check_parameters(COMMON_PARAMETERS)
+    body = {
+        "title": str(_l("Đồng Nai industrial clusters")),
+        "description": str(
+            _l(
+                "OGC API – Features access to Đồng Nai's industrial clusters, districts and "
+                "reference places, for QGIS, GDAL and other GIS clients."
+            )
+        ),
+        "links": [
+            *_self_links("ogc.landing", fmt, JSON),
+            {
+                "href": url_for("openapi.spec", _external=True),
+                "rel": "service-desc",
+                "type": OPENAPI_MEDIA_TYPE,
+                "title": "the API definition (OpenAPI 3.0)",
+            },
+            {
+                "href": url_for("openapi.docs", _external=True),
+                "rel": "service-doc",
+                "type": HTML,
+                "title": "the API documentation",
+            },
+            {
+                "href": _url("ogc.conformance", "json"),
+                "rel": "conformance",
+                "type": JSON,
+                "title": "the conformance classes this service implements",
+            },
+            {
+                "href": _url("ogc.collections", "json"),
+                "rel": "data",
+                "type": JSON,
+                "title": "the feature collections",
+            },
+        ],
+    }
+    return _answer(fmt, "landing", body, JSON)
+
+
+@bp.get("/conformance")
+def conformance() -> Response:
+    """The conformance classes this service implements."""
+    fmt = _check_parameters(COMMON_PARAMETERS)
+    body = {
+        "conformsTo": list(CONFORMANCE),
+        "links": _self_links("ogc.conformance", fmt, JSON),
+    }
+    return _answer(fmt, "conformance", body, JSON)
+
+
+def _collection_body(session: Session, collection: Collection, fmt: str) -> dict[str, Any]:
+    extent: dict[str, Any] = {"spatial": {"bbox": [list(collection.extent(session))], "crs": CRS84}}
+    interval = collection.temporal(session)
+    if interval is not None:
+        extent["temporal"] = {"interval": [interval], "trs": GREGORIAN}
+    items = {"collection_id": collection.id}
+    return {
+        "id": collection.id,
+        "title": str(collection.title),
+        "description": str(collection.description),
+        "itemType": "feature",
+        "crs": [CRS84],
+        "extent": extent,
+        "links": [
+            *_self_links("ogc.collection", fmt, JSON, **items),
+            {
+                "href": _url("ogc.items", "json", **items),
+                "rel": "items",
+                "type": GEOJSON,
+                "title": "the features as GeoJSON",
+            },
+            {
+                "href": _url("ogc.items", "html", **items),
+                "rel": "items",
+                "type": HTML,
+                "title": "the features as HTML",
+            },
+        ],
+    }
+
+
+@bp.get("/collections")
+def collections() -> Response:
+    """Every collection with its extent and links."""
+    fmt = _check_parameters(COMMON_PARAMETERS)
+    with get_store().session() as session:
+        described = [_collection_body(session, c, fmt) for c in COLLECTIONS.values()]
+    body = {"links": _self_links("ogc.collections", fmt, JSON), "collections": described}
+    return _answer(fmt, "collections", body, JSON)
+
+
+@bp.get("/collections/<collection_id>")
+def collection(collection_id: str) -> Response:
+    """One collection with its extent and links."""
+    found = _collection(collection_id)
+    fmt = _check_parameters(COMMON_PARAMETERS)
+    with get_store().session() as session:
+        body = _collection_body(session, found, fmt)
+    return _answer(fmt, "collection", body, JSON)
+
+
+def _item_query(collection: Collection) -> ItemQuery:
+    args = request.args.to_dict()
+    errors: list[FieldError] = []
+    bboxes: tuple[Box, ...] = ()
+    if "bbox" in args:
+        try:
+            bboxes = parse_ogc_bbox(args["bbox"])
+        except ValueError as exc:
+            errors.append(FieldError("bbox", str(exc)))
+    interval = None
+    if "datetime" in args:
+        try:
+            interval = parse_datetime_interval(args["datetime"])
+        except InvalidInput as exc:
+            errors += exc.errors
+    if errors:
+        raise InvalidInput(errors)
+    properties = {k: args[k] for k in collection.filters if k in args}
+    return ItemQuery(bboxes, interval, properties)
+
+
+def _page_link(rel: str, fmt: str, collection_id: str, offset: int) -> dict[str, str]:
+    params = {k: v for k, v in request.args.items() if k not in ("f", "offset")}
+    if offset:
+        params["offset"] = str(offset)
+    media = GEOJSON if fmt == "json" else HTML
+    return {
+        "href": _url("ogc.items", fmt, collection_id=collection_id, **params),
+        "rel": rel,
+        "type": media,
+        "title": f"{rel} page",
+    }
+
+
+@bp.get("/collections/<collection_id>/items")
+def items(collection_id: str) -> Response:
+    """The collection's features: bbox, datetime and property filters, limit and offset."""
+    found = _collection(collection_id)
+    fmt = _check_parameters((*ITEMS_PARAMETERS, *found.filters))
+    errors: list[FieldError] = []
+    try:
+        limit, offset = ogc_paging(request.args)
+    except InvalidInput as exc:
+        errors += exc.errors
+    try:
+        query = _item_query(found)
+    except InvalidInput as exc:
+        errors += exc.errors
+    if errors:
+        raise InvalidInput(errors)
+    store = get_store()
+    audience = audience_of(optional_actor())
+    with store.session() as session:
+        matched = found.features(session, store.dialect, query, audience)
+    page = matched[offset : offset + limit]
+    params = {k: v for k, v in request.args.items() if k != "f"}
+    links = _self_links("ogc.items", fmt, GEOJSON, collection_id=collection_id, **params)
+    if offset + limit < len(matched):
+        links.append(_page_link("next", fmt, collection_id, offset + limit))
+    if offset > 0:
+        links.append(_page_link("prev", fmt, collection_id, max(0, offset - limit)))
+    links.append(
+        {
+            "href": _url("ogc.collection", "json", collection_id=collection_id),
+            "rel": "collection",
+            "type": JSON,
+            "title": "the collection",
+        }
+    )
+    body = core.feature_collection(
+        page,
+        links=links,
+        timeStamp=dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        numberMatched=len(matched),
+        numberReturned=len(page),
+    )
+    return _answer(
+        fmt,
+        "items",
+        body,
+        GEOJSON,
+        collection=found,
+        offset=offset,
+        limit=limit,
+    )
+
+
+@bp.get("/collections/<collection_id>/items/<feature_id>")
+def item(collection_id: str, feature_id: str) -> Response:
+    """One feature with links to itself and to its collection."""
+    found = _collection(collection_id)
+    fmt = _check_parameters(COMMON_PARAMETERS)
+    audience = audience_of(optional_actor())
+    with get_store().session() as session:
+        feature = found.feature(session, feature_id, audience)
+    ids = {"collection_id": collection_id, "feature_id": feature_id}
+    feature = {
+        **feature,
+        "links": [
+            *_self_links("ogc.item", fmt, GEOJSON, **ids),
+            {
+                "href": _url("ogc.collection", "json", collection_id=collection_id),
+                "rel": "collection",
+                "type": JSON,
+                "title": "the collection",
+            },
+        ],
+    }
+    return _answer(fmt, "item", feature, GEOJSON, collection=found)

@@ -1,0 +1,364 @@
+"""OGC API – Features – Part 1 at /ogc, on SQLite and PostGIS, and read through GDAL."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import textwrap
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+
+from tests.test_data import CLUSTERS
+
+ALL_IDS = sorted(f["id"] for f in CLUSTERS["features"])
+CONFORMANCE = {
+    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
+    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/oas30",
+    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/html",
+    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
+}
+
+
+def _json(response, status: int = 200) -> dict:
+    assert response.status_code == status, response.get_data(as_text=True)
+    return response.get_json()
+
+
+def _link(body: dict, rel: str, media: str | None = None) -> dict | None:
+    for link in body["links"]:
+        if link["rel"] == rel and (media is None or link.get("type") == media):
+            return link
+    return None
+
+
+def _path(href: str) -> str:
+    """A link's path and query, to follow it with the test client."""
+    parts = urlsplit(href)
+    return f"{parts.path}?{parts.query}" if parts.query else parts.path
+
+
+def _api_ids(client, query: str = "") -> list[str]:
+    body = _json(client.get(f"/api/clusters?{query}"))
+    return sorted(f["id"] for f in body["features"])
+
+
+def _all_items(client, collection: str, query: str = "") -> list[dict]:
+    """Every feature of a collection, following the next links."""
+    features: list[dict] = []
+    url = f"/ogc/collections/{collection}/items?{query}"
+    pages = 0
+    while url:
+        body = _json(client.get(url))
+        features += body["features"]
+        assert body["numberReturned"] == len(body["features"])
+        pages += 1
+        assert pages < 100, "next links never end"
+        nxt = _link(body, "next")
+        url = _path(nxt["href"]) if nxt else None
+    return features
+
+
+@pytest.mark.parametrize("path", ["/ogc", "/ogc/"])
+def test_landing_page_links_the_standard_resources(client, path) -> None:
+    response = client.get(path)
+    body = _json(response)
+    assert response.mimetype == "application/json"
+    for rel in ("self", "alternate", "service-desc", "service-doc", "conformance", "data"):
+        assert _link(body, rel), rel
+    assert _link(body, "service-desc")["type"].startswith("application/vnd.oai.openapi+json")
+    assert _json(client.get(_path(_link(body, "service-desc")["href"])))["openapi"].startswith(
+        "3.0"
+    )
+
+
+def test_conformance_declares_core_geojson_html_and_openapi(client) -> None:
+    body = _json(client.get("/ogc/conformance"))
+    assert set(body["conformsTo"]) == CONFORMANCE
+
+
+def test_collections_list_clusters_districts_and_places(client) -> None:
+    body = _json(client.get("/ogc/collections"))
+    by_id = {c["id"]: c for c in body["collections"]}
+    assert set(by_id) == {"clusters", "districts", "places"}
+    for collection in by_id.values():
+        minx, miny, maxx, maxy = collection["extent"]["spatial"]["bbox"][0]
+        assert minx <= maxx and miny <= maxy
+        assert collection["extent"]["spatial"]["crs"].endswith("/OGC/1.3/CRS84")
+        items = _link(collection, "items", "application/geo+json")
+        assert _path(items["href"]).startswith(f"/ogc/collections/{collection['id']}/items")
+    # Every cluster with a location lies inside the clusters' extent.
+    minx, miny, maxx, maxy = by_id["clusters"]["extent"]["spatial"]["bbox"][0]
+    for feature in CLUSTERS["features"]:
+        if feature["geometry"] and feature["geometry"]["type"] == "Point":
+            x, y = feature["geometry"]["coordinates"]
+            assert minx <= x <= maxx and miny <= y <= maxy
+    assert _json(client.get("/ogc/collections/clusters"))["id"] == "clusters"
+
+
+def test_items_page_with_counts_and_next_prev_links(client) -> None:
+    response = client.get("/ogc/collections/clusters/items")
+    body = _json(response)
+    assert response.mimetype == "application/geo+json"
+    assert body["type"] == "FeatureCollection"
+    assert body["numberMatched"] == len(ALL_IDS)
+    assert body["numberReturned"] == len(body["features"]) == 10
+    assert _link(body, "self") and _link(body, "alternate", "text/html")
+    assert _link(body, "prev") is None
+    second = _json(client.get(_path(_link(body, "next")["href"])))
+    assert parse_qs(urlsplit(_link(second, "prev")["href"]).query).get("offset") is None
+    assert {f["id"] for f in second["features"]}.isdisjoint(f["id"] for f in body["features"])
+    # Paging through returns every cluster exactly once, in the API's order.
+    paged = [f["id"] for f in _all_items(client, "clusters", "limit=7")]
+    assert sorted(paged) == ALL_IDS and len(paged) == len(set(paged))
+    api = client.get("/api/clusters").get_json()
+    assert paged == [f["id"] for f in api["features"]]
+
+
+def test_a_limit_above_the_maximum_is_served_at_the_maximum(client) -> None:
+    body = _json(client.get("/ogc/collections/clusters/items?limit=100000"))
+    assert body["numberReturned"] == len(ALL_IDS)
+    body = _json(client.get("/ogc/collections/clusters/items?limit=5&offset=1000"))
+    assert body["numberReturned"] == 0 and body["numberMatched"] == len(ALL_IDS)
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "district=740",
+        "district=740,742",
+        "stage=operating",
+        "kind=KCN",
+        "zone=II",
+        "zone=unassigned",
+        "bbox=106.9,10.6,107.1,10.8",
+        "bbox=106.7,10.5,107.6,11.6",
+        "bbox=0,0,1,1",
+        "district=740&bbox=106.9,10.6,107.1,10.8",
+    ],
+)
+def test_filters_select_what_the_api_selects(client, query) -> None:
+    ogc = sorted(f["id"] for f in _all_items(client, "clusters", f"{query}&limit=1000"))
+    assert ogc == _api_ids(client, query)
+
+
+def test_bbox_with_heights_and_across_the_antimeridian(client) -> None:
+    flat = _api_ids(client, "bbox=106.9,10.6,107.1,10.8")
+    with_heights = _all_items(client, "clusters", "bbox=106.9,10.6,-10,107.1,10.8,100")
+    assert sorted(f["id"] for f in with_heights) == flat
+    # West edge 100°E, east edge 80°W: the box wraps round through 180°.
+    wrapped = _all_items(client, "clusters", "bbox=100,-90,-80,90&limit=1000")
+    assert sorted(f["id"] for f in wrapped) == _api_ids(client, "bbox=-180,-90,180,90")
+
+
+def test_datetime_selects_by_the_as_of_day(client) -> None:
+    dated = {f["id"]: f["properties"]["as_of"] for f in CLUSTERS["features"]}
+    known = sorted({d for d in dated.values() if d})
+    assert known, "the seed data dates some clusters"
+    day = known[0]
+    instant = _all_items(client, "clusters", f"datetime={day}T12:00:00Z&limit=1000")
+    assert sorted(f["id"] for f in instant) == sorted(i for i, d in dated.items() if d == day)
+    since = _all_items(client, "clusters", f"datetime={day}T00:00:00Z/..&limit=1000")
+    assert sorted(f["id"] for f in since) == sorted(i for i, d in dated.items() if d)
+    assert (
+        _json(client.get("/ogc/collections/districts/items?datetime=2020-01-01T00:00:00Z"))[
+            "numberMatched"
+        ]
+        == 0
+    )
+
+
+@pytest.mark.parametrize(
+    ("query", "parameter"),
+    [
+        ("limit=0", "limit"),
+        ("limit=ten", "limit"),
+        ("limit=-1", "limit"),
+        ("offset=-5", "offset"),
+        ("bbox=1,2,3", "bbox"),
+        ("bbox=a,b,c,d", "bbox"),
+        ("bbox=106,11,107,10", "bbox"),
+        ("bbox=106,10,107,95", "bbox"),
+        ("datetime=yesterday", "datetime"),
+        ("datetime=2021-01-01T00:00:00Z/2020-01-01T00:00:00Z", "datetime"),
+        ("district=999", "district"),
+        ("stage=built", "stage"),
+        ("f=xml", "f"),
+        ("filter=stage='operating'", "filter"),
+        ("sortby=name", "sortby"),
+        ("limit=1&limit=2", "limit"),
+    ],
+)
+def test_bad_parameters_get_400_naming_them(client, query, parameter) -> None:
+    response = client.get(f"/ogc/collections/clusters/items?{query}")
+    body = _json(response, 400)
+    assert response.mimetype == "application/problem+json"
+    assert parameter in {e["field"] for e in body["errors"]}
+    assert body["code"] == "InvalidParameterValue" and body["description"]
+
+
+def test_filters_of_another_collection_are_unknown_parameters(client) -> None:
+    body = _json(client.get("/ogc/collections/places/items?district=740"), 400)
+    assert body["errors"][0]["field"] == "district"
+    kinds = _all_items(client, "places", "kind=airport")
+    assert kinds and all(f["properties"]["kind"] == "airport" for f in kinds)
+    assert _json(client.get("/ogc/collections/districts/items?zone=II"))["numberMatched"] >= 3
+    assert _json(client.get("/ogc/conformance?limit=3"), 400)["errors"][0]["field"] == "limit"
+
+
+def test_unknown_collection_or_feature_is_404(client) -> None:
+    assert _json(client.get("/ogc/collections/roads"), 404)["code"] == "NotFound"
+    assert _json(client.get("/ogc/collections/roads/items"), 404)["code"] == "NotFound"
+    assert _json(client.get("/ogc/collections/clusters/items/nope"), 404)["code"] == "NotFound"
+    assert client.get("/ogc/collections/districts/items/999").status_code == 404
+
+
+def test_one_feature_with_its_links(client) -> None:
+    response = client.get("/ogc/collections/clusters/items/ccn-vinh-tan")
+    body = _json(response)
+    assert response.mimetype == "application/geo+json"
+    assert body["id"] == "ccn-vinh-tan" and body["properties"]["name_vi"] == "CCN Vĩnh Tân"
+    for rel in ("self", "alternate", "collection"):
+        assert _link(body, rel), rel
+    api = client.get("/api/clusters/ccn-vinh-tan").get_json()
+    assert body["properties"] == api["properties"] and body["geometry"] == api["geometry"]
+    district = _json(client.get("/ogc/collections/districts/items/740"))
+    assert district["properties"]["name"] == "Huyện Long Thành"
+    place = _all_items(client, "places")[0]
+    assert _json(client.get(f"/ogc/collections/places/items/{place['id']}"))["id"] == place["id"]
+
+
+def test_html_by_parameter_or_by_accept_header(client) -> None:
+    for response in (
+        client.get("/ogc/collections/clusters/items?f=html&lang=vi"),
+        client.get("/ogc/collections/clusters/items", headers={"Accept": "text/html"}),
+    ):
+        assert response.status_code == 200 and response.mimetype == "text/html"
+        assert "CCN" in response.get_data(as_text=True)
+    page = client.get("/ogc/collections/clusters/items/ccn-vinh-tan?f=html")
+    assert "CCN Vĩnh Tân" in page.get_data(as_text=True)
+    for path in ("/ogc", "/ogc/conformance", "/ogc/collections", "/ogc/collections/places"):
+        assert client.get(f"{path}?f=html").mimetype == "text/html", path
+    error = client.get("/ogc/collections/clusters/items?f=html&limit=0")
+    assert error.status_code == 400 and error.mimetype == "text/html"
+    # A client that accepts anything, as curl and GDAL do, gets JSON.
+    assert client.get("/ogc", headers={"Accept": "*/*"}).mimetype == "application/json"
+
+
+def test_items_revalidate_with_etag(client) -> None:
+    first = client.get("/ogc/collections/clusters/items?limit=3")
+    again = client.get(
+        "/ogc/collections/clusters/items?limit=3", headers={"If-None-Match": first.headers["ETag"]}
+    )
+    assert again.status_code == 304
+
+
+def test_anonymous_clients_see_only_public_properties(client, api_as, monkeypatch) -> None:
+    """The one rule of gis.core.audience hides an internal property everywhere."""
+    from gis.core import audience
+
+    monkeypatch.setattr(
+        audience,
+        "PUBLIC_CLUSTER_PROPERTIES",
+        audience.PUBLIC_CLUSTER_PROPERTIES - {"investor"},
+    )
+    urls = (
+        "/ogc/collections/clusters/items?limit=1000",
+        "/api/clusters",
+    )
+    for url in urls:
+        for feature in client.get(url).get_json()["features"]:
+            assert "investor" not in feature["properties"], url
+    for url in ("/ogc/collections/clusters/items/ccn-vinh-tan", "/api/clusters/ccn-vinh-tan"):
+        assert "investor" not in client.get(url).get_json()["properties"], url
+    staff = api_as("viewer").client
+    assert (
+        "investor"
+        in staff.get("/ogc/collections/clusters/items/ccn-vinh-tan").get_json()["properties"]
+    )
+    assert "investor" in staff.get("/api/clusters/ccn-vinh-tan").get_json()["properties"]
+
+
+# --- a real client: GDAL's OAPIF driver through pyogrio -------------------------------
+
+# pyogrio keeps the GIL while GDAL waits for the server, so the reader runs in its own
+# process; the server is the test's app on a live port.
+GDAL_READER = textwrap.dedent(
+    """
+    import json, sys
+    import pyogrio
+
+    url = "OAPIF:" + sys.argv[1] + "/ogc"
+    bbox = tuple(map(float, sys.argv[2].split(",")))
+
+    def rows(**kwargs):
+        frame = pyogrio.read_dataframe(url, **kwargs)
+        return json.loads(frame.drop(columns="geometry").to_json(orient="records",
+                          date_format="iso", force_ascii=False))
+
+    out = {
+        "layers": [[str(name), str(kind)] for name, kind in pyogrio.list_layers(url)],
+        "clusters": rows(layer="clusters"),
+        "bbox": [r["id"] for r in rows(layer="clusters", bbox=bbox)],
+        "districts": rows(layer="districts"),
+        "places": rows(layer="places"),
+    }
+    print(json.dumps(out, ensure_ascii=False))
+    """
+)
+BBOX = "106.9,10.6,107.1,10.8"
+
+
+def _gdal_read(base_url: str, bbox: str) -> dict:
+    result = subprocess.run(
+        [sys.executable, "-c", GDAL_READER, base_url, bbox],
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    return json.loads(result.stdout)
+
+
+def _same(api_value, gdal_value) -> bool:
+    if api_value is None or api_value == [] or api_value == {}:
+        # GDAL reads a JSON null (and an empty list) as an unset field.
+        return gdal_value in (None, [], {})
+    if isinstance(api_value, float | int) and not isinstance(api_value, bool):
+        return gdal_value is not None and abs(float(gdal_value) - api_value) < 1e-9
+    if isinstance(api_value, str) and len(api_value) == 10 and api_value[4] == "-":
+        return str(gdal_value).startswith(api_value)  # a date comes back as a datetime
+    return gdal_value == api_value
+
+
+def test_gdal_reads_every_layer_with_attributes_intact(client, live_server) -> None:
+    """QGIS-style access: GDAL's OAPIF driver lists, reads and filters the layers."""
+    read = _gdal_read(live_server, BBOX)
+    assert {name for name, _kind in read["layers"]} == {"clusters", "districts", "places"}
+
+    api = {f["id"]: f["properties"] for f in client.get("/api/clusters").get_json()["features"]}
+    gdal = {row["id"]: row for row in read["clusters"]}
+    assert sorted(gdal) == sorted(api) == ALL_IDS
+    for cluster_id, props in api.items():
+        for key, value in props.items():
+            assert _same(value, gdal[cluster_id].get(key)), (cluster_id, key, value)
+    # Vietnamese text arrives as it is stored, tones and đ included.
+    assert gdal["ccn-vinh-tan"]["name_vi"] == "CCN Vĩnh Tân"
+    assert any(
+        "Đồng" in str(row.get("status_note")) or "đ" in str(row.get("status_note"))
+        for row in gdal.values()
+    )
+
+    # A bbox read gives exactly what /api/clusters gives for that bbox.
+    assert sorted(read["bbox"]) == _api_ids(client, f"bbox={BBOX}")
+    assert read["bbox"], "the test bbox should hold clusters"
+
+    districts = client.get("/api/districts").get_json()["features"]
+    assert sorted(r["code"] for r in read["districts"]) == sorted(d["id"] for d in districts)
+    names = {r["code"]: r["name"] for r in read["districts"]}
+    assert all(names[d["id"]] == d["properties"]["name"] for d in districts)
+    places = client.get("/api/places").get_json()["features"]
+    assert sorted(r["id"] for r in read["places"]) == sorted(p["id"] for p in places)
