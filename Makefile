@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
 
-.PHONY: run test setup lint clean translations
+.PHONY: run test setup lint clean translations bench
 
 run: setup
 	$(BIN)/flask --app app db init
@@ -49,6 +49,9 @@ static/vendor/.installed: package.json package-lock.json
 	cp node_modules/@geoman-io/leaflet-geoman-free/dist/leaflet-geoman.js \
 	   node_modules/@geoman-io/leaflet-geoman-free/dist/leaflet-geoman.css \
 	   node_modules/@geoman-io/leaflet-geoman-free/LICENSE static/vendor/leaflet-geoman/
+	mkdir -p static/vendor/swagger-ui
+	cp node_modules/swagger-ui-dist/swagger-ui-bundle.js node_modules/swagger-ui-dist/swagger-ui.css \
+	   node_modules/swagger-ui-dist/LICENSE node_modules/swagger-ui-dist/NOTICE static/vendor/swagger-ui/
 	touch $@
 
 lint: setup
@@ -56,3 +59,7 @@ lint: setup
 
 clean:
 	rm -rf $(VENV) node_modules static/vendor instance
+
+# Benchmarks (bench/RESULTS.md); takes about 40 minutes.
+bench: setup
+	bench/run_all.sh

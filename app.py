@@ -7,11 +7,26 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from gis import cli, config
 from gis.core.dataset import initialise_store
 from gis.store.db import Store
-from gis.web import admin, api, auth, errors, i18n, views
+from gis.web import (
+    admin,
+    api,
+    auth,
+    dashboard,
+    errors,
+    i18n,
+    ogc,
+    openapi,
+    plan,
+    reports,
+    security,
+    tiles,
+    views,
+)
 
 
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
@@ -23,9 +38,15 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         app.config.update(test_config)
     if app.config["GIS_ENV"] == "production" and app.config["SECRET_KEY"] == config.DEV_SECRET_KEY:
         raise RuntimeError("refusing to start in production with the development SECRET_KEY")
+    if app.config["GIS_ENV"] == "production" and app.debug:
+        # The debugger runs code sent from the browser: never on a production server.
+        raise RuntimeError("refusing to start in production with debug on (FLASK_DEBUG)")
+    if app.config["GIS_PROXY_HOPS"]:
+        hops = app.config["GIS_PROXY_HOPS"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     url = app.config["DATABASE_URL"] or config.default_database_url(app.instance_path)
-    store = Store(url)
+    store = Store(url, config.parse_extent(app.config["GIS_EXTENT_BBOX"]))
     app.extensions["store"] = store
     if app.config["GIS_AUTO_INIT"]:
         initialise_store(store, Path(app.config["GIS_DATA_DIR"]))
@@ -35,7 +56,14 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     auth.init_app(app)
     app.register_blueprint(views.bp)
     app.register_blueprint(api.bp, url_prefix="/api")
+    app.register_blueprint(tiles.bp, url_prefix="/api")
     app.register_blueprint(auth.bp, url_prefix="/auth")
     app.register_blueprint(admin.bp, url_prefix="/admin")
+    security.init_app(app)
+    app.register_blueprint(openapi.bp, url_prefix="/api")
+    app.register_blueprint(ogc.bp, url_prefix="/ogc")
+    app.register_blueprint(plan.api_bp, url_prefix="/api/plan")
+    for blueprint in (plan.bp, dashboard.bp, reports.bp):
+        app.register_blueprint(blueprint)
     cli.init_app(app)
     return app

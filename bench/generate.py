@@ -17,21 +17,78 @@ from pathlib import Path
 
 # (name, lon, lat, spread in degrees): industrial regions, north to south.
 REGIONS = [
-    ("Hải Phòng", 106.68, 20.86, 0.25), ("Bắc Ninh", 106.07, 21.18, 0.20),
-    ("Hà Nội", 105.80, 21.03, 0.30), ("Thái Nguyên", 105.84, 21.59, 0.20),
-    ("Thanh Hóa", 105.77, 19.81, 0.30), ("Nghệ An", 105.68, 18.67, 0.30),
-    ("Đà Nẵng", 108.20, 16.05, 0.20), ("Quảng Ngãi", 108.80, 15.12, 0.25),
-    ("Bình Định", 109.10, 13.90, 0.25), ("Khánh Hòa", 109.15, 12.25, 0.20),
-    ("Bình Dương", 106.65, 11.10, 0.25), ("Đồng Nai", 107.00, 10.95, 0.30),
-    ("Bà Rịa - Vũng Tàu", 107.15, 10.55, 0.20), ("Long An", 106.45, 10.65, 0.25),
+    ("Hải Phòng", 106.68, 20.86, 0.25),
+    ("Bắc Ninh", 106.07, 21.18, 0.20),
+    ("Hà Nội", 105.80, 21.03, 0.30),
+    ("Thái Nguyên", 105.84, 21.59, 0.20),
+    ("Thanh Hóa", 105.77, 19.81, 0.30),
+    ("Nghệ An", 105.68, 18.67, 0.30),
+    ("Đà Nẵng", 108.20, 16.05, 0.20),
+    ("Quảng Ngãi", 108.80, 15.12, 0.25),
+    ("Bình Định", 109.10, 13.90, 0.25),
+    ("Khánh Hòa", 109.15, 12.25, 0.20),
+    ("Bình Dương", 106.65, 11.10, 0.25),
+    ("Đồng Nai", 107.00, 10.95, 0.30),
+    ("Bà Rịa - Vũng Tàu", 107.15, 10.55, 0.20),
+    ("Long An", 106.45, 10.65, 0.25),
     ("Cần Thơ", 105.75, 10.05, 0.25),
 ]
-PREFIXES = ["Tân", "Phú", "Long", "Hưng", "Thạnh", "Vĩnh", "An", "Bình", "Đông", "Xuân",
-            "Hòa", "Phước", "Đức", "Thuận", "Quang", "Nhơn", "Trảng", "Hố Nai", "Đồi", "Sông"]
-SUFFIXES = ["Lợi", "Hòa", "Thành", "Phát", "Khánh", "Hưng", "An", "Bình", "Đạt", "Mỹ",
-            "Tiến", "Lộc", "Phong", "Thịnh", "Cường", "Trung", "Nghĩa", "Đông", "Tây", "Quý"]
-INDUSTRIES = ["cơ khí", "điện - điện tử", "dệt may", "da giày", "chế biến nông sản",
-              "vật liệu xây dựng", "hóa chất", "cao su - nhựa", "gỗ", "công nghiệp hỗ trợ"]
+PREFIXES = [
+    "Tân",
+    "Phú",
+    "Long",
+    "Hưng",
+    "Thạnh",
+    "Vĩnh",
+    "An",
+    "Bình",
+    "Đông",
+    "Xuân",
+    "Hòa",
+    "Phước",
+    "Đức",
+    "Thuận",
+    "Quang",
+    "Nhơn",
+    "Trảng",
+    "Hố Nai",
+    "Đồi",
+    "Sông",
+]
+SUFFIXES = [
+    "Lợi",
+    "Hòa",
+    "Thành",
+    "Phát",
+    "Khánh",
+    "Hưng",
+    "An",
+    "Bình",
+    "Đạt",
+    "Mỹ",
+    "Tiến",
+    "Lộc",
+    "Phong",
+    "Thịnh",
+    "Cường",
+    "Trung",
+    "Nghĩa",
+    "Đông",
+    "Tây",
+    "Quý",
+]
+INDUSTRIES = [
+    "cơ khí",
+    "điện - điện tử",
+    "dệt may",
+    "da giày",
+    "chế biến nông sản",
+    "vật liệu xây dựng",
+    "hóa chất",
+    "cao su - nhựa",
+    "gỗ",
+    "công nghiệp hỗ trợ",
+]
 STAGES = ["planned", "established", "clearing", "building", "operating"]
 STATES = ["none", "building", "done", None]
 COMPONENTS = ("roads", "power", "water", "wastewater", "drainage", "fire")
@@ -91,10 +148,13 @@ def generate(count: int, seed: int = 7) -> dict:
             "sources": {"name_vi": ["synthetic benchmark data (bench/generate.py)"]},
             "as_of": "2026-01-01",
         }
-        geometry = {"type": "Polygon",
-                    "coordinates": [_rectangle(lon, lat, area, rng.uniform(0, math.pi))]}
-        features.append({"type": "Feature", "id": props["id"], "properties": props,
-                         "geometry": geometry})
+        geometry = {
+            "type": "Polygon",
+            "coordinates": [_rectangle(lon, lat, area, rng.uniform(0, math.pi))],
+        }
+        features.append(
+            {"type": "Feature", "id": props["id"], "properties": props, "geometry": geometry}
+        )
     return {"type": "FeatureCollection", "name": f"synthetic_{count}", "features": features}
 
 
@@ -106,8 +166,9 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=7)
     args = parser.parse_args()
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(generate(args.count, args.seed), ensure_ascii=False),
-                        encoding="utf-8")
+    args.out.write_text(
+        json.dumps(generate(args.count, args.seed), ensure_ascii=False), encoding="utf-8"
+    )
     print(f"wrote {args.count} features to {args.out}")
 
 

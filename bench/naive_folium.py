@@ -22,15 +22,26 @@ def build(collection: dict, asset_prefix: str = "/static/vendor/") -> str:
     fmap.default_css = [("leaflet_css", asset_prefix + "leaflet/leaflet.css")]
     folium.TileLayer("https://tile.openstreetmap.org/{z}/{x}/{y}.png", attr="OSM").add_to(fmap)
     # Slim the properties to what the popup shows, as a careful naive map would.
-    features = [{"type": "Feature", "geometry": f["geometry"], "properties": {
-        "name_vi": f["properties"]["name_vi"], "stage": f["properties"]["stage"],
-        "planned_area_ha": f["properties"].get("planned_area_ha")}}
-        for f in collection["features"] if f["geometry"]]
-    folium.GeoJson(
-        {"type": "FeatureCollection", "features": features}, name="clusters",
+    features = [
+        {
+            "type": "Feature",
+            "geometry": f["geometry"],
+            "properties": {
+                "name_vi": f["properties"]["name_vi"],
+                "stage": f["properties"]["stage"],
+                "planned_area_ha": f["properties"].get("planned_area_ha"),
+            },
+        }
+        for f in collection["features"]
+        if f["geometry"]
+    ]
+    layer = folium.GeoJson(
+        {"type": "FeatureCollection", "features": features},
+        name="clusters",
         tooltip=folium.GeoJsonTooltip(fields=["name_vi"]),
         popup=folium.GeoJsonPopup(fields=["name_vi", "stage", "planned_area_ha"]),
     ).add_to(fmap)
+    fmap.fit_bounds(layer.get_bounds())
     html = fmap.get_root().render()
     # Signal when Leaflet has drawn the layer, so the harness times the same moment.
     return html.replace("</html>", "<script>window.__drawn = performance.now();</script></html>")

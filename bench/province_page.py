@@ -51,13 +51,18 @@ def main() -> None:
         print(f"{path}: {raw:,} bytes, {zipped:,} gzipped")
     times, transferred, heaps = [], [], []
     with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path="/usr/bin/chromium",
-                                     args=["--no-sandbox", "--disable-gpu",
-                                           "--disable-background-networking"])
+        browser = pw.chromium.launch(
+            executable_path="/usr/bin/chromium",
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+        )
         for _ in range(args.runs):
             page = browser.new_page()
-            page.route("**/*", lambda r: r.continue_()
-                       if urlparse(r.request.url).hostname == "127.0.0.1" else r.abort())
+            page.route(
+                "**/*",
+                lambda r: (
+                    r.continue_() if urlparse(r.request.url).hostname == "127.0.0.1" else r.abort()
+                ),
+            )
             page.goto(base + "/")
             page.wait_for_selector("body[data-ready]")
             metrics = page.evaluate("""() => {
@@ -73,13 +78,18 @@ def main() -> None:
             page.close()
         browser.close()
     server.shutdown()
-    print(json.dumps({
-        "runs": args.runs,
-        "ready_ms_median": round(statistics.median(times), 1),
-        "ready_ms_all": [round(t, 1) for t in times],
-        "bytes_transferred_median": statistics.median(transferred),
-        "js_heap_bytes_median": statistics.median(heaps) if all(heaps) else None,
-    }, indent=2))
+    print(
+        json.dumps(
+            {
+                "runs": args.runs,
+                "ready_ms_median": round(statistics.median(times), 1),
+                "ready_ms_all": [round(t, 1) for t in times],
+                "bytes_transferred_median": statistics.median(transferred),
+                "js_heap_bytes_median": statistics.median(heaps) if all(heaps) else None,
+            },
+            indent=2,
+        )
+    )
 
 
 if __name__ == "__main__":

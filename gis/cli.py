@@ -7,17 +7,45 @@ from pathlib import Path
 
 import click
 from flask import Flask, current_app
-from flask.cli import AppGroup
+from flask.cli import AppGroup, with_appcontext
+from pyogrio.errors import DataSourceError
+from shapely.geometry.base import BaseGeometry
+from sqlalchemy import select
 
-from gis.core.actors import ROLES
+from gis.core.actors import ROLES, Actor
+from gis.core.audience import PUBLIC, visible_feature
+from gis.core.clusters import query_features
 from gis.core.dataset import check_collection, initialise_store, read_json, store_counts
+from gis.core.districts import all_districts, import_boundaries, province_outline
 from gis.core.districts import boundaries as stored_boundaries
-from gis.core.districts import import_boundaries, province_outline
+from gis.core.exports import FILE_STEM, LANGUAGES, export_table
 from gis.core.history import verify
-from gis.core.users import create_user
-from gis.errors import InvalidInput
-from gis.io import read_layer
+from gis.core.imports import (
+    ADDED,
+    CHANGED,
+    REJECTED,
+    UNCHANGED,
+    ImportFeature,
+    Outcome,
+    import_clusters,
+    new_change_set,
+    resolve_columns,
+)
+from gis.core.places import place_points
+from gis.core.plan import plan_counts
+from gis.core.users import actor_of, create_user
+from gis.errors import InvalidInput, StaleVersion
+from gis.io import EXPORT_FORMATS, read_import_file, read_layer, write_export
+from gis.store.backup import (
+    BackupError,
+    backup_postgresql,
+    backup_sqlite,
+    pg_dump_command,
+    sqlite_path,
+)
+from gis.store.models import User
 from gis.text import nfc
+from gis.web.params import cluster_filter
 
 db_cli = AppGroup("db", help="Set up the database.")
 clusters_cli = AppGroup("clusters", help="Check the cluster data.")
@@ -38,7 +66,11 @@ def db_init() -> None:
     initialise_store(_store(), _data_dir())
     with _store().session() as session:
         districts, clusters = store_counts(session)
-    click.echo(f"Database ready: {districts} districts, {clusters} clusters.")
+        tasks, targets = plan_counts(session)
+    click.echo(
+        f"Database ready: {districts} districts, {clusters} clusters, "
+        f"{tasks} plan tasks, {targets} targets."
+    )
 
 
 @clusters_cli.command("validate")
@@ -119,6 +151,7 @@ def init_app(app: Flask) -> None:
     """Register the command groups."""
     for group in (db_cli, clusters_cli, boundaries_cli, users_cli, history_cli):
         app.cli.add_command(group)
+    app.cli.add_command(backup_command)
 
 
 users_cli = AppGroup("users", help="Manage accounts.")
@@ -164,3 +197,209 @@ def history_verify() -> None:
         click.echo(f"{len(problems)} problem(s) in {count} change(s).", err=True)
         sys.exit(1)
     click.echo(f"History intact: {count} change(s) verified.")
+
+
+# --- import, export and backup ----------------------------------------------------------
+
+
+class _Rollback(Exception):
+    """Raised inside a write transaction to leave the database as it was."""
+
+
+def _import_actor(username: str) -> Actor:
+    with _store().session() as session:
+        user = session.scalar(select(User).where(User.username == username))
+        if user is None or not user.active:
+            raise click.BadParameter(f"no active user {username!r}", param_hint="--user")
+        return actor_of(user)
+
+
+@clusters_cli.command("import")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@click.option("--user", "username", required=True, help="The importing user (recorded as such).")
+@click.option("--dry-run", is_flag=True, help="Check and report; write nothing.")
+@click.option(
+    "--skip-invalid", is_flag=True, help="Write the valid features even if others are rejected."
+)
+@click.option("--layer", help="The layer to read, for a file that holds several.")
+def clusters_import(
+    path: str, username: str, dry_run: bool, skip_invalid: bool, layer: str | None
+) -> None:
+    """Add or change clusters from GeoJSON, GeoPackage, zipped Shapefile or CSV.
+
+    Every feature passes the editor's checks; the import is one change set in the history.
+    """
+    actor = _import_actor(username)
+    try:
+        frame = read_import_file(path, layer)
+    except (ValueError, OSError, DataSourceError) as exc:
+        click.echo(f"{path}: cannot read: {exc}", err=True)
+        sys.exit(1)
+    with _store().session() as session:
+        places = place_points(session)
+    columns, unknown = resolve_columns([c for c in frame.columns if c != "geometry"], places)
+    if unknown:
+        click.echo(f"{path}: unknown columns: {', '.join(unknown)}; nothing written.", err=True)
+        sys.exit(1)
+    features = [
+        ImportFeature(
+            f"feature {index + 1}",
+            {c: row[c] for c in columns},
+            _located(row.geometry),
+        )
+        for index, (_i, row) in enumerate(frame.iterrows())
+    ]
+    change_set = new_change_set()
+    outcomes: list[Outcome] = []
+    try:
+        with _store().write() as session:
+            outcomes = import_clusters(
+                session,
+                actor,
+                features,
+                columns,
+                note=f"import of {Path(path).name}",
+                change_set=change_set,
+            )
+            rejected = any(o.status == REJECTED for o in outcomes)
+            written = any(o.status in (ADDED, CHANGED) for o in outcomes)
+            if dry_run or (rejected and not skip_invalid) or not written:
+                raise _Rollback
+    except _Rollback:
+        written = False
+    except StaleVersion:
+        click.echo("a cluster changed during the import; nothing written; run it again", err=True)
+        sys.exit(1)
+    _report_import(outcomes)
+    rejected = sum(o.status == REJECTED for o in outcomes)
+    if rejected and not skip_invalid:
+        # A dry run fails too: a script checking a file learns it would be refused.
+        click.echo(
+            f"Nothing written: {rejected} feature(s) rejected "
+            "(fix them, or pass --skip-invalid to write the others).",
+            err=True,
+        )
+        sys.exit(1)
+    if dry_run:
+        click.echo("Dry run: nothing written.")
+    elif written:
+        click.echo(f"Written as change set {change_set} by {actor.username}.")
+    else:
+        click.echo("Nothing to write: the store already holds every feature as given.")
+
+
+def _located(geometry: object) -> BaseGeometry | None:
+    # pandas gives a feature without geometry as None or as NaN, depending on the driver.
+    if isinstance(geometry, BaseGeometry) and not geometry.is_empty:
+        return geometry
+    return None
+
+
+def _report_import(outcomes: list[Outcome]) -> None:
+    for outcome in outcomes:
+        if outcome.status == REJECTED:
+            for reason in outcome.details:
+                click.echo(f"rejected  {outcome.label}: {reason}", err=True)
+        elif outcome.status == CHANGED:
+            click.echo(f"changed   {outcome.label}: {', '.join(outcome.details)}")
+        elif outcome.status == ADDED:
+            click.echo(f"added     {outcome.label}")
+        for warning in outcome.warnings:
+            click.echo(f"warning   {outcome.label}: {warning}")
+    counts = {s: sum(o.status == s for o in outcomes) for s in (ADDED, CHANGED, UNCHANGED)}
+    rejected = sum(o.status == REJECTED for o in outcomes)
+    click.echo(
+        f"{counts[ADDED]} added, {counts[CHANGED]} changed, {counts[UNCHANGED]} unchanged, "
+        f"{rejected} rejected."
+    )
+
+
+EXPORT_SUFFIXES = {
+    ".csv": "csv",
+    ".xlsx": "xlsx",
+    ".geojson": "geojson",
+    ".json": "geojson",
+    ".gpkg": "gpkg",
+    ".kml": "kml",
+    ".zip": "shp",
+}
+
+
+@clusters_cli.command("export")
+@click.argument("path", type=click.Path(dir_okay=False))
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(EXPORT_FORMATS),
+    help="File format; default: from the file name's ending.",
+)
+@click.option(
+    "--lang",
+    type=click.Choice(LANGUAGES),
+    default="en",
+    show_default=True,
+    help="Language of the column headers.",
+)
+@click.option("--district", default="", help="GSO district code(s), comma-separated.")
+@click.option("--zone", default="", help="Zone(s): I, II, unassigned.")
+@click.option("--kind", default="", help="Kind(s): CCN, KCN, CNHT.")
+@click.option("--stage", default="", help="Stage(s), comma-separated.")
+@click.option("--q", default="", help="Search text, as on the map.")
+def clusters_export(
+    path: str, fmt: str | None, lang: str, district: str, zone: str, kind: str, stage: str, q: str
+) -> None:
+    """Write the clusters as /api/clusters/export does: CSV, XLSX, GeoJSON, GPKG, KML, SHP."""
+    fmt = fmt or EXPORT_SUFFIXES.get(Path(path).suffix.lower())
+    if fmt is None:
+        raise click.BadParameter(
+            f"cannot tell the format from {Path(path).name!r}; give one", param_hint="--format"
+        )
+    store = _store()
+    args = {"district": district, "zone": zone, "kind": kind, "stage": stage, "q": q}
+    with store.session() as session:
+        try:
+            flt = cluster_filter(args, [d.code for d in all_districts(session)])
+        except InvalidInput as exc:
+            for error in exc.errors:
+                click.echo(f"--{error.field}: {error.reason}", err=True)
+            sys.exit(1)
+        places = place_points(session)
+        features = [visible_feature(f, PUBLIC) for f in query_features(session, store.dialect, flt)]
+        table = export_table(features, places, lang)
+    exported = write_export(fmt, table, FILE_STEM)
+    Path(path).write_bytes(exported.data)
+    omitted = exported.omitted_without_geometry
+    note = f" ({omitted} without a location left out: {fmt} cannot hold them)" if omitted else ""
+    click.echo(f"Wrote {len(features) - omitted} clusters to {path}{note}.")
+
+
+@click.command("backup")
+@click.argument("path", type=click.Path(dir_okay=False))
+@with_appcontext
+def backup_command(path: str) -> None:
+    """Back up the database to PATH: SQLite's online backup, or pg_dump for PostgreSQL.
+
+    Safe while the app is writing. A PostgreSQL backup needs pg_dump (postgresql-client).
+    """
+    store = _store()
+    url = store.engine.url.render_as_string(hide_password=False)
+    target = Path(path)
+    try:
+        if store.dialect == "sqlite":
+            counts = backup_sqlite(sqlite_path(url), target)
+            held = ", ".join(f"{n} {table}" for table, n in counts.items())
+            click.echo(f"Backed up to {target} ({held}); integrity check ok.")
+        else:
+            backup_postgresql(url, target)
+            click.echo(
+                f"Backed up to {target} with pg_dump (custom format); restore with "
+                "pg_restore --clean --if-exists --no-owner --dbname=URL " + str(target)
+            )
+    except BackupError as exc:
+        click.echo(f"backup failed: {exc}", err=True)
+        if store.dialect != "sqlite":
+            command, _env = pg_dump_command(store.engine.url.render_as_string(), target)
+            click.echo(
+                "Run it yourself (PGPASSWORD holds the password): " + " ".join(command), err=True
+            )
+        sys.exit(1)

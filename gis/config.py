@@ -24,12 +24,23 @@ SETTINGS: dict[str, tuple[Any, str]] = {
         "Attribution shown for the base map",
     ),
     "GIS_ENV": ("development", "development or production; production refuses the dev key"),
+    "GIS_EXTENT_BBOX": (
+        None,
+        "minLon,minLat,maxLon,maxLat data may lie in without boundaries "
+        "(default: the province's box)",
+    ),
+    "GIS_PROXY_HOPS": (
+        0,
+        "Reverse proxies in front of the app whose X-Forwarded-For/-Proto/-Host are trusted",
+    ),
 }
 
 
 def _coerce(value: str, default: Any) -> Any:
     if isinstance(default, bool):
         return value.strip().lower() in ("1", "true", "yes", "on")
+    if isinstance(default, int):
+        return int(value)
     return value
 
 
@@ -45,3 +56,13 @@ def from_environment(environ: dict[str, str] | None = None) -> dict[str, Any]:
 def default_database_url(instance_path: str) -> str:
     """The embedded SQLite database under the instance folder."""
     return f"sqlite:///{Path(instance_path) / 'clusters.sqlite'}"
+
+
+def parse_extent(raw: str | None) -> tuple[float, float, float, float] | None:
+    """GIS_EXTENT_BBOX as four floats, or None; ValueError when malformed."""
+    if not raw:
+        return None
+    parts = [float(p) for p in str(raw).split(",")]
+    if len(parts) != 4 or parts[0] >= parts[2] or parts[1] >= parts[3]:
+        raise ValueError(f"GIS_EXTENT_BBOX must be minLon,minLat,maxLon,maxLat, not {raw!r}")
+    return parts[0], parts[1], parts[2], parts[3]

@@ -122,21 +122,23 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
 
 PASSWORD = "correct horse battery"
 ACCOUNTS = {
-    "admin": ("admin", None),
-    "lt-editor": ("editor", "740"),  # Long Thành
-    "bh-editor": ("editor", "731"),  # Biên Hòa
-    "viewer": ("viewer", None),
+    "admin": ("admin", None, None),
+    # Long Thành's staff answer for its clusters and for the plan tasks its UBND leads.
+    "lt-editor": ("editor", "740", "UBND huyện Long Thành"),
+    "bh-editor": ("editor", "731", None),  # Biên Hòa
+    "sct-editor": ("editor", None, "Sở Công Thương"),  # a lead unit only, no district
+    "viewer": ("viewer", None, None),
 }
 
 
 @pytest.fixture
 def accounts(store) -> dict[str, str]:
-    """An admin, an editor of Long Thành, an editor of Biên Hòa and a viewer."""
+    """An admin, editors of Long Thành and Biên Hòa, an editor of Sở Công Thương, a viewer."""
     from gis.core.users import create_user
 
     with store.write() as session:
-        for name, (role, district) in ACCOUNTS.items():
-            create_user(session, name, PASSWORD, role, district)
+        for name, (role, district, lead_unit) in ACCOUNTS.items():
+            create_user(session, name, PASSWORD, role, district, lead_unit)
     return {name: PASSWORD for name in ACCOUNTS}
 
 
@@ -202,3 +204,24 @@ def history(app, accounts):
         return response.get_json()["events"]
 
     return events
+
+
+@pytest.fixture
+def live_server(app) -> Iterator[str]:
+    """The app served on a free loopback port in a thread; yields its base URL.
+
+    For the browser tests and for real HTTP clients (GDAL, schemathesis). A client that
+    holds the GIL while it waits for the answer (pyogrio does) must run in another process.
+    """
+    import threading
+
+    from werkzeug.serving import make_server
+
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join(timeout=5)

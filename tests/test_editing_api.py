@@ -265,7 +265,8 @@ def test_notes_are_stored_as_text(history, api_as, client) -> None:
 
 
 def test_history_is_for_logged_in_users(api_as, client, history) -> None:
-    assert api_as("lt-editor").patch(LT, {"stage": "building", "note": "ghi chú riêng 7731"}).status_code == 200
+    response = api_as("lt-editor").patch(LT, {"stage": "building", "note": "ghi chú riêng 7731"})
+    assert response.status_code == 200
     assert client.get(f"/api/clusters/{LT}/history").status_code == 401
     assert "ghi chú riêng 7731" not in client.get(f"/clusters/{LT}").get_data(as_text=True)
     assert history(LT)[0]["note"] == "ghi chú riêng 7731"  # a viewer reads it

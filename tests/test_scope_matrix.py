@@ -1,4 +1,4 @@
-"""Scope as a matrix: every state-changing route × every role × own/other district.
+"""Scope as a matrix: every state-changing route × every role × own/other district or task.
 
 The routes are enumerated from the app itself, so a new route without a rule here fails.
 """
@@ -8,11 +8,17 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from gis.store.models import ChangeEvent, User
+from gis.store.models import ChangeEvent, TargetValue, User
 from tests.conftest import csrf_token, login
 
 STATE_CHANGING = {"POST", "PUT", "PATCH", "DELETE"}
 OWN, OTHER = "ccn-long-phuoc-1", "ccn-gom-su-tan-hanh"  # Long Thành (editor's), Biên Hòa
+# Plan tasks led by UBND huyện Long Thành (the editor's lead unit) and by Sở Công Thương.
+OWN_TASK, OTHER_TASK = "i-2-4", "i-1-1"
+TARGETS = {"own": "industrial-production-index", "other": "high-tech-share"}
+TARGET_VALUE = {"year": "2020", "value": "8.5", "source": "Cục Thống kê Đồng Nai"}
+EDITOR_AND_ADMIN = {("lt-editor", "own"), ("admin", "own"), ("admin", "other")}
+ADMIN_ONLY = {("admin", "own"), ("admin", "other")}
 ROLES = ("anonymous", "viewer", "lt-editor", "admin")
 ALLOWED = {
     # endpoint: which (role, target) pairs may succeed
@@ -21,6 +27,10 @@ ALLOWED = {
     "admin.create_user": {("admin", "own"), ("admin", "other")},
     "admin.set_active": {("admin", "own"), ("admin", "other")},
     "admin.reset_password": {("admin", "own"), ("admin", "other")},
+    "plan_api.patch_task": EDITOR_AND_ADMIN,
+    "plan.update_task_form": EDITOR_AND_ADMIN,
+    "plan_api.add_target_value": ADMIN_ONLY,
+    "plan.add_target_value_form": ADMIN_ONLY,
 }
 # Routes that change only the caller's own session, open to everyone by design.
 PUBLIC = {"auth.login", "auth.logout"}
@@ -53,7 +63,28 @@ def _setup(app, api_as) -> dict:
 
 def _request(endpoint: str, target: str, ctx: dict) -> tuple[str, str, dict]:
     cluster = OWN if target == "own" else OTHER
+    task = OWN_TASK if target == "own" else OTHER_TASK
     return {
+        "plan_api.patch_task": (
+            "PATCH",
+            f"/api/plan/tasks/{task}",
+            {"json": {"status": "in_progress", "note": "Đã họp triển khai"}},
+        ),
+        "plan.update_task_form": (
+            "POST",
+            f"/plan/tasks/{task}",
+            {"data": {"version": "1", "status": "in_progress", "status_read": "not_started"}},
+        ),
+        "plan_api.add_target_value": (
+            "POST",
+            f"/api/plan/targets/{TARGETS[target]}/values",
+            {"json": TARGET_VALUE},
+        ),
+        "plan.add_target_value_form": (
+            "POST",
+            f"/plan/targets/{TARGETS[target]}/values",
+            {"data": TARGET_VALUE},
+        ),
         "api.patch_cluster": ("PATCH", f"/api/clusters/{cluster}", {"json": {"stage": "building"}}),
         "api.revert_change": ("POST", f"/api/history/{ctx['event'][target]}/revert", {}),
         "admin.create_user": (
@@ -83,6 +114,8 @@ def _request(endpoint: str, target: str, ctx: dict) -> tuple[str, str, dict]:
 def _state(app) -> tuple:
     with app.extensions["store"].session() as session:
         events = session.scalar(select(func.count()).select_from(ChangeEvent))
+        # Reported target values are rows of their own, not change events.
+        events += session.scalar(select(func.count()).select_from(TargetValue))
         users = tuple(
             session.execute(
                 select(User.username, User.active, User.password_hash).order_by(User.username)
@@ -102,14 +135,14 @@ def test_scope_matrix(app, api_as, endpoint: str, role: str, target: str) -> Non
     token = csrf_token(client, "/")
     method, url, kwargs = _request(endpoint, target, ctx)
     headers = {"X-CSRFToken": token}
-    if endpoint == "api.patch_cluster":
+    if endpoint in ("api.patch_cluster", "plan_api.patch_task"):
         headers["If-Match"] = client.get(url).headers["ETag"]
     if "data" in kwargs:
         kwargs["data"] = {**kwargs["data"], "csrf_token": token}
     before = _state(app)
     response = client.open(url, method=method, headers=headers, **kwargs)
     if (role, target) in ALLOWED[endpoint]:
-        assert response.status_code in (200, 302), response.get_data(as_text=True)
+        assert response.status_code in (200, 201, 302), response.get_data(as_text=True)
         assert _state(app) != before
     else:
         expected = {"anonymous": (401, 302)}.get(role, (403,))

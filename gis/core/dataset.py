@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from gis.core.clusters import write_cluster
 from gis.core.districts import PROVINCE_BBOX, load_districts
 from gis.core.places import load_places
+from gis.core.plan import load_plan
 from gis.core.schema import DERIVED_PROPERTIES, ClusterRecord
 from gis.geometry import parse_geojson, problems
 from gis.store.db import Store
@@ -165,6 +166,18 @@ def load_reference_places(session: Session, data_dir: Path) -> int:
     return load_places(session, read_json(path))
 
 
+def load_plan_file(session: Session, data_dir: Path) -> tuple[int, int]:
+    """Load ``plan.json`` (tasks and targets) into empty plan tables; returns what was loaded.
+
+    Like the places, checked on its own, so a store made before the plan existed gets it on
+    its next start; a store that holds tasks keeps their statuses and notes.
+    """
+    path = data_dir / "plan.json"
+    if not path.exists():
+        return 0, 0
+    return load_plan(session, read_json(path))
+
+
 def initialise_store(store: Store, data_dir: Path) -> tuple[int, int]:
     """Create the schema if needed and load the data files into an empty store."""
     store.create_schema()
@@ -174,6 +187,7 @@ def initialise_store(store: Store, data_dir: Path) -> tuple[int, int]:
             session.execute(text("SELECT pg_advisory_xact_lock(73100)"))
         loaded = load_seed(session, data_dir)
         load_reference_places(session, data_dir)
+        load_plan_file(session, data_dir)
         return loaded
 
 

@@ -36,12 +36,19 @@ def all_districts(session: Session) -> list[District]:
 
 
 def boundaries(session: Session) -> dict[str, BaseGeometry]:
-    """Official boundary of each district that has one loaded, by GSO code."""
-    return {
-        d.code: shapely.from_wkb(d.boundary_wkb)
-        for d in all_districts(session)
-        if d.boundary_wkb is not None
-    }
+    """Official boundary of each district that has one loaded, by GSO code.
+
+    Kept for the life of the session: an import checks thousands of features against them.
+    """
+    cached = session.info.get("district_boundaries")
+    if cached is None:
+        cached = {
+            d.code: shapely.from_wkb(d.boundary_wkb)
+            for d in all_districts(session)
+            if d.boundary_wkb is not None
+        }
+        session.info["district_boundaries"] = cached
+    return cached
 
 
 # Bounds of Đồng Nai's official 2020 outline (government administrative map, via the
@@ -50,9 +57,24 @@ PROVINCE_BBOX = (106.7514, 10.5790, 107.5771, 11.5823)
 
 
 def province_outline(session: Session) -> BaseGeometry:
-    """Union of the loaded district boundaries, or the province's box without them."""
-    shapes = list(boundaries(session).values())
-    return shapely.union_all(shapes) if shapes else box(*PROVINCE_BBOX)
+    """Union of the loaded district boundaries, or else the extent the store covers.
+
+    The extent is the province's box unless the store was told otherwise
+    (``GIS_EXTENT_BBOX``, e.g. a national data set): see ``set_extent``.
+    """
+    cached = session.info.get("province_outline")
+    if cached is None:
+        shapes = list(boundaries(session).values())
+        extent = session.info.get("extent_bbox") or PROVINCE_BBOX
+        cached = shapely.union_all(shapes) if shapes else box(*extent)
+        session.info["province_outline"] = cached
+    return cached
+
+
+def forget_boundaries(session: Session) -> None:
+    """Drop the session's cached boundaries (after importing new ones)."""
+    session.info.pop("district_boundaries", None)
+    session.info.pop("province_outline", None)
 
 
 def district_feature(district: District, cluster_count: int | None = None) -> dict[str, Any]:
@@ -113,4 +135,5 @@ def import_boundaries(
     for district, geom in matched:
         district.boundary_wkb = shapely.to_wkb(geom)
         district.boundary_source = source
+    forget_boundaries(session)
     return len(matched)

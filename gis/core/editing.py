@@ -7,7 +7,7 @@ from typing import Any
 
 from pydantic import ValidationError
 from shapely.geometry.base import BaseGeometry
-from sqlalchemy import update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from gis.core.actors import Actor, check_admin, check_cluster_edit
@@ -22,6 +22,7 @@ from gis.store.models import ChangeEvent, Cluster, District, utcnow
 READ_ONLY = frozenset({"id", "version", "district_name", "zone", "occupancy_pct"})
 AREA_WARNING_RATIO = 0.20
 MAX_NOTE_LENGTH = 2000
+MAX_ID = 2**31 - 1
 
 
 @dataclass
@@ -151,7 +152,10 @@ def update_cluster(
         geometry, warnings = _geometry_checks(
             session, changes["geometry"], record.district_code, record.planned_area_ha
         )
-        record = record.model_copy(update={"location_precision": "surveyed"})
+        if "location_precision" not in changes:
+            # Drawn or dragged on the map: surveyed, unless the change says otherwise (an
+            # import stating a commune centroid).
+            record = record.model_copy(update={"location_precision": "surveyed"})
 
     before = {**cluster.record, "geometry": to_geojson(cluster_geometry(cluster))}
     after = {**record.model_dump(mode="json"), "geometry": to_geojson(geometry)}
@@ -221,7 +225,9 @@ def revert_event(
 ) -> UpdateResult:
     """Undo one change by writing its "from" values back, recorded as a new event."""
     check_admin(actor)
-    event = session.get(ChangeEvent, event_id)
+    # Ids are 32-bit integers in the database: a larger one names nothing (and PostgreSQL
+    # would refuse the query rather than find no row).
+    event = session.get(ChangeEvent, event_id) if 0 < event_id <= MAX_ID else None
     if event is None or event.subject_kind != "cluster":
         raise NotFound("change", str(event_id))
     cluster = get_cluster(session, event.subject_id)
@@ -251,3 +257,62 @@ def revert_event(
         note or f"revert of change {event_id}",
         reverts=event_id,
     )
+
+
+def create_cluster(
+    session: Session,
+    actor: Actor,
+    properties: dict[str, Any],
+    geometry_json: Any | None,
+    note: str | None = None,
+    *,
+    change_set: str | None = None,
+) -> UpdateResult:
+    """Add a new cluster (administrators), with the editor's checks and a first event.
+
+    The same rules as ``update_cluster``: the record's schema, the part-of-whole figures,
+    a district of the province, a geometry inside it; without a geometry the location
+    must be "unknown", as in the data files. The event records every field set.
+    """
+    check_admin(actor)
+    unknown = sorted(set(properties) - set(ClusterRecord.model_fields))
+    if unknown:
+        raise InvalidInput([FieldError(f, "unknown field") for f in unknown], status=422)
+    try:
+        record = ClusterRecord.model_validate(properties)
+    except ValidationError as exc:
+        raise InvalidInput(_validation_errors(exc), status=422) from None
+    if session.scalar(select(Cluster.pk).where(Cluster.id == record.id)) is not None:
+        raise InvalidInput([FieldError("id", f"{record.id!r} already exists")], status=422)
+    errors = _consistency_errors(record)
+    if record.district_code is not None and not session.get(District, record.district_code):
+        errors.append(FieldError("district_code", "is not a district of the province"))
+    if geometry_json is None and record.location_precision != "unknown":
+        errors.append(
+            FieldError("location_precision", "a cluster without geometry must say 'unknown'")
+        )
+    if errors:
+        raise InvalidInput(errors, status=422)
+    geometry, warnings = None, []
+    if geometry_json is not None:
+        geometry, warnings = _geometry_checks(
+            session, geometry_json, record.district_code, record.planned_area_ha
+        )
+    after = {**record.model_dump(mode="json"), "geometry": to_geojson(geometry)}
+    event = new_event(
+        subject_kind="cluster",
+        subject_id=record.id,
+        version=1,
+        actor=actor.username,
+        prev_hash="",
+        changes=diff({}, after),
+        note=note,
+        change_set=change_set,
+    )
+    cluster = Cluster(id=record.id, version=1, history_head=event.hash, updated_at=utcnow())
+    for name, value in projection(session, record, geometry).items():
+        setattr(cluster, name, value)
+    session.add(cluster)
+    session.add(event)
+    session.flush()
+    return UpdateResult(cluster, event, warnings)

@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from gis.store.models import ChangeEvent, Cluster
+from gis.store.models import ChangeEvent, Cluster, PlanTask
 
 GENESIS = "0" * 64
 
@@ -142,12 +142,13 @@ def verify(session: Session) -> tuple[int, list[ChainProblem]]:
             problems.append(ChainProblem(label, event.id, "content does not match its hash"))
         expected_prev[key] = event.hash
         heads[key] = event.hash
-    for cluster in session.scalars(select(Cluster)):
-        head = heads.get(("cluster", cluster.id), "")
-        if (cluster.history_head or "") != head:
-            problems.append(
-                ChainProblem(
-                    f"cluster {cluster.id}", None, "latest event is missing or was replaced"
+    # Each subject row keeps the hash of its latest event: a deleted or replaced tail shows.
+    for kind, model in (("cluster", Cluster), ("task", PlanTask)):
+        for subject_id, stored_head in session.execute(select(model.id, model.history_head)):
+            if (stored_head or "") != heads.get((kind, subject_id), ""):
+                problems.append(
+                    ChainProblem(
+                        f"{kind} {subject_id}", None, "latest event is missing or was replaced"
+                    )
                 )
-            )
     return count, problems

@@ -56,10 +56,15 @@ def _configure_sqlite(engine: Engine) -> None:
 class Store:
     """The app's database: an engine, a session factory and schema set-up."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(
+        self, url: str, extent_bbox: tuple[float, float, float, float] | None = None
+    ) -> None:
         self.engine = make_engine(url)
         self.dialect = self.engine.dialect.name
-        self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        # The area this store's data may lie in when no boundaries are loaded (None: the
+        # province); every session carries it so the core's checks need no configuration.
+        info = {"extent_bbox": extent_bbox} if extent_bbox else {}
+        self._sessions = sessionmaker(self.engine, expire_on_commit=False, info=info)
 
     def session(self) -> Session:
         """A new session for reading (and writing, when a transaction is begun)."""

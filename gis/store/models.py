@@ -1,11 +1,21 @@
-"""SQLAlchemy 2 models: districts, clusters, reference places and the store's revision counter."""
+"""SQLAlchemy 2 models: districts, clusters, places, the plan, and the store's revision counter."""
 
 from __future__ import annotations
 
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, ForeignKey, Index, Integer, LargeBinary, String, Text
+from sqlalchemy import (
+    JSON,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -54,6 +64,11 @@ class Cluster(Base):
     district_code: Mapped[str | None] = mapped_column(ForeignKey("districts.code"), index=True)
     search_key: Mapped[str] = mapped_column(Text)
     sort_name: Mapped[str] = mapped_column(String(200))
+    # Derived values investors filter on, kept as columns so filters run in SQL everywhere
+    # (list, tiles, exports, OGC) with one definition: gis.core.clusters.projection.
+    free_land_ha: Mapped[float | None] = mapped_column(index=True)
+    ready: Mapped[bool | None]
+    industries_key: Mapped[str] = mapped_column(Text, default="")
     geom_wkb: Mapped[bytes | None] = mapped_column(LargeBinary)
     min_lon: Mapped[float | None]
     min_lat: Mapped[float | None]
@@ -149,3 +164,96 @@ class Place(Base):
     coordinate_note: Mapped[str | None] = mapped_column(Text)
     lon: Mapped[float]
     lat: Mapped[float]
+
+
+class PlanDocument(Base):
+    """The plan the tasks and targets come from (Kế hoạch 5/KH-BCĐ): its number, date, title."""
+
+    __tablename__ = "plan_documents"
+
+    number: Mapped[str] = mapped_column(String(40), primary_key=True)
+    date: Mapped[str] = mapped_column(String(10))
+    title: Mapped[str] = mapped_column(Text)
+    issuer: Mapped[str | None] = mapped_column(Text)
+    signed_by: Mapped[str | None] = mapped_column(String(200))
+    signer_title: Mapped[str | None] = mapped_column(Text)
+    appendix_title: Mapped[str | None] = mapped_column(Text)
+    source: Mapped[str | None] = mapped_column(Text)
+
+
+class PlanTask(Base):
+    """One task line of the plan's appendix, with its status and dated progress notes.
+
+    Whether a task is overdue is not stored: it depends on the date it is judged against
+    (gis.core.plan.is_overdue).
+    """
+
+    __tablename__ = "plan_tasks"
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    position: Mapped[int] = mapped_column(Integer)
+    section: Mapped[str] = mapped_column(String(8), index=True)
+    section_title: Mapped[str] = mapped_column(Text)
+    subsection: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    ref: Mapped[str | None] = mapped_column(String(40))
+    appendix_ref: Mapped[str | None] = mapped_column(String(40))
+    task: Mapped[str] = mapped_column(Text)
+    content: Mapped[str | None] = mapped_column(Text)
+    content_parts: Mapped[list[str]] = mapped_column(JSON, default=list)
+    timeframe: Mapped[str] = mapped_column(Text)
+    # {"kind": "once", "date"} | {"kind": "recurring", "every", "first", "until"} | unknown
+    due: Mapped[dict[str, Any]] = mapped_column(JSON)
+    lead_units: Mapped[list[str]] = mapped_column(JSON, default=list)
+    partner_units: Mapped[list[str]] = mapped_column(JSON, default=list)
+    cluster_ids: Mapped[list[str]] = mapped_column(JSON, default=list)
+    main_text_cluster_ids: Mapped[list[str]] = mapped_column(JSON, default=list)
+    district_codes: Mapped[list[str]] = mapped_column(JSON, default=list)
+    flags: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    source_line: Mapped[int] = mapped_column(Integer)
+    # The rest of the data file's entry (raw cells, row line, main-text lines), kept as read.
+    source: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    status: Mapped[str] = mapped_column(String(16), default="not_started", index=True)
+    # [{"date", "text", "by", "at"}], oldest first; written with the status in one UPDATE.
+    notes: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    history_head: Mapped[str] = mapped_column(String(64), default="")
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class PlanTarget(Base):
+    """One numeric target of the plan: its range, unit and baseline."""
+
+    __tablename__ = "plan_targets"
+
+    id: Mapped[str] = mapped_column(String(80), primary_key=True)
+    position: Mapped[int] = mapped_column(Integer)
+    indicator: Mapped[str] = mapped_column(String(80))
+    name_vi: Mapped[str] = mapped_column(Text)
+    name_en: Mapped[str] = mapped_column(Text)
+    unit: Mapped[str] = mapped_column(String(40))
+    kind: Mapped[str] = mapped_column(String(40))
+    scope: Mapped[str] = mapped_column(String(16))
+    year: Mapped[int] = mapped_column(Integer)
+    range_min: Mapped[float] = mapped_column(Float)
+    range_max: Mapped[float] = mapped_column(Float)
+    baseline: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    ref: Mapped[str | None] = mapped_column(String(40))
+    source_line: Mapped[int | None] = mapped_column(Integer)
+
+
+class TargetValue(Base):
+    """A reported value of a target for one year, entered by an admin with its source.
+
+    Rows are only added: a correction is a newer row for the same year, and the newest
+    row of a year is the value reported for it.
+    """
+
+    __tablename__ = "plan_target_values"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    target_id: Mapped[str] = mapped_column(ForeignKey("plan_targets.id"), index=True)
+    year: Mapped[int] = mapped_column(Integer)
+    value: Mapped[float] = mapped_column(Float)
+    source: Mapped[str] = mapped_column(Text)
+    entered_by: Mapped[str] = mapped_column(String(80))
+    entered_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

@@ -10,6 +10,7 @@ from werkzeug.wrappers import Response as WerkzeugResponse
 from gis.core import users as accounts
 from gis.core.actors import ROLES, check_admin
 from gis.core.districts import all_districts
+from gis.core.plan import lead_units
 from gis.errors import InvalidInput
 from gis.web import get_store
 from gis.web.auth import current_actor
@@ -24,6 +25,7 @@ def _render(errors: list | None = None, status: int = 200, form: dict | None = N
             users=accounts.all_users(session),
             roles=ROLES,
             districts=all_districts(session),
+            lead_units=[name for _key, name in lead_units(session)],
             errors=errors or [],
             form=form or {},
         ), status

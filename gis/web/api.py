@@ -4,26 +4,30 @@ from __future__ import annotations
 
 import re
 
-from flask import Blueprint, Response, jsonify, request
+from flask import Blueprint, Response, jsonify, request, url_for
+from sqlalchemy.orm import Session
 from werkzeug.exceptions import PreconditionRequired
 
 from gis.core import clusters as core
 from gis.core import decree32, exports
+from gis.core.audience import audience_of, visible_feature
 from gis.core.districts import all_districts, district_feature
 from gis.core.editing import revert_event, update_cluster
 from gis.core.history import event_dict, events_of
 from gis.core.places import all_places, place_feature, place_points
 from gis.errors import FieldError, InvalidInput, NotFound, StaleVersion
 from gis.io import write_export
-from gis.store.models import District
+from gis.store.models import Cluster, District
 from gis.web import get_store
-from gis.web.auth import current_actor
+from gis.web.auth import current_actor, optional_actor
 from gis.web.caching import cached_json, etag_for
-from gis.web.params import cluster_filter, compare_ids, export_options
+from gis.web.params import cluster_filter, compare_ids, export_options, paging
 
 bp = Blueprint("api", __name__)
 
 GEOJSON = "application/geo+json"
+# A page of the list: the province fits in one; the country's 1,700 clusters in two.
+API_DEFAULT_LIMIT, API_MAX_LIMIT = 1000, 10_000
 # A cluster's ETag names its id and version (the If-Match check) and the store revision
 # (so derived values such as the district's zone revalidate too).
 ETAG_VERSION = re.compile(r"(?P<id>[a-z0-9-]+)-v(?P<version>\d+)-r.+")
@@ -33,8 +37,8 @@ def _cluster_etag(cluster_id: str, version: int, revision: str) -> str:
     return f"{cluster_id}-v{version}-r{revision.replace(':', '.')}"
 
 
-def _request_filter(args: dict[str, str]) -> core.ClusterFilter:
-    """The filter and order of /api/clusters, shared by the list and the export."""
+def request_filter(args: dict[str, str]) -> core.ClusterFilter:
+    """The filter and order of /api/clusters, shared by the list, export and map tiles."""
     with get_store().session() as session:
         return cluster_filter(
             args,
@@ -43,7 +47,7 @@ def _request_filter(args: dict[str, str]) -> core.ClusterFilter:
         )
 
 
-def _feature(session, cluster) -> dict:  # type: ignore[no-untyped-def]
+def _feature(session: Session, cluster: Cluster) -> dict:
     return core.to_feature(cluster, core.district_index(session), place_points(session))
 
 
@@ -52,17 +56,49 @@ def list_clusters() -> Response:
     """Clusters as a FeatureCollection: filters, search and order as in the README."""
     store = get_store()
     args = request.args.to_dict()
-    flt = _request_filter(args)
-    tag = etag_for("clusters", store.revision(), sorted(args.items()))
+    flt = request_filter(args)
+    limit, offset = paging(args, API_DEFAULT_LIMIT, API_MAX_LIMIT)
+    audience = audience_of(optional_actor())
+    tag = etag_for("clusters", store.revision(), sorted(args.items()), audience)
 
     def build() -> dict:
         with store.session() as session:
-            features = core.query_features(session, store.dialect, flt)
+            matched, features = core.query_page(session, store.dialect, flt, limit, offset)
         return core.feature_collection(
-            features, numberMatched=len(features), numberReturned=len(features)
+            [visible_feature(f, audience) for f in features],
+            numberMatched=matched,
+            numberReturned=len(features),
+            links=_page_links(args, matched, limit, offset),
         )
 
     return cached_json(tag, build, GEOJSON)
+
+
+def _page_links(args: dict, matched: int, limit: int, offset: int) -> list[dict]:
+    """next/prev links of a page, keeping every other parameter."""
+    links = []
+    if offset + limit < matched:
+        links.append(
+            {
+                "rel": "next",
+                "type": GEOJSON,
+                "href": url_for(
+                    "api.list_clusters", **{**args, "offset": offset + limit, "limit": limit}
+                ),
+            }
+        )
+    if offset > 0:
+        links.append(
+            {
+                "rel": "prev",
+                "type": GEOJSON,
+                "href": url_for(
+                    "api.list_clusters",
+                    **{**args, "offset": max(0, offset - limit), "limit": limit},
+                ),
+            }
+        )
+    return links
 
 
 @bp.get("/clusters/export")
@@ -71,13 +107,17 @@ def export_clusters() -> Response:
     store = get_store()
     args = request.args.to_dict()
     fmt, lang = export_options(args)
-    flt = _request_filter(args)
-    tag = etag_for("export", store.revision(), sorted(args.items()))
+    flt = request_filter(args)
+    audience = audience_of(optional_actor())
+    tag = etag_for("export", store.revision(), sorted(args.items()), audience)
     if tag in request.if_none_match:
         response = Response(status=304)
     else:
         with store.session() as session:
-            features = core.query_features(session, store.dialect, flt)
+            features = [
+                visible_feature(f, audience)
+                for f in core.query_features(session, store.dialect, flt)
+            ]
             table = exports.export_table(features, place_points(session), lang)
         exported = write_export(fmt, table, exports.FILE_STEM)
         response = Response(exported.data, mimetype=exported.mimetype)
@@ -95,8 +135,10 @@ def get_cluster(cluster_id: str) -> Response:
     store = get_store()
     with store.session() as session:
         cluster = core.get_cluster(session, cluster_id)
-        feature = _feature(session, cluster)
-    tag = _cluster_etag(cluster.id, cluster.version, store.revision())
+        audience = audience_of(optional_actor())
+        feature = visible_feature(_feature(session, cluster), audience)
+    # The audience is part of the tag: the same version reads differently to staff.
+    tag = _cluster_etag(cluster.id, cluster.version, f"{store.revision()}:{audience}")
     return cached_json(tag, lambda: feature, GEOJSON)
 
 
@@ -143,9 +185,11 @@ def compare_clusters() -> Response:
             raise InvalidInput([FieldError("ids", f"unknown cluster id: {exc.ident}")]) from None
         districts = core.district_index(session)
         places = place_points(session)
-        features = [core.to_feature(c, districts, places) for c in rows]
+        audience = audience_of(optional_actor())
+        features = [visible_feature(core.to_feature(c, districts, places), audience) for c in rows]
     body = core.feature_collection(features, fields=list(core.COMPARE_FIELDS))
-    return cached_json(etag_for("compare", store.revision(), ids), lambda: body, GEOJSON)
+    tag = etag_for("compare", store.revision(), ids, audience)
+    return cached_json(tag, lambda: body, GEOJSON)
 
 
 @bp.get("/places")
@@ -181,7 +225,8 @@ def _expected_version(cluster_id: str) -> int:
     if not request.headers.get("If-Match"):
         raise PreconditionRequired()
     for tag in request.if_match.as_set():
-        match = ETAG_VERSION.fullmatch(tag)
+        # An empty quoted tag ("") parses to None: it names no version.
+        match = ETAG_VERSION.fullmatch(tag) if tag else None
         if match and match["id"] == cluster_id:
             return int(match["version"])
     raise StaleVersion(-1, [])
@@ -206,7 +251,8 @@ def patch_cluster(cluster_id: str) -> Response:
     store = get_store()
     with store.write() as session:
         result = update_cluster(session, actor, cluster_id, expected, body, note)
-    with store.session() as session:
+        # Read back inside the transaction: after it, another writer may already have moved
+        # the cluster on, and this answer must describe (and tag) what this one wrote.
         feature = _feature(session, core.get_cluster(session, cluster_id))
     feature["warnings"] = result.warnings
     response = jsonify(feature)
@@ -236,7 +282,5 @@ def revert_change(event_id: int) -> Response:
     store = get_store()
     with store.write() as session:
         result = revert_event(session, actor, event_id, note)
-        cluster_id = result.cluster.id
-    with store.session() as session:
-        feature = _feature(session, core.get_cluster(session, cluster_id))
+        feature = _feature(session, core.get_cluster(session, result.cluster.id))
     return jsonify(feature)

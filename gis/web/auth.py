@@ -67,6 +67,11 @@ def current_actor() -> Actor:
     return current_user.actor
 
 
+def optional_actor() -> Actor | None:
+    """The acting user, or None for an anonymous client."""
+    return current_user.actor if current_user.is_authenticated else None
+
+
 class LoginForm(FlaskForm):
     """Username and password (the CSRF token comes with FlaskForm)."""
 

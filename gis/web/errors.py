@@ -8,6 +8,7 @@ from flask import Flask, Response, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
 from gis.errors import FieldError, Forbidden, InvalidInput, NotFound, StaleVersion
+from gis.web.negotiation import wants_html
 
 PROBLEM_JSON = "application/problem+json"
 
@@ -32,6 +33,9 @@ def problem(
 
 
 def _wants_json() -> bool:
+    if request.path == "/ogc" or request.path.startswith("/ogc/"):
+        # GIS clients read errors as JSON; a browser that asked for the HTML pages gets a page.
+        return not wants_html()
     return request.path.startswith("/api/")
 
 

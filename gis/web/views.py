@@ -1,18 +1,30 @@
-"""HTML pages: the map, and one page per cluster."""
+"""HTML pages: the map, one page per cluster (and its printable page), the comparison."""
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, render_template, url_for
+import datetime as dt
+from typing import Any
+
+from flask import Blueprint, current_app, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from shapely.geometry import shape
+from sqlalchemy.orm import Session
 
 from gis.core import clusters as core
+from gis.core import plan
+from gis.core.audience import audience_of, visible_feature
 from gis.core.districts import all_districts
 from gis.core.history import event_dict, events_of
+from gis.core.places import all_places, place_points
 from gis.core.schema import INFRASTRUCTURE_COMPONENTS, KINDS, STAGES
-from gis.web import get_store, labels
+from gis.errors import InvalidInput, NotFound
+from gis.store.models import Cluster
+from gis.web import get_store, investor, labels
+from gis.web.auth import optional_actor
 from gis.web.mapview import PROVINCE_CENTER, MapFrame, build_map
+from gis.web.params import compare_ids
+from gis.web.plan_labels import STATUS_LABELS
 
 bp = Blueprint("web", __name__)
 
@@ -49,7 +61,20 @@ def index() -> str:
         labels=labels,
         client_labels=labels.client_labels(),
         user=_user_info(),
+        export_formats=_export_formats(),
     )
+
+
+def _export_formats() -> list[tuple[str, str]]:
+    """The export links of the map page: format and its name, in the order of the API."""
+    return [
+        ("csv", _("CSV (Excel)")),
+        ("xlsx", "XLSX"),
+        ("geojson", "GeoJSON"),
+        ("gpkg", "GeoPackage"),
+        ("kml", _("KML (Google Earth)")),
+        ("shp", _("Shapefile (zip)")),
+    ]
 
 
 def _user_info() -> dict | None:
@@ -66,26 +91,102 @@ def _user_info() -> dict | None:
     }
 
 
+def _investor_facts(session: Session, cluster: Cluster) -> dict[str, Any]:
+    """The cluster's feature (with distances) and what investors read of it."""
+    feature = core.to_feature(cluster, core.district_index(session), place_points(session))
+    feature = visible_feature(feature, audience_of(optional_actor()))
+    props = feature["properties"]
+    places = all_places(session)
+    district = None
+    if cluster.district_code:
+        records = [c.record for c in core.clusters_of_district(session, cluster.district_code)]
+        district = investor.new_cluster_view(records)
+    return {
+        "feature": feature,
+        "p": props,
+        "places": investor.place_rows(props, places),
+        "nearest_interchange": investor.nearest_interchange_text(props, places),
+        "any_approximate": any(investor.is_approximate(p) for p in places),
+        "expansion": investor.expansion_view(cluster.record),
+        "district_check": district,
+    }
+
+
 @bp.get("/clusters/<cluster_id>")
 def cluster_page(cluster_id: str) -> str:
     """Every fact of one cluster with its source, its status and a small map."""
     with get_store().session() as session:
         cluster = core.get_cluster(session, cluster_id)
-        feature = core.to_feature(cluster, core.district_index(session))
+        facts = _investor_facts(session, cluster)
         # The history names staff and their notes: for logged-in users only.
-        events = ([event_dict(e) for e in events_of(session, "cluster", cluster_id)]
-                  if current_user.is_authenticated else None)
-    props = feature["properties"]
+        events = (
+            [event_dict(e) for e in events_of(session, "cluster", cluster_id)]
+            if current_user.is_authenticated
+            else None
+        )
+        tasks = plan.tasks_of_cluster(session, cluster_id, plan.today())
     return render_template(
         "cluster.html",
-        feature=feature,
-        p=props,
+        **facts,
         components=INFRASTRUCTURE_COMPONENTS,
         events=list(reversed(events)) if events is not None else None,
+        tasks=tasks,
+        status_labels=STATUS_LABELS,
         user=_user_info(),
         labels=labels,
         client_labels=labels.client_labels(),
-        frame=_map_frame(with_districts=True, zoom=12, center=_center(feature)),
+        frame=_map_frame(with_districts=True, zoom=12, center=_center(facts["feature"])),
+    )
+
+
+@bp.get("/clusters/<cluster_id>/print")
+def cluster_print_page(cluster_id: str) -> str:
+    """One cluster on one or two A4 pages for a board: facts, distances, Decree 32, sources."""
+    with get_store().session() as session:
+        cluster = core.get_cluster(session, cluster_id)
+        facts = _investor_facts(session, cluster)
+    return render_template(
+        "cluster_print.html",
+        **facts,
+        components=INFRASTRUCTURE_COMPONENTS,
+        labels=labels,
+        point=_center(facts["feature"]) if facts["feature"]["geometry"] else None,
+        sources=investor.grouped_sources(facts["p"].get("sources") or {}),
+        printed_on=dt.date.today().isoformat(),
+        page_url=url_for("web.cluster_page", cluster_id=cluster_id, _external=True),
+    )
+
+
+def _compare_error(message: str) -> tuple[str, int]:
+    return render_template(
+        "error.html", status=400, title=_("These clusters cannot be compared"), message=message
+    ), 400
+
+
+@bp.get("/compare")
+def compare_page() -> str | tuple[str, int]:
+    """2 to 4 clusters side by side (the ids as in GET /api/compare); a 400 page otherwise."""
+    try:
+        ids = compare_ids(request.args)
+    except InvalidInput:
+        return _compare_error(_("Choose 2 to 4 different clusters to compare."))
+    with get_store().session() as session:
+        try:
+            rows = core.get_clusters(session, ids)
+        except NotFound as exc:
+            return _compare_error(_("There is no cluster with the id %(id)s.", id=exc.ident))
+        districts = core.district_index(session)
+        points = place_points(session)
+        audience = audience_of(optional_actor())
+        features = [visible_feature(core.to_feature(c, districts, points), audience) for c in rows]
+        places = all_places(session)
+        table = investor.compare_rows(features, places)
+    return render_template(
+        "compare.html",
+        features=features,
+        rows=table,
+        labels=labels,
+        any_approximate=any(investor.is_approximate(p) for p in places),
     )
 
 

@@ -67,8 +67,10 @@ def test_editor_moves_a_marker_and_updates_site_clearance(
     form.locator("button[type=submit]").click()
     expect(page.locator(".edit-status")).to_contain_text("")
     page.wait_for_function(
-        f"() => document.querySelector('path.cluster-marker[data-id=\"{LT}\"]')"
-        f".getAttribute('fill') !== '{fill_before}'"
+        f"""() => {{
+            const marker = document.querySelector('path.cluster-marker[data-id="{LT}"]');
+            return marker && marker.getAttribute('fill') !== '{fill_before}';
+        }}"""
     )
     fill_after, ring_after = _marker_colours(page, LT)
     assert (fill_after, ring_after) != (fill_before, ring_before)

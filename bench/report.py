@@ -1,0 +1,141 @@
+"""Write bench/RESULTS.md from bench/results/*.json: raw figures and same-run ratios."""
+
+from __future__ import annotations
+
+import json
+import platform
+import subprocess
+import time
+from pathlib import Path
+
+RESULTS = Path(__file__).resolve().parent / "results"
+
+
+def _load(name: str) -> dict | None:
+    path = RESULTS / f"{name}.json"
+    return json.loads(path.read_text()) if path.exists() else None
+
+
+def _machine() -> str:
+    cpu = subprocess.run(
+        ["bash", "-c", "lscpu | grep 'Model name' | sed 's/.*: *//'"],
+        capture_output=True,
+        text=True,
+    ).stdout.strip()
+    cores = subprocess.run(["nproc"], capture_output=True, text=True).stdout.strip()
+    return f"{cpu or platform.processor()}, {cores} cores, Python {platform.python_version()}"
+
+
+def _api(api: dict) -> list[str]:
+    lines = [
+        "## API under wrk (requests/s, p50 / p99 ms)",
+        "",
+        f"gunicorn with {api['workers']} workers for every server; wrk -t2 -c8, "
+        f"{api['seconds']} s per query after a 2 s warm-up; loopback.",
+        "",
+    ]
+    for size, entry in api["sizes"].items():
+        lines += [
+            f"### {int(size):,} features",
+            "",
+            "| server | page of 100 | page of 100, random offset | bbox ≈1 %, random | "
+            "one feature, random |",
+            "| --- | --- | --- | --- | --- |",
+        ]
+        for server, figures in entry.items():
+            cells = []
+            for query in ("page", "page_random", "bbox", "feature"):
+                f = figures.get(query)
+                cells.append(
+                    "—"
+                    if f is None
+                    else f"{f['rps']:,.0f} ({f['p50_ms']:.1f} / {f['p99_ms']:.1f})"
+                    + (f" [{f['non_2xx']} non-2xx]" if f.get("non_2xx") else "")
+                )
+            lines.append(f"| {server} | " + " | ".join(cells) + " |")
+        lines += ["", "Ratios in this run:", ""]
+        queries = ("page", "page_random", "bbox", "feature")
+        best_pygeoapi = {
+            q: max(entry[p][q]["rps"] for p in entry if p.startswith("pygeoapi")) for q in queries
+        }
+        for backend in ("ours_sqlite", "ours_postgis"):
+            if backend not in entry:
+                continue
+            ours = entry[backend]
+            parts = [
+                f"{q}: {ours[q]['rps'] / best_pygeoapi[q]:.1f}× pygeoapi's faster provider"
+                for q in queries
+            ]
+            parts += [
+                f"{q}: {ours[q]['rps'] / entry['ceiling'][q]['rps']:.2f} of the ceiling"
+                for q in ("page", "feature")
+            ]
+            lines.append(f"- {backend}: " + "; ".join(parts))
+        lines.append("")
+    if api.get("import_seconds"):
+        lines += [
+            "Loading through `flask clusters import` (seconds): "
+            + ", ".join(f"{k}: {v}" for k, v in api["import_seconds"].items()),
+            "",
+        ]
+    return lines
+
+
+def _page(page: dict) -> list[str]:
+    lines = [
+        "## The map page in headless Chromium (medians)",
+        "",
+        "| data | ours: drawn / pan ms | naive folium: drawn / pan ms | drawn speed-up | "
+        "ours: MB sent, heap MB | naive: MB sent, heap MB |",
+        "| --- | --- | --- | --- | --- | --- |",
+    ]
+    for name, entry in page.items():
+        o, n = entry["ours"], entry["naive_folium"]
+        lines.append(
+            f"| {name} | {o['drawn_ms']:.0f} / {o['pan_ms']:.0f} | {n['drawn_ms']:.0f} / "
+            f"{n['pan_ms']:.0f} | {entry['drawn_speedup']:.1f}× | "
+            f"{o['bytes'] / 1e6:.2f}, {o['heap'] / 1e6:.0f} | {n['bytes'] / 1e6:.2f}, "
+            f"{n['heap'] / 1e6:.0f} |"
+        )
+    return [*lines, ""]
+
+
+def _writes(writes: dict) -> list[str]:
+    lines = ["## Writes (history + version check), 8 concurrent editors", ""]
+    for backend in ("sqlite", "postgis"):
+        if backend in writes:
+            w = writes[backend]
+            lines.append(
+                f"- {backend}: {w['updates_per_s']} accepted updates/s "
+                f"({w['accepted']} accepted, {w['refused']} refused, "
+                f"{w['errors']} errors in {w['seconds']} s)"
+            )
+    soak = writes.get("soak_sqlite")
+    if soak:
+        lines.append(
+            f"- soak on SQLite, {soak['minutes']} min of reads (wrk) and 8 writers: "
+            f"largest worker RSS {soak['rss_first_mb']} MB near the start, "
+            f"{soak['rss_last_mb']} MB at the end"
+        )
+    return [*lines, ""]
+
+
+def main() -> None:
+    """Print RESULTS.md."""
+    out = [
+        "# Benchmark results",
+        "",
+        f"Measured {time.strftime('%Y-%m-%d')} on {_machine()}.",
+        "",
+        "Command: `make bench` (runs `bench/run_all.sh`: api_bench.py, page_bench.py, "
+        "write_bench.py, then this report). Raw figures: `bench/results/*.json`.",
+        "",
+    ]
+    for name, render in (("api", _api), ("page", _page), ("writes", _writes)):
+        data = _load(name)
+        out += render(data) if data else [f"## {name}: not run", ""]
+    print("\n".join(out))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,32 @@
+"""Map tiles of cluster data under /api/tiles/{z}/{x}/{y}.geojson (see gis.core.tiles)."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, request
+
+from gis.core.tiles import tile_bbox, tile_content
+from gis.errors import FieldError, InvalidInput
+from gis.web import get_store
+from gis.web.api import request_filter
+from gis.web.caching import cached_json, etag_for
+
+bp = Blueprint("tiles", __name__)
+
+
+@bp.get("/tiles/<int:z>/<int:x>/<int:y>.geojson")
+def cluster_tile(z: int, x: int, y: int) -> Response:
+    """One tile: the clusters in it (simplified for the zoom), or counts when it is dense."""
+    try:
+        tile_bbox(z, x, y)
+    except ValueError as exc:
+        raise InvalidInput([FieldError("tile", str(exc))]) from None
+    store = get_store()
+    args = request.args.to_dict()
+    flt = request_filter(args)
+    tag = etag_for("tile", store.revision(), z, x, y, sorted(args.items()))
+
+    def build() -> dict:
+        with store.session() as session:
+            return tile_content(session, store.dialect, flt, z, x, y)
+
+    return cached_json(tag, build, "application/geo+json")
