@@ -36,6 +36,7 @@ from gis.core.plan import plan_counts
 from gis.core.users import actor_of, create_user
 from gis.errors import InvalidInput, StaleVersion
 from gis.io import EXPORT_FORMATS, read_import_file, read_layer, write_export
+from gis.store import migrate
 from gis.store.backup import (
     BackupError,
     backup_postgresql,
@@ -71,6 +72,28 @@ def db_init() -> None:
         f"Database ready: {districts} districts, {clusters} clusters, "
         f"{tasks} plan tasks, {targets} targets."
     )
+
+
+@db_cli.command("upgrade")
+@click.argument("revision", default="head")
+def db_upgrade(revision: str) -> None:
+    """Migrate the database schema to REVISION (default: the newest, head)."""
+    store = _store()
+    migrate.upgrade(store.engine, revision)
+    with store.engine.connect() as conn:
+        click.echo(f"Database at revision {', '.join(migrate.current(conn)) or 'none'}.")
+
+
+@db_cli.command("current")
+def db_current() -> None:
+    """Print the schema revision the database is at (and whether it is the newest)."""
+    with _store().engine.connect() as conn:
+        revisions = migrate.current(conn)
+    if not revisions:
+        click.echo("none (no migration applied)")
+    head = migrate.head()
+    for revision in revisions:
+        click.echo(f"{revision} (head)" if revision == head else revision)
 
 
 @clusters_cli.command("validate")

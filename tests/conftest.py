@@ -43,13 +43,16 @@ def postgis_url() -> Iterator[str]:
 
 
 def _empty_postgis(url: str) -> None:
-    """Remove every table's rows so each test starts from the seed data."""
+    """Remove every table's rows so each test starts from the seed data.
+
+    The schema (and the migration it is at, in ``alembic_version``) stays.
+    """
     with psycopg.connect(url, autocommit=True) as conn:
         tables = [
             r[0]
             for r in conn.execute(
                 "SELECT tablename FROM pg_tables WHERE schemaname = 'public' "
-                "AND tablename <> 'spatial_ref_sys'"
+                "AND tablename NOT IN ('spatial_ref_sys', 'alembic_version')"
             )
         ]
         if tables:

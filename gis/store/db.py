@@ -10,8 +10,8 @@ from sqlalchemy import Engine, create_engine, event, update
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
-from gis.store import spatial
-from gis.store.models import Base, StoreRevision
+from gis.store import migrate
+from gis.store.models import StoreRevision
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 
@@ -86,11 +86,9 @@ class Store:
                 raise
 
     def create_schema(self) -> None:
-        """Create every table and index that does not exist yet (idempotent)."""
-        with self.engine.begin() as conn:
-            spatial.before_create(conn)
-            Base.metadata.create_all(conn)
-            spatial.after_create(conn)
+        """Migrate the database to the newest schema (idempotent, fast when at head)."""
+        migrate.upgrade(self.engine)
+        # The first migration inserts the revision row; this puts it back if emptied.
         with self._sessions.begin() as session:
             if session.get(StoreRevision, 1) is None:
                 session.add(StoreRevision(id=1, epoch=secrets.token_hex(8), revision=0))

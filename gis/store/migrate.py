@@ -1,0 +1,75 @@
+"""Schema migrations: Alembic, configured in code, run against the app's engine.
+
+``upgrade`` is the one way the schema comes to be (first start, ``db init`` and
+``db upgrade``). A database already at head costs one small query; on PostgreSQL the
+upgrade holds an advisory lock, so several workers starting at once migrate only once.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Connection, Engine, inspect, text
+
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+# The revision that matches a schema made by create_all before migrations existed.
+INITIAL_REVISION = "0001_initial"
+# Distinct from the seed lock (73100) of gis.core.dataset.initialise_store.
+UPGRADE_LOCK = 73101
+
+# Objects made by gis.store.spatial's dialect-specific DDL, not by the models: the SQLite
+# R-tree (a virtual table and its shadow tables), PostGIS's generated ``geom`` column and
+# its GiST index, and PostGIS's own ``spatial_ref_sys``. Autogenerate must not drop them.
+_SPATIAL_TABLES = ("clusters_rtree", "spatial_ref_sys")
+_SPATIAL_INDEXES = ("ix_clusters_geom",)
+
+
+def include_object(obj, name, type_, reflected, compare_to) -> bool:  # type: ignore[no-untyped-def]
+    """Whether autogenerate compares ``obj``: everything but the spatial DDL's objects."""
+    if type_ == "table" and name and name.startswith(_SPATIAL_TABLES):
+        return False
+    if type_ == "index" and name in _SPATIAL_INDEXES:
+        return False
+    return not (type_ == "column" and name == "geom" and obj.table.name == "clusters")
+
+
+def alembic_config(connection: Connection | None = None) -> Config:
+    """The Alembic configuration of the store, optionally bound to ``connection``."""
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    config.attributes["connection"] = connection
+    return config
+
+
+def head() -> str:
+    """The newest revision."""
+    heads = ScriptDirectory.from_config(alembic_config()).get_heads()
+    assert len(heads) == 1, f"several migration heads: {heads}"
+    return heads[0]
+
+
+def current(conn: Connection) -> tuple[str, ...]:
+    """The revisions the database is at (empty before the first migration)."""
+    return MigrationContext.configure(conn).get_current_heads()
+
+
+def upgrade(engine: Engine, revision: str = "head") -> None:
+    """Migrate the database to ``revision`` (idempotent; fast when already there)."""
+    if revision == "head":
+        with engine.connect() as conn:
+            if current(conn) == (head(),):
+                return
+    options = {"sqlite_begin": "IMMEDIATE"} if engine.dialect.name == "sqlite" else {}
+    with engine.connect().execution_options(**options) as conn, conn.begin():
+        if engine.dialect.name == "postgresql":
+            # Released at commit; a worker that waited finds the database migrated.
+            conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": UPGRADE_LOCK})
+        config = alembic_config(conn)
+        if not current(conn) and inspect(conn).has_table("clusters"):
+            # A database created by create_all before migrations: it is at the first one.
+            command.stamp(config, INITIAL_REVISION)
+        command.upgrade(config, revision)
