@@ -48,9 +48,10 @@ def parse_bbox(raw: str) -> tuple[float, float, float, float]:
     return minx, miny, maxx, maxy
 
 
-def _choices(
+def collect_choices(
     name: str, raw: str, allowed: Iterable[str], errors: list[FieldError]
 ) -> tuple[str, ...]:
+    """The comma-separated values of one parameter; each unknown one is reported."""
     values = _split(raw)
     allowed = tuple(allowed)
     unknown = [v for v in values if v not in allowed]
@@ -127,10 +128,10 @@ def cluster_filter(
             errors.append(FieldError("sort", str(exc)))
     flt = ClusterFilter(
         bbox=bbox,
-        districts=_choices("district", args.get("district", ""), district_codes, errors),
-        zones=_choices("zone", args.get("zone", ""), (*ZONES, UNASSIGNED_ZONE), errors),
-        kinds=_choices("kind", args.get("kind", ""), KINDS, errors),
-        stages=_choices("stage", args.get("stage", ""), STAGES, errors),
+        districts=collect_choices("district", args.get("district", ""), district_codes, errors),
+        zones=collect_choices("zone", args.get("zone", ""), (*ZONES, UNASSIGNED_ZONE), errors),
+        kinds=collect_choices("kind", args.get("kind", ""), KINDS, errors),
+        stages=collect_choices("stage", args.get("stage", ""), STAGES, errors),
         q=_text("q", args.get("q", ""), errors),
         min_free_land_ha=min_free,
         ready=ready,
@@ -286,7 +287,7 @@ def parse_datetime_interval(raw: str) -> tuple[dt.datetime | None, dt.datetime |
 def choices(name: str, raw: str, allowed: Iterable[str]) -> tuple[str, ...]:
     """Comma-separated values of one parameter, each one of ``allowed``, or InvalidInput."""
     errors: list[FieldError] = []
-    values = _choices(name, raw, allowed, errors)
+    values = collect_choices(name, raw, allowed, errors)
     if errors:
         raise InvalidInput(errors)
     return values

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 from flask import Blueprint, Response, flash, jsonify, redirect, render_template, request, url_for
@@ -26,6 +26,7 @@ from gis.web.api import _cluster_etag, _expected_version, _json_body
 from gis.web.auth import current_actor
 from gis.web.caching import cached_json, etag_for
 from gis.web.formatting import register
+from gis.web.params import collect_choices
 from gis.web.plan_labels import STATUS_LABELS, TARGET_STATUS_LABELS, flag_label
 
 api_bp = Blueprint("plan_api", __name__)
@@ -33,25 +34,6 @@ bp = Blueprint("plan", __name__)
 register(bp)
 
 MAX_PARAM_LENGTH = 200
-
-
-def _split(raw: str) -> tuple[str, ...]:
-    return tuple(v.strip() for v in raw.split(",") if v.strip())
-
-
-def _choices(
-    name: str, raw: str, allowed: Iterable[str], errors: list[FieldError]
-) -> tuple[str, ...]:
-    values, allowed = _split(raw), tuple(allowed)
-    unknown = [v for v in values if v not in allowed]
-    if unknown:
-        errors.append(
-            FieldError(
-                name,
-                f"unknown value {', '.join(map(repr, unknown))}; allowed: {', '.join(allowed)}",
-            )
-        )
-    return values
 
 
 def task_filter(args: Mapping[str, str]) -> tuple[plan.TaskFilter, dt.date]:
@@ -83,8 +65,8 @@ def task_filter(args: Mapping[str, str]) -> tuple[plan.TaskFilter, dt.date]:
         lead_unit=lead_unit,
         district=district,
         cluster=cluster,
-        statuses=_choices("status", args.get("status", ""), plan.STATUS_FILTERS, errors),
-        sections=_choices("section", args.get("section", ""), plan.SECTIONS, errors),
+        statuses=collect_choices("status", args.get("status", ""), plan.STATUS_FILTERS, errors),
+        sections=collect_choices("section", args.get("section", ""), plan.SECTIONS, errors),
     )
     if errors:
         raise InvalidInput(errors)
