@@ -211,8 +211,11 @@ def query_page(
     """
     districts = district_index(session)
     places = place_points(session)
-    if flt.sort is None and not flt.q and (flt.bbox is None or dialect == "postgresql"):
+    if flt.sort is None and not flt.q:
         query = filtered_query(session, dialect, flt)
+        # On SQLite the count and the page follow the R-tree's bounding boxes; only the
+        # page's own polygons are then checked exactly. A polygon whose box, but not its
+        # shape, touches the area may be counted: a page never costs the whole table.
         total = (
             session.scalar(
                 select(func.count()).select_from(
@@ -221,11 +224,8 @@ def query_page(
             )
             or 0
         )
-        rows = (
-            session.scalars(query.offset(offset).limit(limit))
-            if limit is not None
-            else session.scalars(query.offset(offset))
-        )
+        paged = query.offset(offset) if limit is None else query.offset(offset).limit(limit)
+        rows = _exact_bbox(list(session.scalars(paged)), flt, dialect)
         return total, [to_feature(c, districts, places) for c in rows]
     features = [to_feature(c, districts, places) for c in find_clusters(session, dialect, flt)]
     if flt.sort is not None:

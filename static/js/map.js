@@ -628,7 +628,7 @@
       syncLangLinks();
       syncExports();
     }
-    async function refresh() {
+    async function refresh(keepTiles) {
       const params = filterParams(form);
       filterQuery = params.toString();
       params.delete("sort");
@@ -636,7 +636,7 @@
       writeUrl();
       inView = false;
       featuresById.clear();
-      tiles.redraw();
+      if (!keepTiles) tiles.redraw();
       return refreshList();
     }
     overviewRefresh = refresh;
@@ -662,21 +662,31 @@
     });
 
     const noPlaces = { features: [] };
-    const [all, districts, placesData] = await Promise.all([
-      fetchJson(cfg.clustersUrl + "?limit=1"),
+    // With a shared view the map knows where it looks: tiles start at once, beside the
+    // list. Otherwise the list's extent decides the view first.
+    const shared = parseView(view);
+    const filtersGiven = filterParams(form).toString() !== "";
+    let tilesLoaded = null;
+    if (shared) {
+      map.setView(shared.center, shared.zoom, { animate: false });
+      tileQuery = new URLSearchParams([...filterParams(form)].filter(([k]) => k !== "sort")).toString();
+      tilesLoaded = new Promise((resolve) => tiles.once("load", resolve));
+      tiles.addTo(clustersLayer);
+    }
+    const [districts, placesData, all] = await Promise.all([
       fetchJson(cfg.districtsUrl),
       fetchJson(cfg.placesUrl).catch(() => noPlaces),
+      filtersGiven ? fetchJson(cfg.clustersUrl + "?limit=1") : Promise.resolve(null),
     ]);
-    total = all.numberMatched;
     setupSorts(placesData);
     restoreSort(initial.get("sort"));
     drawDistricts(districts);
     document.body.dataset.districtsLoaded = String(districts.features.length);
-    const first = await refresh();
-    const shared = parseView(view);
-    if (shared) {
-      map.setView(shared.center, shared.zoom, { animate: false });
-    } else {
+    const first = await refresh(true);
+    // Without filters the list's own count is the total; with them, one more small request.
+    total = all ? all.numberMatched : (first ? first.numberMatched : 0);
+    if (first) renderList(first.features, first.numberMatched, total);
+    if (!shared) {
       view = "";
       const located = first && !inView ? L.geoJSON(first.features.filter((f) => f.geometry)) : null;
       if (located && located.getLayers().length) {
@@ -684,11 +694,12 @@
         const right = legend && legend.open ? legend.offsetWidth + 24 : 24;
         map.fitBounds(located.getBounds(), { paddingTopLeft: [24, 24], paddingBottomRight: [right, 24], animate: false });
       }
+      tilesLoaded = new Promise((resolve) => tiles.once("load", resolve));
+      tiles.addTo(clustersLayer);
     }
     // From now on every move of the map is kept in the URL.
     map.on("moveend", () => { view = viewString(); writeUrl(); });
-    tiles.addTo(clustersLayer);
-    await new Promise((resolve) => tiles.once("load", resolve));
+    await tilesLoaded;
     if (initial.get("edit") && window.ClusterEditor) window.ClusterEditor.open(initial.get("edit"));
     document.body.dataset.ready = "1";
   }
