@@ -7,13 +7,13 @@ from typing import Any
 
 from pydantic import ValidationError
 from shapely.geometry.base import BaseGeometry
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from gis.core.actors import Actor, check_admin, check_cluster_edit
 from gis.core.clusters import cluster_geometry, get_cluster, projection
 from gis.core.districts import boundaries, province_outline
-from gis.core.history import diff, event_dict, events_of, new_event
+from gis.core.history import apply_versioned, diff, event_dict, events_of, new_event
 from gis.core.schema import ClusterRecord
 from gis.errors import FieldError, InvalidInput, NotFound, StaleVersion
 from gis.geometry import area_ha, parse_geojson, problems, to_geojson
@@ -199,20 +199,10 @@ def _commit(
         reverts=reverts,
         change_set=change_set,
     )
-    values = projection(session, record, geometry)
-    result = session.execute(
-        update(Cluster)
-        .where(Cluster.id == cluster.id, Cluster.version == cluster.version)
-        .values(**values, version=Cluster.version + 1, history_head=event.hash, updated_at=utcnow())
-        .execution_options(synchronize_session=False)
-    )
-    if result.rowcount != 1:
-        session.rollback()
+    read_version = cluster.version
+    if not apply_versioned(session, Cluster, cluster, projection(session, record, geometry), event):
         fresh = get_cluster(session, cluster.id)
-        raise StaleVersion(fresh.version, _changes_since(session, cluster.id, cluster.version))
-    session.add(event)
-    session.flush()
-    session.expire(cluster)
+        raise StaleVersion(fresh.version, _changes_since(session, cluster.id, read_version))
     return UpdateResult(cluster, event, warnings)
 
 

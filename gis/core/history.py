@@ -8,10 +8,10 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from gis.store.models import ChangeEvent, Cluster, PlanTask
+from gis.store.models import ChangeEvent, Cluster, PlanTask, utcnow
 
 GENESIS = "0" * 64
 
@@ -152,3 +152,27 @@ def verify(session: Session) -> tuple[int, list[ChainProblem]]:
                     )
                 )
     return count, problems
+
+
+def apply_versioned(
+    session: Session, model: Any, row: Any, values: dict[str, Any], event: ChangeEvent
+) -> bool:
+    """Write ``values`` and ``event`` only if ``row`` still has the version it was read at.
+
+    The check is inside the UPDATE statement, so of two writers that read the same version
+    one succeeds and the other gets False (and its transaction rolled back): nothing is
+    lost silently, and the history gets exactly the changes that were made.
+    """
+    result = session.execute(
+        update(model)
+        .where(model.id == row.id, model.version == row.version)
+        .values(**values, version=model.version + 1, history_head=event.hash, updated_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        session.rollback()
+        return False
+    session.add(event)
+    session.flush()
+    session.expire(row)
+    return True

@@ -29,11 +29,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from gis.core.actors import Actor, check_admin, check_task_edit, unit_key
-from gis.core.history import event_dict, events_of, new_event
+from gis.core.history import apply_versioned, event_dict, events_of, new_event
 from gis.errors import FieldError, InvalidInput, NotFound, StaleVersion
 from gis.store.models import Cluster, PlanDocument, PlanTarget, PlanTask, TargetValue, utcnow
 from gis.text import fold, nfc
@@ -496,25 +496,10 @@ def update_task(
     notes = list(task.notes)
     if progress is not None:
         notes.append({**progress, "by": actor.username, "at": event.at})
-    result = session.execute(
-        update(PlanTask)
-        .where(PlanTask.id == task.id, PlanTask.version == task.version)
-        .values(
-            status=status,
-            notes=notes,
-            version=PlanTask.version + 1,
-            history_head=event.hash,
-            updated_at=utcnow(),
-        )
-        .execution_options(synchronize_session=False)
-    )
-    if result.rowcount != 1:
-        session.rollback()
+    read_version = task.version
+    if not apply_versioned(session, PlanTask, task, {"status": status, "notes": notes}, event):
         fresh = get_task(session, task.id)
-        raise StaleVersion(fresh.version, changes_since(session, task.id, task.version))
-    session.add(event)
-    session.flush()
-    session.expire(task)
+        raise StaleVersion(fresh.version, changes_since(session, task.id, read_version))
     return TaskUpdate(task, event)
 
 

@@ -24,8 +24,16 @@ from gis.store.models import Cluster
 MAX_TILE_FEATURES = 400
 GRID = 8
 MAX_ZOOM = 22
-MAP_PROPERTIES = ("id", "name_vi", "kind", "stage", "clearance_status", "planned_area_ha",
-                  "location_precision", "district_code")
+MAP_PROPERTIES = (
+    "id",
+    "name_vi",
+    "kind",
+    "stage",
+    "clearance_status",
+    "planned_area_ha",
+    "location_precision",
+    "district_code",
+)
 
 
 def tile_bbox(z: int, x: int, y: int) -> tuple[float, float, float, float]:
@@ -63,17 +71,32 @@ def tile_content(
         return _aggregate(session, matching, (minx, miny, maxx, maxy), z, x, y)
     rows = session.execute(query.with_only_columns(Cluster.record, Cluster.geom_wkb)).all()
     features = [
-        {"type": "Feature", "id": record["id"],
-         "properties": {k: record.get(k) for k in MAP_PROPERTIES},
-         "geometry": _simplified(wkb, z)}
-        for record, wkb in rows if wkb is not None
+        {
+            "type": "Feature",
+            "id": record["id"],
+            "properties": {k: record.get(k) for k in MAP_PROPERTIES},
+            "geometry": _simplified(wkb, z),
+        }
+        for record, wkb in rows
+        if wkb is not None
     ]
-    return {"type": "FeatureCollection", "tile": [z, x, y], "aggregated": False,
-            "numberMatched": total, "features": features}
+    return {
+        "type": "FeatureCollection",
+        "tile": [z, x, y],
+        "aggregated": False,
+        "numberMatched": total,
+        "features": features,
+    }
 
 
-def _aggregate(session: Session, matching: Any, bounds: tuple[float, float, float, float],
-               z: int, x: int, y: int) -> dict[str, Any]:
+def _aggregate(
+    session: Session,
+    matching: Any,
+    bounds: tuple[float, float, float, float],
+    z: int,
+    x: int,
+    y: int,
+) -> dict[str, Any]:
     minx, miny, maxx, maxy = bounds
     centre_x = (Cluster.min_lon + Cluster.max_lon) / 2
     centre_y = (Cluster.min_lat + Cluster.max_lat) / 2
@@ -83,16 +106,28 @@ def _aggregate(session: Session, matching: Any, bounds: tuple[float, float, floa
     # count it twice.
     rows = session.execute(
         select(cell_x, cell_y, func.count(), func.avg(centre_x), func.avg(centre_y))
-        .where(Cluster.pk.in_(select(matching.c.pk)), centre_x >= minx, centre_x < maxx,
-               centre_y >= miny, centre_y < maxy)
+        .where(
+            Cluster.pk.in_(select(matching.c.pk)),
+            centre_x >= minx,
+            centre_x < maxx,
+            centre_y >= miny,
+            centre_y < maxy,
+        )
         .group_by(cell_x, cell_y)
     ).all()
     features = [
-        {"type": "Feature", "id": f"{z}/{x}/{y}/{cx}/{cy}",
-         "properties": {"count": count},
-         "geometry": {"type": "Point", "coordinates": [round(lon, 5), round(lat, 5)]}}
+        {
+            "type": "Feature",
+            "id": f"{z}/{x}/{y}/{cx}/{cy}",
+            "properties": {"count": count},
+            "geometry": {"type": "Point", "coordinates": [round(lon, 5), round(lat, 5)]},
+        }
         for cx, cy, count, lon, lat in rows
     ]
-    return {"type": "FeatureCollection", "tile": [z, x, y], "aggregated": True,
-            "numberMatched": sum(f["properties"]["count"] for f in features),
-            "features": features}
+    return {
+        "type": "FeatureCollection",
+        "tile": [z, x, y],
+        "aggregated": True,
+        "numberMatched": sum(f["properties"]["count"] for f in features),
+        "features": features,
+    }
