@@ -55,8 +55,9 @@ def app_env(database_url: str) -> dict[str, str]:
         "DATABASE_URL": database_url,
         "GIS_EXTENT_BBOX": VIETNAM_BBOX,
         "SECRET_KEY": "bench-secret",
-        "GIS_ENV": "production",
-        "GIS_TRUST_PROXY": "0",
+        # Development mode only so that session cookies are not Secure-only: the bench
+        # talks plain HTTP on loopback. Debug stays off (no FLASK_DEBUG).
+        "GIS_ENV": "development",
     }
 
 
