@@ -12,7 +12,7 @@ from shapely.geometry import shape
 
 from gis.core.dataset import check_collection
 from gis.core.schema import INFRASTRUCTURE_COMPONENTS, ClusterRecord
-from tests.conftest import DISTRICT_BOUNDARIES, ROOT
+from tests.conftest import DISTRICT_BOUNDARIES, ROOT, all_strings
 
 DATA = ROOT / "data"
 CLUSTERS = json.loads((DATA / "clusters.geojson").read_text(encoding="utf-8"))
@@ -34,18 +34,6 @@ PLAN_CLUSTERS = {
     "kcn-bien-hoa-1": "Biên Hòa 1",
     "kcn-cnc-long-thanh": "Long Thành",
 }
-
-
-def _strings(value: object):
-    if isinstance(value, str):
-        yield value
-    elif isinstance(value, dict):
-        for k, v in value.items():
-            yield from _strings(k)
-            yield from _strings(v)
-    elif isinstance(value, list):
-        for v in value:
-            yield from _strings(v)
 
 
 @pytest.mark.parametrize(("cluster_id", "name"), PLAN_CLUSTERS.items())
@@ -109,7 +97,7 @@ def test_every_fact_cites_a_source() -> None:
 
 
 def test_all_text_is_nfc() -> None:
-    for text in _strings([CLUSTERS, DISTRICTS]):
+    for text in all_strings([CLUSTERS, DISTRICTS]):
         assert unicodedata.is_normalized("NFC", text), text
 
 

@@ -9,7 +9,7 @@ import unicodedata
 import pytest
 from pyproj import Geod
 
-from tests.conftest import ROOT
+from tests.conftest import ROOT, all_strings
 
 PLACES_PATH = ROOT / "data" / "places.geojson"
 TEXT = PLACES_PATH.read_text(encoding="utf-8")
@@ -47,18 +47,6 @@ REQUIRED = {
     "ic-quoc-lo-51": "expressway_interchange",
     "ic-dau-giay": "expressway_interchange",
 }
-
-
-def _strings(value: object):
-    if isinstance(value, str):
-        yield value
-    elif isinstance(value, dict):
-        for k, v in value.items():
-            yield from _strings(k)
-            yield from _strings(v)
-    elif isinstance(value, list):
-        for v in value:
-            yield from _strings(v)
 
 
 def _km(a: str, b: str) -> float:
@@ -137,7 +125,7 @@ def test_required_places_are_present(place_id: str, kind: str) -> None:
 
 def test_all_text_is_nfc() -> None:
     assert unicodedata.is_normalized("NFC", TEXT)
-    for text in _strings(DOC):
+    for text in all_strings(DOC):
         assert unicodedata.is_normalized("NFC", text), text
 
 
