@@ -46,13 +46,13 @@ def tile_sources(tiles_url: str) -> list[str]:
     return [f"{parts.scheme}://{host}"]
 
 
-def content_security_policy(nonce: str, tiles_url: str) -> str:
+def content_security_policy(nonce: str | None, tiles_url: str) -> str:
     """The policy: our own origin only, scripts by nonce, images also from the tile host."""
     directives = {
         "default-src": ["'self'"],
         # 'self' for our files and the vendored libraries, the nonce for folium's inline
         # map set-up; never 'unsafe-inline' or 'unsafe-eval' for scripts.
-        "script-src": ["'self'", f"'nonce-{nonce}'"],
+        "script-src": ["'self'", *([f"'nonce-{nonce}'"] if nonce else [])],
         # Leaflet, folium and Swagger UI position elements with style attributes.
         "style-src": ["'self'", "'unsafe-inline'"],
         # data: for the icons Leaflet and leaflet-geoman embed in their CSS.
@@ -72,11 +72,15 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals["csp_nonce"] = csp_nonce
     app.jinja_env.filters["with_nonce"] = with_nonce
     tiles_url = app.config["GIS_TILES_URL"]
+    # Data answers run no script of their own: one policy without a nonce, built once.
+    data_policy = content_security_policy(None, tiles_url)
 
     @app.after_request
     def _security_headers(response: Response) -> Response:
         headers = response.headers
-        headers["Content-Security-Policy"] = content_security_policy(csp_nonce(), tiles_url)
+        page = response.mimetype == "text/html" or "csp_nonce" in g
+        policy = content_security_policy(csp_nonce(), tiles_url) if page else data_policy
+        headers["Content-Security-Policy"] = policy
         headers["X-Content-Type-Options"] = "nosniff"
         headers["X-Frame-Options"] = "DENY"
         headers["Referrer-Policy"] = "strict-origin-when-cross-origin"
