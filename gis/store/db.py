@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import secrets
 import sqlite3
+import threading
 import time
-from collections.abc import Iterator
+from collections import OrderedDict
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import Any, TypeVar
 
+import orjson
 from sqlalchemy import Engine, create_engine, event, update
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
@@ -16,6 +20,8 @@ from gis.store import migrate
 from gis.store.models import StoreRevision
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
+T = TypeVar("T")
+MEMO_ENTRIES = 256  # names kept by Store.memo; least recently computed go first
 
 
 def normalise_url(url: str) -> str:
@@ -29,11 +35,16 @@ def normalise_url(url: str) -> str:
 def make_engine(url: str) -> Engine:
     """Create an engine with the per-dialect settings this app relies on."""
     url = normalise_url(url)
+    # orjson reads the stored records (a list page parses hundreds) several times faster.
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
+        engine = create_engine(
+            url,
+            connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000},
+            json_deserializer=orjson.loads,
+        )
         _configure_sqlite(engine)
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    return create_engine(url, pool_pre_ping=True, json_deserializer=orjson.loads)
 
 
 def _configure_sqlite(engine: Engine) -> None:
@@ -81,6 +92,8 @@ class Store:
         # province); every session carries it so the core's checks need no configuration.
         info = {"extent_bbox": extent_bbox} if extent_bbox else {}
         self._sessions = sessionmaker(self.engine, expire_on_commit=False, info=info)
+        self._memo: OrderedDict[str, tuple[str, Any]] = OrderedDict()
+        self._memo_lock = threading.Lock()
 
     def session(self) -> Session:
         """A new session for reading (and writing, when a transaction is begun)."""
@@ -111,9 +124,31 @@ class Store:
 
     def revision(self) -> str:
         """A token that changes whenever committed data changes ("epoch:count")."""
-        with self._sessions() as session:
-            row = session.get(StoreRevision, 1)
-            return f"{row.epoch}:{row.revision}" if row else "empty"
+        # Every cached answer asks this first, so it skips the ORM and the explicit BEGIN:
+        # one autocommit SELECT on a pooled DB-API connection costs about a tenth as much.
+        connection = self.engine.raw_connection()
+        try:
+            cursor = connection.cursor()
+            cursor.execute("SELECT epoch, revision FROM store_revision WHERE id = 1")
+            row = cursor.fetchone()
+            cursor.close()
+        finally:
+            connection.close()
+        return f"{row[0]}:{row[1]}" if row else "empty"
+
+    def memo(self, revision: str, name: str, build: Callable[[], T]) -> T:
+        """``build()``, computed once per store revision and process (small derived data)."""
+        with self._memo_lock:
+            cached = self._memo.get(name)
+        if cached is not None and cached[0] == revision:
+            return cached[1]
+        value = build()
+        with self._memo_lock:
+            self._memo[name] = (revision, value)
+            self._memo.move_to_end(name)
+            while len(self._memo) > MEMO_ENTRIES:
+                self._memo.popitem(last=False)
+        return value
 
     def dispose(self) -> None:
         """Close every pooled connection."""

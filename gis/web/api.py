@@ -20,7 +20,7 @@ from gis.io import write_export
 from gis.store.models import Cluster, District
 from gis.web import get_store
 from gis.web.auth import current_actor, optional_actor
-from gis.web.caching import cached_json, etag_for
+from gis.web.caching import cached_json, etag_for, keyed_json
 from gis.web.params import cluster_filter, compare_ids, export_options, paging
 
 bp = Blueprint("api", __name__)
@@ -37,14 +37,17 @@ def _cluster_etag(cluster_id: str, version: int, revision: str) -> str:
     return f"{cluster_id}-v{version}-r{revision.replace(':', '.')}"
 
 
-def request_filter(args: dict[str, str]) -> core.ClusterFilter:
+def request_filter(args: dict[str, str], revision: str) -> core.ClusterFilter:
     """The filter and order of /api/clusters, shared by the list, export and map tiles."""
-    with get_store().session() as session:
-        return cluster_filter(
-            args,
-            [d.code for d in all_districts(session)],
-            [p.id for p in place_points(session)],
-        )
+    store = get_store()
+
+    def vocabulary() -> tuple[list[str], list[str]]:
+        with store.session() as session:
+            return [d.code for d in all_districts(session)], [p.id for p in place_points(session)]
+
+    # The codes a filter may name change only with the data: checked without a query.
+    district_codes, place_ids = store.memo(revision, "filter-vocabulary", vocabulary)
+    return cluster_filter(args, district_codes, place_ids)
 
 
 def _feature(session: Session, cluster: Cluster) -> dict:
@@ -56,14 +59,24 @@ def list_clusters() -> Response:
     """Clusters as a FeatureCollection: filters, search and order as in the README."""
     store = get_store()
     args = request.args.to_dict()
-    flt = request_filter(args)
+    revision = store.revision()
+    flt = request_filter(args, revision)
     limit, offset = paging(args, API_DEFAULT_LIMIT, API_MAX_LIMIT)
     audience = audience_of(optional_actor())
-    tag = etag_for("clusters", store.revision(), sorted(args.items()), audience)
+    tag = etag_for("clusters", revision, sorted(args.items()), audience)
 
     def build() -> dict:
         with store.session() as session:
-            matched, features = core.query_page(session, store.dialect, flt, limit, offset)
+            matched = None
+            if flt.bbox is None and flt.sort is None and not flt.q:
+                # Every page of one filter has the same count: counted once per revision.
+                key = "matched:" + etag_for(
+                    sorted((k, v) for k, v in args.items() if k not in ("limit", "offset"))
+                )
+                matched = store.memo(
+                    revision, key, lambda: core.count_matching(session, store.dialect, flt)
+                )
+            matched, features = core.query_page(session, store.dialect, flt, limit, offset, matched)
         return core.feature_collection(
             [visible_feature(f, audience) for f in features],
             numberMatched=matched,
@@ -107,9 +120,10 @@ def export_clusters() -> Response:
     store = get_store()
     args = request.args.to_dict()
     fmt, lang = export_options(args)
-    flt = request_filter(args)
+    revision = store.revision()
+    flt = request_filter(args, revision)
     audience = audience_of(optional_actor())
-    tag = etag_for("export", store.revision(), sorted(args.items()), audience)
+    tag = etag_for("export", revision, sorted(args.items()), audience)
     if tag in request.if_none_match:
         response = Response(status=304)
     else:
@@ -133,13 +147,17 @@ def export_clusters() -> Response:
 def get_cluster(cluster_id: str) -> Response:
     """One cluster as a Feature; its ETag is its version."""
     store = get_store()
-    with store.session() as session:
-        cluster = core.get_cluster(session, cluster_id)
-        audience = audience_of(optional_actor())
-        feature = visible_feature(_feature(session, cluster), audience)
-    # The audience is part of the tag: the same version reads differently to staff.
-    tag = _cluster_etag(cluster.id, cluster.version, f"{store.revision()}:{audience}")
-    return cached_json(tag, lambda: feature, GEOJSON)
+    revision = store.revision()
+    audience = audience_of(optional_actor())
+
+    def build() -> tuple[str, dict]:
+        with store.session() as session:
+            cluster = core.get_cluster(session, cluster_id)
+            feature = visible_feature(_feature(session, cluster), audience)
+        # The audience is part of the tag: the same version reads differently to staff.
+        return _cluster_etag(cluster.id, cluster.version, f"{revision}:{audience}"), feature
+
+    return keyed_json(f"cluster:{cluster_id}:{revision}:{audience}", build, GEOJSON)
 
 
 @bp.get("/clusters/<cluster_id>/decree32")

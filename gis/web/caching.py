@@ -13,13 +13,23 @@ import json
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import orjson
 from flask import Response, request
 
 _MAX_BYTES = 64 * 2**20  # bodies kept per process; least recently used go first
-_cache: OrderedDict[str, list[bytes | None]] = OrderedDict()  # tag -> [body, gzipped]
+
+
+@dataclass
+class _Entry:
+    tag: str
+    body: bytes
+    gzipped: bytes | None = None
+
+
+_cache: OrderedDict[str, _Entry] = OrderedDict()  # key -> entry
 _cached_bytes = 0
 _lock = threading.Lock()
 
@@ -30,46 +40,74 @@ def etag_for(*parts: object) -> str:
     return digest[:32]
 
 
-def _entry(tag: str, build: Callable[[], Any]) -> list[bytes | None]:
+def _cached(key: str) -> _Entry | None:
+    with _lock:
+        entry = _cache.get(key)
+        if entry is not None:
+            _cache.move_to_end(key)
+        return entry
+
+
+def _store(key: str, tag: str, body: Any) -> _Entry:
     global _cached_bytes
-    with _lock:
-        if tag in _cache:
-            _cache.move_to_end(tag)
-            return _cache[tag]
     options = orjson.OPT_SERIALIZE_NUMPY | orjson.OPT_NON_STR_KEYS
-    entry: list[bytes | None] = [orjson.dumps(build(), option=options), None]
+    entry = _Entry(tag, orjson.dumps(body, option=options))
     with _lock:
-        _cache[tag] = entry
-        _cached_bytes += len(entry[0])  # type: ignore[arg-type]
+        previous = _cache.pop(key, None)
+        if previous is not None:
+            _cached_bytes -= len(previous.body) + len(previous.gzipped or b"")
+        _cache[key] = entry
+        _cached_bytes += len(entry.body)
         while _cached_bytes > _MAX_BYTES and len(_cache) > 1:
-            _old, (body, zipped) = _cache.popitem(last=False)
-            _cached_bytes -= len(body or b"") + len(zipped or b"")
+            _old, dropped = _cache.popitem(last=False)
+            _cached_bytes -= len(dropped.body) + len(dropped.gzipped or b"")
     return entry
 
 
-def _gzipped(entry: list[bytes | None]) -> bytes:
+def _gzipped(entry: _Entry) -> bytes:
     global _cached_bytes
-    if entry[1] is None:
+    if entry.gzipped is None:
         # Compressed once, on the first request that accepts gzip, then reused.
-        entry[1] = gzip.compress(entry[0], compresslevel=6, mtime=0)  # type: ignore[arg-type]
+        entry.gzipped = gzip.compress(entry.body, compresslevel=6, mtime=0)
         with _lock:
-            _cached_bytes += len(entry[1])
-    return entry[1]
+            _cached_bytes += len(entry.gzipped)
+    return entry.gzipped
 
 
-def cached_json(tag: str, build: Callable[[], Any], mimetype: str = "application/json") -> Response:
-    """Answer with ``build()`` as JSON, honouring If-None-Match and Accept-Encoding."""
-    if tag in request.if_none_match:
+def _answer(entry: _Entry | None, tag: str, mimetype: str) -> Response:
+    if entry is None:  # the client's copy is current
         response = Response(status=304)
+    elif "gzip" in request.accept_encodings:
+        response = Response(_gzipped(entry), mimetype=mimetype)
+        response.content_encoding = "gzip"
     else:
-        entry = _entry(tag, build)
-        if "gzip" in request.accept_encodings:
-            response = Response(_gzipped(entry), mimetype=mimetype)
-            response.content_encoding = "gzip"
-        else:
-            response = Response(entry[0], mimetype=mimetype)
+        response = Response(entry.body, mimetype=mimetype)
     response.set_etag(tag)
     response.vary.add("Accept-Encoding")
     # Revalidate every time: edits must show at once, and a 304 costs no query.
     response.cache_control.no_cache = True
     return response
+
+
+def cached_json(tag: str, build: Callable[[], Any], mimetype: str = "application/json") -> Response:
+    """Answer with ``build()`` as JSON, honouring If-None-Match and Accept-Encoding."""
+    if tag in request.if_none_match:
+        return _answer(None, tag, mimetype)
+    entry = _cached(tag) or _store(tag, tag, build())
+    return _answer(entry, tag, mimetype)
+
+
+def keyed_json(
+    key: str, build: Callable[[], tuple[str, Any]], mimetype: str = "application/json"
+) -> Response:
+    """Like ``cached_json`` when the ETag is known only after a query: ``build()`` returns
+    (tag, body) and is called once per ``key``, which must name the store revision."""
+    entry = _cached(key)
+    if entry is None:
+        tag, body = build()
+        if tag in request.if_none_match:
+            return _answer(None, tag, mimetype)
+        entry = _store(key, tag, body)
+    if entry.tag in request.if_none_match:
+        return _answer(None, entry.tag, mimetype)
+    return _answer(entry, entry.tag, mimetype)

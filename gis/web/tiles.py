@@ -22,8 +22,9 @@ def cluster_tile(z: int, x: int, y: int) -> Response:
         raise InvalidInput([FieldError("tile", str(exc))]) from None
     store = get_store()
     args = request.args.to_dict()
-    flt = request_filter(args)
-    tag = etag_for("tile", store.revision(), z, x, y, sorted(args.items()))
+    revision = store.revision()
+    flt = request_filter(args, revision)
+    tag = etag_for("tile", revision, z, x, y, sorted(args.items()))
 
     def build() -> dict:
         with store.session() as session:
