@@ -174,3 +174,56 @@ def test_unicode_is_nfc_and_unescaped_in_json(client) -> None:
     raw = client.get("/api/clusters/ccn-phu-tuc").get_data(as_text=True)
     assert "Phú Túc" in raw
     assert fold("Phú Túc") == "phu tuc"
+
+
+def test_pages_at_any_offset_follow_the_full_order(client) -> None:
+    whole = client.get("/api/clusters").get_json()["features"]
+    paged = []
+    for offset in range(0, len(whole) + 5, 5):
+        page = client.get(f"/api/clusters?limit=5&offset={offset}").get_json()
+        assert page["numberMatched"] == len(whole)
+        paged += page["features"]
+    assert [f["id"] for f in paged] == [f["id"] for f in whole]
+    assert paged == whole  # the same features, built the same way, page by page
+
+
+def test_values_kept_per_revision_follow_a_write(client, store) -> None:
+    """Counts, the names a filter may use and the map's extent are remembered per revision:
+    a write must show in each at once."""
+    from shapely.geometry import Point
+
+    from gis.core.clusters import write_cluster
+    from gis.core.schema import ClusterRecord
+    from gis.store.models import Place
+
+    before = client.get("/api/clusters?limit=5&offset=5").get_json()["numberMatched"]
+    assert client.get("/api/clusters?sort=distance:test-place").status_code == 400
+    config = _map_config(client)
+    minx, miny, maxx, maxy = config["extent"]
+    first = CLUSTERS["features"][0]["properties"]
+    source = {k: v for k, v in first.items() if k in ClusterRecord.model_fields}
+    source["id"] = "ccn-test-new"
+    with store.write() as session:
+        write_cluster(session, ClusterRecord.model_validate(source), Point(maxx + 0.01, maxy))
+        session.add(
+            Place(
+                id="test-place",
+                name_vi="Nơi thử",
+                name_en="Test place",
+                kind="city",
+                lon=maxx,
+                lat=maxy,
+            )
+        )
+    after = client.get("/api/clusters?limit=5&offset=5").get_json()
+    assert after["numberMatched"] == before + 1
+    assert client.get("/api/clusters?sort=distance:test-place").status_code == 200
+    assert _map_config(client)["extent"] == [minx, miny, maxx + 0.01, maxy]
+
+
+def _map_config(client) -> dict:
+    import re
+
+    page = client.get("/").get_data(as_text=True)
+    match = re.search(r'<script type="application/json" id="map-config">(.*?)</script>', page, re.S)
+    return json.loads(match[1])

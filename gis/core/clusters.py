@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+import orjson
 import shapely
 from shapely.geometry import box
 from shapely.geometry.base import BaseGeometry
@@ -22,7 +23,6 @@ from gis.core.schema import (
 )
 from gis.errors import NotFound
 from gis.geometry import bbox as geom_bbox
-from gis.geometry import to_geojson
 from gis.store import spatial
 from gis.store.models import Cluster, District
 from gis.text import fold, query_tokens, search_key
@@ -192,9 +192,30 @@ def sort_features(features: list[dict[str, Any]], key: SortKey) -> list[dict[str
     return known + unknown
 
 
+def _page_rows(session: Session, query: Select, limit: int | None, offset: int) -> list[Cluster]:
+    if limit is None:
+        return list(session.scalars(query.offset(offset)))
+    # Find the page's keys in the (sort_name, id) index alone, then read only those rows:
+    # skipping to a deep offset then costs index entries, not whole records.
+    keys = list(session.scalars(query.with_only_columns(Cluster.pk).offset(offset).limit(limit)))
+    rows = {c.pk: c for c in session.scalars(select(Cluster).where(Cluster.pk.in_(keys)))}
+    return [rows[k] for k in keys]
+
+
 def query_features(session: Session, dialect: str, flt: ClusterFilter) -> list[dict[str, Any]]:
     """The features ``flt`` selects, in its order: the one path of list, map and exports."""
     return query_page(session, dialect, flt)[1]
+
+
+def count_matching(session: Session, dialect: str, flt: ClusterFilter) -> int:
+    """How many clusters a plain (unsorted, unsearched) ``flt`` matches.
+
+    On SQLite the count follows the R-tree's bounding boxes; only a page's own polygons are
+    then checked exactly. A polygon whose box, but not its shape, touches the area may be
+    counted: a page never costs the whole table.
+    """
+    query = filtered_query(session, dialect, flt).with_only_columns(Cluster.pk).order_by(None)
+    return session.scalar(select(func.count()).select_from(query.subquery())) or 0
 
 
 def query_page(
@@ -203,31 +224,22 @@ def query_page(
     flt: ClusterFilter,
     limit: int | None = None,
     offset: int = 0,
+    matched: int | None = None,
 ) -> tuple[int, list[dict[str, Any]]]:
     """(number matched, the features of one page) for ``flt``.
 
     Plain name order pages in SQL, so a page of 100 costs the same at any table size;
     a search ranking or another sort order needs every match first, then slices.
+    ``matched``, when the caller already knows ``count_matching``, saves that query.
     """
     districts = district_index(session)
     places = place_points(session)
     if flt.sort is None and not flt.q:
         query = filtered_query(session, dialect, flt)
-        # On SQLite the count and the page follow the R-tree's bounding boxes; only the
-        # page's own polygons are then checked exactly. A polygon whose box, but not its
-        # shape, touches the area may be counted: a page never costs the whole table.
-        total = (
-            session.scalar(
-                select(func.count()).select_from(
-                    query.with_only_columns(Cluster.pk).order_by(None).subquery()
-                )
-            )
-            or 0
-        )
-        paged = query.offset(offset) if limit is None else query.offset(offset).limit(limit)
-        rows = _exact_bbox(list(session.scalars(paged)), flt, dialect)
-        return total, [to_feature(c, districts, places) for c in rows]
-    features = [to_feature(c, districts, places) for c in find_clusters(session, dialect, flt)]
+        total = count_matching(session, dialect, flt) if matched is None else matched
+        rows = _exact_bbox(_page_rows(session, query, limit, offset), flt, dialect)
+        return total, to_features(rows, districts, places)
+    features = to_features(find_clusters(session, dialect, flt), districts, places)
     if flt.sort is not None:
         features = sort_features(features, flt.sort)
     end = None if limit is None else offset + limit
@@ -277,27 +289,48 @@ def to_feature(
     ``places`` (from ``place_points``, loaded once per request) adds ``distances_km`` and
     ``nearest_interchange``; without it those two properties are left out, not guessed.
     """
-    record = cluster.record
-    district = districts.get(cluster.district_code or "")
-    geometry = cluster_geometry(cluster)
-    props = dict(record)
-    props["district_name"] = district.name if district else None
-    props["zone"] = district.zone if district else None
-    industrial, leased = record.get("industrial_land_ha"), record.get("leased_land_ha")
-    props["occupancy_pct"] = occupancy_pct(industrial, leased)
-    props["free_land_ha"] = free_land_ha(industrial, leased)
-    props["ready"] = _ready(record)
-    if places is not None:
-        distances = distances_km(geometry, places)
-        props["distances_km"] = distances
-        props["nearest_interchange"] = nearest_of_kind(distances, places)
-    props["version"] = cluster.version
-    return {
-        "type": "Feature",
-        "id": cluster.id,
-        "properties": props,
-        "geometry": to_geojson(geometry),
-    }
+    return to_features([cluster], districts, places)[0]
+
+
+def to_features(
+    clusters: list[Cluster],
+    districts: dict[str, District],
+    places: tuple[PlacePoint, ...] | None = None,
+) -> list[dict[str, Any]]:
+    """``to_feature`` of many clusters, with geometry and distances computed in bulk.
+
+    A page or a map view holds hundreds of features: shapely and pyproj each do their part
+    in one vectorised call rather than once per feature.
+    """
+    geometries = list(shapely.from_wkb([c.geom_wkb for c in clusters]))
+    located = [g for g in geometries if g is not None]
+    # GEOS writes the shortest round-trip form of each coordinate, as Python's repr does.
+    geojson = iter(orjson.loads(text) for text in shapely.to_geojson(located))
+    distances = distances_km(geometries, places) if places is not None else None
+    features = []
+    for index, cluster in enumerate(clusters):
+        record = cluster.record
+        district = districts.get(cluster.district_code or "")
+        props = dict(record)
+        props["district_name"] = district.name if district else None
+        props["zone"] = district.zone if district else None
+        industrial, leased = record.get("industrial_land_ha"), record.get("leased_land_ha")
+        props["occupancy_pct"] = occupancy_pct(industrial, leased)
+        props["free_land_ha"] = free_land_ha(industrial, leased)
+        props["ready"] = _ready(record)
+        if distances is not None:
+            props["distances_km"] = distances[index]
+            props["nearest_interchange"] = nearest_of_kind(distances[index], places or ())
+        props["version"] = cluster.version
+        features.append(
+            {
+                "type": "Feature",
+                "id": cluster.id,
+                "properties": props,
+                "geometry": None if geometries[index] is None else next(geojson),
+            }
+        )
+    return features
 
 
 def feature_collection(features: list[dict[str, Any]], **members: Any) -> dict[str, Any]:
@@ -354,6 +387,19 @@ def write_cluster(
         setattr(cluster, name, value)
     session.add(cluster)
     return cluster
+
+
+def located_extent(session: Session) -> tuple[float, float, float, float] | None:
+    """(minLon, minLat, maxLon, maxLat) of every located cluster; None when none is."""
+    row = session.execute(
+        select(
+            func.min(Cluster.min_lon),
+            func.min(Cluster.min_lat),
+            func.max(Cluster.max_lon),
+            func.max(Cluster.max_lat),
+        )
+    ).one()
+    return None if row[0] is None else (row[0], row[1], row[2], row[3])
 
 
 def count_by_district(session: Session) -> dict[str, int]:

@@ -78,7 +78,7 @@ class Cluster(Base):
     # Hash of the latest change event: deleting or editing the tail of history shows.
     history_head: Mapped[str] = mapped_column(String(64), default="")
 
-    __table_args__ = (Index("ix_clusters_sort_name", "sort_name"),)
+    __table_args__ = (Index("ix_clusters_name_order", "sort_name", "id"),)
 
 
 class StoreRevision(Base):
