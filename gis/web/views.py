@@ -19,6 +19,7 @@ from gis.core.history import event_dict, events_of
 from gis.core.places import all_places, place_points
 from gis.core.schema import INFRASTRUCTURE_COMPONENTS, KINDS, STAGES
 from gis.errors import InvalidInput, NotFound
+from gis.store.db import Store
 from gis.store.models import Cluster
 from gis.web import get_store, investor, labels
 from gis.web.auth import optional_actor
@@ -50,10 +51,15 @@ def _map_frame(**kwargs: object) -> MapFrame:
 @bp.get("/")
 def index() -> str:
     """The province map with the side panel of filters and the cluster list."""
-    with get_store().session() as session:
+    store = get_store()
+    with store.session() as session:
         districts = all_districts(session)
+    # The view to open on, known before any data is fetched: the map asks for its tiles,
+    # the list and the districts at once instead of waiting for the list to place it.
+    extent = store.memo(store.revision(), "located-extent", lambda: _located_extent(store))
     return render_template(
         "map.html",
+        extent=extent,
         frame=_map_frame(),
         districts=districts,
         kinds=KINDS,
@@ -63,6 +69,11 @@ def index() -> str:
         user=_user_info(),
         export_formats=_export_formats(),
     )
+
+
+def _located_extent(store: Store) -> tuple[float, float, float, float] | None:
+    with store.session() as session:
+        return core.located_extent(session)
 
 
 def _export_formats() -> list[tuple[str, str]]:

@@ -662,17 +662,26 @@
     });
 
     const noPlaces = { features: [] };
-    // With a shared view the map knows where it looks: tiles start at once, beside the
-    // list. Otherwise the list's extent decides the view first.
-    const shared = parseView(view);
-    const filtersGiven = filterParams(form).toString() !== "";
-    let tilesLoaded = null;
-    if (shared) {
-      map.setView(shared.center, shared.zoom, { animate: false });
+    // Keep clusters clear of the legend, which sits over the map's lower right corner.
+    function fitTo(bounds) {
+      const right = legend && legend.open ? legend.offsetWidth + 24 : 24;
+      map.fitBounds(bounds, { paddingTopLeft: [24, 24], paddingBottomRight: [right, 24], animate: false });
+    }
+    function startTiles() {
       tileQuery = new URLSearchParams([...filterParams(form)].filter(([k]) => k !== "sort")).toString();
       tilesLoaded = new Promise((resolve) => tiles.once("load", resolve));
       tiles.addTo(clustersLayer);
     }
+    // When the map knows where it looks (a shared view, or with no filter the extent of
+    // every cluster, sent with the page), tiles start at once, beside the list and the
+    // districts. With filters, the list's extent decides the view first.
+    const shared = parseView(view);
+    const filtersGiven = filterParams(form).toString() !== "";
+    const extent = !shared && !filtersGiven ? cfg.extent : null;
+    let tilesLoaded = null;
+    if (shared) map.setView(shared.center, shared.zoom, { animate: false });
+    else if (extent) fitTo([[extent[1], extent[0]], [extent[3], extent[2]]]);
+    if (shared || extent) startTiles();
     const [districts, placesData, all] = await Promise.all([
       fetchJson(cfg.districtsUrl),
       fetchJson(cfg.placesUrl).catch(() => noPlaces),
@@ -686,16 +695,11 @@
     // Without filters the list's own count is the total; with them, one more small request.
     total = all ? all.numberMatched : (first ? first.numberMatched : 0);
     if (first) renderList(first.features, first.numberMatched, total);
-    if (!shared) {
-      view = "";
+    if (!shared) view = "";
+    if (!shared && !extent) {
       const located = first && !inView ? L.geoJSON(first.features.filter((f) => f.geometry)) : null;
-      if (located && located.getLayers().length) {
-        // Keep clusters clear of the legend, which sits over the map's lower right corner.
-        const right = legend && legend.open ? legend.offsetWidth + 24 : 24;
-        map.fitBounds(located.getBounds(), { paddingTopLeft: [24, 24], paddingBottomRight: [right, 24], animate: false });
-      }
-      tilesLoaded = new Promise((resolve) => tiles.once("load", resolve));
-      tiles.addTo(clustersLayer);
+      if (located && located.getLayers().length) fitTo(located.getBounds());
+      startTiles();
     }
     // From now on every move of the map is kept in the URL.
     map.on("moveend", () => { view = viewString(); writeUrl(); });
