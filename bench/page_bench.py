@@ -78,7 +78,7 @@ def measure_ours(browser, url: str) -> dict:  # type: ignore[no-untyped-def]
         const start = performance.now();
         const check = () => Number(document.body.dataset.tilesLoaded || 0) > before
             ? resolve(performance.now() - start) : requestAnimationFrame(check);
-        map.panBy([400, 200], {animate: false});
+        map.panBy([640, 320], {animate: false});
         requestAnimationFrame(check);
     })""")
     metrics = page.evaluate(_METRICS)
@@ -97,7 +97,7 @@ def measure_naive(browser, url: str) -> dict:  # type: ignore[no-untyped-def]
         const map = Object.values(window).find((v) => v && v._container && v.panBy);
         const start = performance.now();
         map.once('moveend', () => requestAnimationFrame(() => resolve(performance.now() - start)));
-        map.panBy([400, 200], {animate: false});
+        map.panBy([640, 320], {animate: false});
     })""")
     metrics = page.evaluate(_METRICS)
     page.close()

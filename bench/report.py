@@ -137,13 +137,15 @@ def main() -> None:
     out += [
         "## Reading these figures",
         "",
-        "- The runs of 2026-11-29 shared the 2 cores with test suites running at the same time "
-        "(a fresh-clone `make test` with Chromium): absolute figures are pessimistic; each ratio "
-        "compares servers measured minutes apart in the same script run.",
+        "- Each ratio compares servers measured minutes apart in the same script run, on a "
+        "machine running nothing else; the absolute figures of these shared 2-core machines vary "
+        "by up to 2× from one hour to the next, the ratios much less.",
         '- Page: "drawn" is performance.now() when our page\'s tiles for the view have loaded '
-        "(`data-ready`), and when the naive page's last inline script has run; pan is a 400×200 px "
-        "pan until its tiles (ours) or the next frame (naive) are drawn. Base tiles are refused "
-        "for both. Synthetic data are viewed at `?view=16,106,6`; naive folium fits its data.",
+        "and the list is drawn (`data-ready`), and when the naive page's last inline script has "
+        "run; pan is a 640×320 px pan (beyond one 512 px tile) until its tiles (ours) or the next "
+        "frame (naive) are drawn. Base tiles are refused for both. Synthetic data are viewed at "
+        "`?view=16,106,6`; naive folium fits its data. Our app runs under gunicorn with 2 sync "
+        "workers and no proxy in front.",
         "- pygeoapi's non-2xx answers on its GeoPackage provider are its own errors on some "
         "requests under load; its GeoJSON provider reads the whole file per request.",
         "- Soak: the worker's RSS is sampled every 10 s; the per-process response cache is "

@@ -402,6 +402,11 @@ def located_extent(session: Session) -> tuple[float, float, float, float] | None
     return None if row[0] is None else (row[0], row[1], row[2], row[3])
 
 
+def count_clusters(session: Session) -> int:
+    """How many clusters the store holds."""
+    return session.scalar(select(func.count()).select_from(Cluster)) or 0
+
+
 def count_by_district(session: Session) -> dict[str, int]:
     """Number of clusters in each district code."""
     counts: dict[str, int] = {}

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
 
 import folium
 from folium import plugins
@@ -25,10 +25,11 @@ class MapFrame:
     clusters_layer: str
 
 
+@lru_cache(maxsize=256)
 def build_map(
     *,
-    asset: Callable[[str], str],
-    labels: dict[str, str],
+    vendor_url: str,
+    labels: tuple[tuple[str, str], ...],
     tiles_url: str,
     attribution: str,
     center: tuple[float, float] = PROVINCE_CENTER,
@@ -37,24 +38,31 @@ def build_map(
 ) -> MapFrame:
     """A folium map with base layers, empty data layers, layer control, fullscreen, scale.
 
-    ``asset`` maps a path under static/vendor to its URL, so every library is served by
-    us (no CDN at run time); ``labels`` holds the localised layer names.
+    ``vendor_url`` is the URL of static/vendor/, so every library is served by us (no CDN
+    at run time); ``labels`` holds the localised layer names as (key, text) pairs. The
+    frame holds no data, so it is built once per language and view, not per request:
+    folium takes tens of milliseconds to render one.
     """
+    names = dict(labels)
+
+    def asset(path: str) -> str:
+        return vendor_url + path
+
     fmap = folium.Map(
         location=center, zoom_start=zoom, tiles=None, control_scale=True, prefer_canvas=False
     )
     # folium's defaults pull jQuery, Bootstrap and icon fonts from CDNs; we use none of them.
     fmap.default_js = [("leaflet", asset("leaflet/leaflet.js"))]
     fmap.default_css = [("leaflet_css", asset("leaflet/leaflet.css"))]
-    folium.TileLayer(tiles_url, attr=attribution, name=labels["osm"], max_zoom=19).add_to(fmap)
+    folium.TileLayer(tiles_url, attr=attribution, name=names["osm"], max_zoom=19).add_to(fmap)
     # A plain base layer: no tiles at all, for offline use or a clean print.
-    folium.FeatureGroup(name=labels["plain"], overlay=False, show=False).add_to(fmap)
-    districts = folium.FeatureGroup(name=labels["districts"], show=with_districts)
+    folium.FeatureGroup(name=names["plain"], overlay=False, show=False).add_to(fmap)
+    districts = folium.FeatureGroup(name=names["districts"], show=with_districts)
     districts.add_to(fmap)
-    clusters = folium.FeatureGroup(name=labels["clusters"])
+    clusters = folium.FeatureGroup(name=names["clusters"])
     clusters.add_to(fmap)
     fullscreen = plugins.Fullscreen(
-        title=labels["fullscreen"], title_cancel=labels["exit_fullscreen"]
+        title=names["fullscreen"], title_cancel=names["exit_fullscreen"]
     )
     fullscreen.default_js = [
         ("Control.Fullscreen.js", asset("leaflet.fullscreen/Control.FullScreen.js"))

@@ -40,8 +40,8 @@ def _map_frame(**kwargs: object) -> MapFrame:
         "exit_fullscreen": _("Exit full screen"),
     }
     return build_map(
-        asset=lambda path: url_for("static", filename=f"vendor/{path}"),
-        labels=names,
+        vendor_url=url_for("static", filename="vendor/"),
+        labels=tuple(sorted(names.items())),
         tiles_url=current_app.config["GIS_TILES_URL"],
         attribution=current_app.config["GIS_TILES_ATTRIBUTION"],
         **kwargs,  # type: ignore[arg-type]
@@ -54,12 +54,12 @@ def index() -> str:
     store = get_store()
     with store.session() as session:
         districts = all_districts(session)
-    # The view to open on, known before any data is fetched: the map asks for its tiles,
-    # the list and the districts at once instead of waiting for the list to place it.
-    extent = store.memo(store.revision(), "located-extent", lambda: _located_extent(store))
+    # The view to open on and the number of clusters, known before any data is fetched:
+    # the map asks for its tiles, the list and the districts at once.
+    overview = store.memo(store.revision(), "map-overview", lambda: _overview(store))
     return render_template(
         "map.html",
-        extent=extent,
+        overview=overview,
         frame=_map_frame(),
         districts=districts,
         kinds=KINDS,
@@ -71,9 +71,9 @@ def index() -> str:
     )
 
 
-def _located_extent(store: Store) -> tuple[float, float, float, float] | None:
+def _overview(store: Store) -> dict[str, Any]:
     with store.session() as session:
-        return core.located_extent(session)
+        return {"extent": core.located_extent(session), "total": core.count_clusters(session)}
 
 
 def _export_formats() -> list[tuple[str, str]]:

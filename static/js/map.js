@@ -248,12 +248,15 @@
     tileContents.delete(key);
   }
 
+  // The API's tiles are 512 px wide: at map zoom z, tile x/y is the API's (z - 1)/x/y, so a
+  // screen needs a quarter of the requests 256 px tiles would take.
   const ClusterTiles = L.GridLayer.extend({
-    options: { updateWhenIdle: true, keepBuffer: 1, tileSize: 256 },
+    options: { updateWhenIdle: true, keepBuffer: 1, tileSize: 512 },
     createTile(coords, done) {
       const tile = document.createElement("div");
       const key = tileKey(coords);
-      const url = cfg.tilesUrl.replace("{z}", coords.z).replace("{x}", coords.x).replace("{y}", coords.y);
+      const z = Math.max(coords.z - 1, 0);
+      const url = cfg.tilesUrl.replace("{z}", z).replace("{x}", coords.x).replace("{y}", coords.y);
       fetchJson(url + (tileQuery ? "?" + tileQuery : ""))
         .then((data) => {
           if (tileContents.has(key)) removeTile(key);
@@ -634,7 +637,9 @@
       params.delete("sort");
       tileQuery = params.toString();
       writeUrl();
-      inView = false;
+      // Without filters the page says how many clusters there are: when too many to list,
+      // ask for those in view at once rather than learn it from a first request.
+      inView = params.toString() === "" && cfg.total > LIST_LIMIT;
       featuresById.clear();
       if (!keepTiles) tiles.redraw();
       return refreshList();
@@ -679,21 +684,24 @@
     const filtersGiven = filterParams(form).toString() !== "";
     const extent = !shared && !filtersGiven ? cfg.extent : null;
     let tilesLoaded = null;
-    if (shared) map.setView(shared.center, shared.zoom, { animate: false });
-    else if (extent) fitTo([[extent[1], extent[0]], [extent[3], extent[2]]]);
-    if (shared || extent) startTiles();
-    const [districts, placesData, all] = await Promise.all([
+    // Asked before the tiles, so they are not queued behind them on the browser's
+    // few connections to our server.
+    const loading = Promise.all([
       fetchJson(cfg.districtsUrl),
       fetchJson(cfg.placesUrl).catch(() => noPlaces),
       filtersGiven ? fetchJson(cfg.clustersUrl + "?limit=1") : Promise.resolve(null),
     ]);
+    if (shared) map.setView(shared.center, shared.zoom, { animate: false });
+    else if (extent) fitTo([[extent[1], extent[0]], [extent[3], extent[2]]]);
+    if (shared || extent) startTiles();
+    const [districts, placesData, all] = await loading;
     setupSorts(placesData);
     restoreSort(initial.get("sort"));
     drawDistricts(districts);
     document.body.dataset.districtsLoaded = String(districts.features.length);
     const first = await refresh(true);
-    // Without filters the list's own count is the total; with them, one more small request.
-    total = all ? all.numberMatched : (first ? first.numberMatched : 0);
+    // Without filters the page carries the total; with them, one more small request.
+    total = all ? all.numberMatched : cfg.total;
     if (first) renderList(first.features, first.numberMatched, total);
     if (!shared) view = "";
     if (!shared && !extent) {

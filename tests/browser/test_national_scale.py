@@ -73,7 +73,7 @@ def test_100k_features_are_drawn_panned_and_opened(page: Page, national_server: 
 
     # Pan: the new tiles arrive and are drawn.
     before = int(page.evaluate("() => document.body.dataset.tilesLoaded"))
-    page.evaluate(f"() => {MAP}.panBy([300, 150], {{animate: false}})")
+    page.evaluate(f"() => {MAP}.panBy([600, 300], {{animate: false}})")  # beyond a 512 px tile
     page.wait_for_function(f"() => Number(document.body.dataset.tilesLoaded) > {before}")
 
     # Zoom into one park: single lots, clickable, with their full facts in the popup.
@@ -81,7 +81,15 @@ def test_100k_features_are_drawn_panned_and_opened(page: Page, national_server: 
     page.wait_for_function(
         "() => document.querySelectorAll('path.cluster-marker').length > 0", timeout=60_000
     )
-    page.locator("path.cluster-marker").first.click(force=True)
+    # Tiles reach beyond the screen: click a lot whose centre is visible, not under a panel.
+    index = page.evaluate(
+        """() => [...document.querySelectorAll('path.cluster-marker')].findIndex((el) => {
+            const r = el.getBoundingClientRect();
+            return document.elementFromPoint(r.x + r.width / 2, r.y + r.height / 2) === el;
+        })"""
+    )
+    assert index >= 0
+    page.locator("path.cluster-marker").nth(index).click()
     popup = page.locator(".leaflet-popup-content")
     expect(popup.locator("h3")).to_contain_text("Lô")
     expect(popup).to_contain_text("ha")
