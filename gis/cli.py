@@ -293,6 +293,8 @@ def clusters_import(
     except StaleVersion:
         click.echo("a cluster changed during the import; nothing written; run it again", err=True)
         sys.exit(1)
+    if written:
+        _store().refresh_statistics()
     _report_import(outcomes)
     rejected = sum(o.status == REJECTED for o in outcomes)
     if rejected and not skip_invalid:

@@ -195,10 +195,11 @@ def sort_features(features: list[dict[str, Any]], key: SortKey) -> list[dict[str
 def _page_rows(session: Session, query: Select, limit: int | None, offset: int) -> list[Cluster]:
     if limit is None:
         return list(session.scalars(query.offset(offset)))
-    # Find the page's keys in the (sort_name, id) index alone, then read only those rows:
-    # skipping to a deep offset then costs index entries, not whole records.
-    keys = list(session.scalars(query.with_only_columns(Cluster.pk).offset(offset).limit(limit)))
-    rows = {c.pk: c for c in session.scalars(select(Cluster).where(Cluster.pk.in_(keys)))}
+    # Find the page's ids in the (sort_name, id) index alone, then read only those rows:
+    # skipping to a deep offset then costs index entries, not whole records. (The id, not
+    # the integer pk: PostgreSQL's index holds only the columns it names.)
+    keys = list(session.scalars(query.with_only_columns(Cluster.id).offset(offset).limit(limit)))
+    rows = {c.id: c for c in session.scalars(select(Cluster).where(Cluster.id.in_(keys)))}
     return [rows[k] for k in keys]
 
 

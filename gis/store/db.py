@@ -150,6 +150,18 @@ class Store:
                 self._memo.popitem(last=False)
         return value
 
+    def refresh_statistics(self) -> None:
+        """After a bulk load: let PostgreSQL plan with fresh statistics and index-only scans.
+
+        VACUUM (ANALYZE) sets the visibility map that index-only scans (the list's paging)
+        need and the row counts the planner weighs; autovacuum would, but only later.
+        SQLite needs neither: its indexes hold the rowid, and it plans well without them.
+        """
+        if self.dialect != "postgresql":
+            return
+        with self.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.exec_driver_sql("VACUUM (ANALYZE) clusters")
+
     def dispose(self) -> None:
         """Close every pooled connection."""
         self.engine.dispose()

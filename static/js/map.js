@@ -674,7 +674,11 @@
     }
     function startTiles() {
       tileQuery = new URLSearchParams([...filterParams(form)].filter(([k]) => k !== "sort")).toString();
-      tilesLoaded = new Promise((resolve) => tiles.once("load", resolve));
+      tilesLoaded = new Promise((resolve) => tiles.once("load", () => {
+        // When the first view's data is on the map (the list may still be on its way).
+        document.body.dataset.mapDrawn = String(Math.round(performance.now()));
+        resolve();
+      }));
       tiles.addTo(clustersLayer);
     }
     // When the map knows where it looks (a shared view, or with no filter the extent of
