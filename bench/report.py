@@ -121,6 +121,25 @@ def _writes(writes: dict) -> list[str]:
     return [*lines, ""]
 
 
+def _bbox_scaling(data: dict) -> list[str]:
+    lines = [
+        f"## A bbox query against the table's size (about {data['result']} features returned)",
+        "",
+        "In-process `query_page` (count, page, features built), no HTTP and no response "
+        "cache; median of 50 random boxes.",
+        "",
+        "| features in the table | SQLite ms (features returned) | PostGIS ms (same) |",
+        "| --- | --- | --- |",
+    ]
+    for size, entry in data["sizes"].items():
+        cells = [
+            f"{entry[b]['median_ms']:.1f} ({entry[b]['features']:.0f})" if b in entry else "—"
+            for b in ("sqlite", "postgis")
+        ]
+        lines.append(f"| {int(size):,} | {cells[0]} | {cells[1]} |")
+    return [*lines, ""]
+
+
 def main() -> None:
     """Print RESULTS.md."""
     out = [
@@ -128,11 +147,17 @@ def main() -> None:
         "",
         f"Measured {time.strftime('%Y-%m-%d')} on {_machine()}.",
         "",
-        "Command: `make bench` (runs `bench/run_all.sh`: api_bench.py, page_bench.py, "
-        "write_bench.py, then this report). Raw figures: `bench/results/*.json`.",
+        "Command: `make bench` (runs `bench/run_all.sh`: api_bench.py, bbox_scaling.py, "
+        "page_bench.py, write_bench.py, then this report). Raw figures: `bench/results/*.json`.",
         "",
     ]
-    for name, render in (("api", _api), ("page", _page), ("writes", _writes)):
+    sections = (
+        ("api", _api),
+        ("bbox_scaling", _bbox_scaling),
+        ("page", _page),
+        ("writes", _writes),
+    )
+    for name, render in sections:
         data = _load(name)
         out += render(data) if data else [f"## {name}: not run", ""]
     out += [
@@ -148,6 +173,12 @@ def main() -> None:
         "next frame (naive) are drawn. Base tiles are refused for both. Synthetic data are "
         "viewed at `?view=16,106,6`; naive folium fits its data. Our app runs under gunicorn "
         "with 2 sync workers and no proxy in front.",
+        "- This run (2026-11-29, 07:42–08:00 UTC): api_bench.py, bbox_scaling.py and "
+        "page_bench.py on databases loaded through `clusters import` earlier the same morning "
+        "(05:59–07:21; the import times above are from those loads, the SQLite 100,000 one "
+        "while the machine was busy with profiling), with `VACUUM (ANALYZE) clusters` run by "
+        "hand on the PostGIS ones, as the import now does at its end; write_bench.py ran at "
+        "07:27–07:39 on the same code but for the list's paging, which writes do not use.",
         "- pygeoapi's non-2xx answers on its GeoPackage provider are its own errors on some "
         "requests under load; its GeoJSON provider reads the whole file per request.",
         "- Soak: the worker's RSS is sampled every 10 s; the per-process response cache is "
