@@ -137,15 +137,7 @@ def _cluster_feature(session: Session, feature_id: str, audience: Audience) -> d
 
 
 def _cluster_extent(session: Session) -> Box:
-    row = session.execute(
-        select(
-            func.min(Cluster.min_lon),
-            func.min(Cluster.min_lat),
-            func.max(Cluster.max_lon),
-            func.max(Cluster.max_lat),
-        )
-    ).one()
-    return tuple(row) if row[0] is not None else PROVINCE_BBOX  # type: ignore[return-value]
+    return core.located_extent(session) or PROVINCE_BBOX
 
 
 def _cluster_temporal(session: Session) -> list[str | None] | None:
