@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import uuid
 from collections.abc import Iterator
@@ -241,3 +242,12 @@ def all_strings(value: object):
     elif isinstance(value, list):
         for item in value:
             yield from all_strings(item)
+
+
+def map_config(html: str) -> dict:
+    """The JSON the map page hands to its script (the `map-config` element)."""
+    import re
+
+    match = re.search(r'<script type="application/json" id="map-config">(.*?)</script>', html, re.S)
+    assert match, "no map-config in the page"
+    return json.loads(match.group(1))

@@ -9,7 +9,7 @@ import pytest
 from shapely.geometry import box, shape
 
 from gis.text import fold
-from tests.conftest import DISTRICT_BOUNDARIES
+from tests.conftest import DISTRICT_BOUNDARIES, map_config
 from tests.test_data import CLUSTERS, DISTRICTS
 
 ZONE_OF = {d["code"]: d["zone"] for d in DISTRICTS["districts"]}
@@ -198,7 +198,7 @@ def test_values_kept_per_revision_follow_a_write(client, store) -> None:
 
     before = client.get("/api/clusters?limit=5&offset=5").get_json()["numberMatched"]
     assert client.get("/api/clusters?sort=distance:test-place").status_code == 400
-    config = _map_config(client)
+    config = map_config(client.get("/").get_data(as_text=True))
     minx, miny, maxx, maxy = config["extent"]
     first = CLUSTERS["features"][0]["properties"]
     source = {k: v for k, v in first.items() if k in ClusterRecord.model_fields}
@@ -218,12 +218,9 @@ def test_values_kept_per_revision_follow_a_write(client, store) -> None:
     after = client.get("/api/clusters?limit=5&offset=5").get_json()
     assert after["numberMatched"] == before + 1
     assert client.get("/api/clusters?sort=distance:test-place").status_code == 200
-    assert _map_config(client)["extent"] == [minx, miny, maxx + 0.01, maxy]
-
-
-def _map_config(client) -> dict:
-    import re
-
-    page = client.get("/").get_data(as_text=True)
-    match = re.search(r'<script type="application/json" id="map-config">(.*?)</script>', page, re.S)
-    return json.loads(match[1])
+    assert map_config(client.get("/").get_data(as_text=True))["extent"] == [
+        minx,
+        miny,
+        maxx + 0.01,
+        maxy,
+    ]

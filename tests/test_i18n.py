@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import re
 import unicodedata
 from pathlib import Path
@@ -13,6 +12,8 @@ from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
 from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.mofile import read_mo
 from babel.messages.pofile import read_po
+
+from tests.conftest import map_config
 
 ROOT = Path(__file__).resolve().parent.parent
 TRANSLATIONS = ROOT / "gis" / "translations"
@@ -39,9 +40,7 @@ def _page(client, path: str = "/", **kwargs) -> str:
 
 def _map_texts(html: str) -> dict[str, str]:
     """The texts the page hands to the map script (JSON, so non-ASCII is \\u-escaped)."""
-    match = re.search(r'<script type="application/json" id="map-config">(.*?)</script>', html, re.S)
-    assert match, "no map-config in the page"
-    return json.loads(match.group(1))["labels"]["text"]
+    return map_config(html)["labels"]["text"]
 
 
 def _assert_vietnamese(html: str) -> None:

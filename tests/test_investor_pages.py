@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import html
-import json
 import re
 
 import pytest
 
 from gis.core.clusters import SORT_FIELDS, cluster_geometry, get_cluster, write_cluster
 from gis.core.schema import INFRASTRUCTURE_COMPONENTS, ClusterRecord
-from tests.conftest import ROOT, login
+from tests.conftest import ROOT, login, map_config
 from tests.test_investor_api import PLACES, apply_changes
 
 PLACE_IDS = [f["id"] for f in PLACES["features"]]
@@ -246,9 +245,7 @@ def test_map_page_offers_search_filters_orders_compare_and_exports(client) -> No
     for fmt in EXPORT_FORMATS:
         assert f'href="/api/clusters/export?format={fmt}&amp;lang=vi"' in page
     assert 'id="compare-link"' in page
-    config = json.loads(
-        re.search(r'<script type="application/json" id="map-config">(.*?)</script>', page, re.S)[1]
-    )
+    config = map_config(page)
     assert config["placesUrl"] == "/api/places" and config["compareUrl"] == "/compare"
     assert config["exportUrl"] == "/api/clusters/export" and config["lang"] == "vi"
     assert not re.search(r"\son[a-z]+=", page)  # no inline event handlers (CSP)
