@@ -13,6 +13,8 @@ import geopandas as gpd
 import pandas as pd
 from shapely.geometry.base import BaseGeometry
 
+from gis.xlsx_layout import lay_out
+
 WGS84 = "EPSG:4326"
 
 # format: (file name ending, media type)
@@ -167,7 +169,9 @@ def write_export(fmt: str, table: ExportTable, stem: str) -> ExportFile:
         return ExportFile(data, mimetype, filename, omitted)
     if fmt == "xlsx":
         buffer = io.BytesIO()
-        _frame(table, headers).to_excel(buffer, index=False, sheet_name=table.layer)
+        with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
+            _frame(table, headers).to_excel(writer, index=False, sheet_name=table.layer)
+            lay_out(writer.sheets[table.layer], header_row=1)
         return ExportFile(buffer.getvalue(), mimetype, filename, omitted)
     with tempfile.TemporaryDirectory() as tmp_name:
         tmp = Path(tmp_name)
