@@ -17,6 +17,7 @@ from gis.web import (
     api,
     auth,
     dashboard,
+    data_text,
     errors,
     i18n,
     ogc,
@@ -52,6 +53,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         initialise_store(store, Path(app.config["GIS_DATA_DIR"]))
 
     i18n.init_app(app)
+    data_text.init_app(app)
     errors.init_app(app)
     auth.init_app(app)
     app.register_blueprint(views.bp)

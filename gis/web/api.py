@@ -132,7 +132,7 @@ def export_clusters() -> Response:
                 visible_feature(f, audience)
                 for f in core.query_features(session, store.dialect, flt)
             ]
-            table = exports.export_table(features, place_points(session), lang)
+            table = exports.export_table(features, place_points(session), lang, fmt)
         exported = write_export(fmt, table, exports.FILE_STEM)
         response = Response(exported.data, mimetype=exported.mimetype)
         response.headers["Content-Disposition"] = f'attachment; filename="{exported.filename}"'

@@ -81,6 +81,8 @@ SNAKE_CASE = re.compile(r"\b[a-z]+_[a-z0-9_]+\b")
 PLACEHOLDER = re.compile(r"%\(\w+\)[sd]|%[sd]|\{\w*\}")
 # Proper names and abbreviations the catalog keeps in English-like spelling in Vietnamese too.
 SAME_IN_BOTH = {"OpenStreetMap", "GeoJSON", "GeoPackage", "Shapefile", "CSV", "XLSX", "KML"}
+# Names of standards, kept as their publishers write them in every language.
+PROPER_NAMES = re.compile(r"OGC API\s[–-]\s?Features")
 
 
 @lru_cache(maxsize=1)
@@ -120,6 +122,7 @@ def _pattern() -> re.Pattern[str]:
 
 def english_in(text: str) -> list[str]:
     """The English phrases and codes found in ``text``."""
+    text = PROPER_NAMES.sub(" ", text)
     found = [m.group(0) for m in _pattern().finditer(text)]
     found += SNAKE_CASE.findall(text)
     return found
