@@ -206,8 +206,9 @@ def write_export(fmt: str, table: ExportTable, stem: str) -> ExportFile:
 # Where GDAL's CSV driver finds a location: lon/lat columns, or a WKT column. A CSV file
 # states no coordinate reference system; its coordinates are taken as WGS84 lon/lat.
 CSV_OPEN_OPTIONS = {
-    "X_POSSIBLE_NAMES": "lon,longitude,lng,x",
-    "Y_POSSIBLE_NAMES": "lat,latitude,y",
+    # The Vietnamese export's lon/lat headers are "Kinh độ" and "Vĩ độ".
+    "X_POSSIBLE_NAMES": "lon,longitude,lng,x,Kinh độ",
+    "Y_POSSIBLE_NAMES": "lat,latitude,y,Vĩ độ",
     "GEOM_POSSIBLE_NAMES": "wkt,geometry,geom",
     "KEEP_GEOM_COLUMNS": "NO",
     "EMPTY_STRING_AS_NULL": "YES",
