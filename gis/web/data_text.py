@@ -43,7 +43,7 @@ def localized(text: object) -> object:
 
 def _known_sources() -> dict[str, str]:
     # Built per call: the texts depend on the request's language.
-    plan = _("Plan 5/KH-BCĐ of Đồng Nai's steering committee, 5/4/2020")
+    plan = _("Plan 5/KH-BCĐ of 5/4/2020")
     return {
         "Kế hoạch 5/KH-BCĐ ngày 5/4/2020": plan,
         "shared/seed/000_829ec96c5786f6ce.txt": _("%(plan)s (full text)", plan=plan),
