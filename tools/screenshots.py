@@ -72,7 +72,8 @@ def main() -> None:
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
             executable_path=os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"),
-            args=["--no-sandbox", "--disable-gpu"],
+            # Chromium draws date fields in its own language: dd/mm/yyyy in Vietnamese.
+            args=["--no-sandbox", "--disable-gpu", "--lang=vi"],
         )
         for screen, viewport in SCREENS.items():
             context = browser.new_context(

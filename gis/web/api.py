@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from flask import Blueprint, Response, jsonify, request, url_for
+from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 from werkzeug.exceptions import PreconditionRequired
 
@@ -12,7 +13,7 @@ from gis.core import clusters as core
 from gis.core import decree32, exports
 from gis.core.audience import audience_of, visible_feature
 from gis.core.districts import all_districts, district_feature
-from gis.core.editing import revert_event, update_cluster
+from gis.core.editing import AreaWarning, revert_event, update_cluster
 from gis.core.history import event_dict, events_of
 from gis.core.places import all_places, place_feature, place_points
 from gis.errors import FieldError, InvalidInput, NotFound, StaleVersion
@@ -21,6 +22,7 @@ from gis.store.models import Cluster, District
 from gis.web import get_store
 from gis.web.auth import current_actor, optional_actor
 from gis.web.caching import cached_json, etag_for, keyed_json
+from gis.web.formatting import num
 from gis.web.params import cluster_filter, compare_ids, export_options, paging
 
 bp = Blueprint("api", __name__)
@@ -259,6 +261,18 @@ def _json_body() -> dict:
     return body
 
 
+def _warning_text(warning: str) -> str:
+    """A warning of the editor's checks in the reader's language."""
+    if isinstance(warning, AreaWarning):
+        return _(
+            "The drawn boundary measures %(measured)s ha, but the declared planned area is "
+            "%(declared)s ha: they differ by more than 20 %%.",
+            measured=num(warning.measured, 1),
+            declared=num(warning.declared),
+        )
+    return str(warning)
+
+
 @bp.patch("/clusters/<cluster_id>")
 def patch_cluster(cluster_id: str) -> Response:
     """Change a cluster's properties and/or geometry; If-Match carries the version read."""
@@ -272,7 +286,7 @@ def patch_cluster(cluster_id: str) -> Response:
         # Read back inside the transaction: after it, another writer may already have moved
         # the cluster on, and this answer must describe (and tag) what this one wrote.
         feature = _feature(session, core.get_cluster(session, cluster_id))
-    feature["warnings"] = result.warnings
+    feature["warnings"] = [_warning_text(w) for w in result.warnings]
     response = jsonify(feature)
     response.mimetype = GEOJSON
     response.set_etag(
