@@ -11,6 +11,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from gis import cli, config
 from gis.core.dataset import initialise_store
+from gis.core.districts import read_district_boxes
 from gis.store.db import Store
 from gis.web import (
     admin,
@@ -46,7 +47,12 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     url = app.config["DATABASE_URL"] or config.default_database_url(app.instance_path)
-    store = Store(url, config.parse_extent(app.config["GIS_EXTENT_BBOX"]))
+    data_dir = Path(app.config["GIS_DATA_DIR"])
+    store = Store(
+        url,
+        config.parse_extent(app.config["GIS_EXTENT_BBOX"]),
+        read_district_boxes(data_dir / "districts.json"),
+    )
     app.extensions["store"] = store
     if app.config["GIS_AUTO_INIT"]:
         initialise_store(store, Path(app.config["GIS_DATA_DIR"]))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -15,6 +16,10 @@ _GEOD = Geod(ellps="WGS84")
 # Đồng Nai lies well inside this box; anything outside it is a typo or swapped lat/lon.
 VIETNAM_BBOX = (102.0, 8.0, 110.0, 24.0)
 ALLOWED_TYPES = {"Point", "Polygon", "MultiPolygon"}
+# A cluster's boundary is a survey outline: a few hundred vertices. The bounds keep one
+# write from making every later answer megabytes long (README, "Limits"; OpenAPI).
+MAX_VERTICES = 10_000
+MAX_GEOJSON_BYTES = 1_000_000
 
 
 @dataclass(frozen=True)
@@ -28,12 +33,22 @@ def parse_geojson(obj: Any) -> BaseGeometry:
     """Turn a GeoJSON geometry mapping into a shapely geometry, or raise ValueError."""
     if not isinstance(obj, dict) or "type" not in obj:
         raise ValueError("must be a GeoJSON geometry object with a 'type'")
-    if obj["type"] not in ALLOWED_TYPES:
+    if not isinstance(obj["type"], str) or obj["type"] not in ALLOWED_TYPES:
         raise ValueError(f"type {obj['type']!r} is not one of {sorted(ALLOWED_TYPES)}")
     try:
-        return shape(obj)
-    except (ValueError, TypeError, IndexError, AttributeError) as exc:
+        size = len(json.dumps(obj, separators=(",", ":")))
+    except (ValueError, TypeError, RecursionError):
+        raise ValueError("is not plain JSON") from None
+    if size > MAX_GEOJSON_BYTES:
+        raise ValueError(f"is {size:,} bytes as JSON; at most {MAX_GEOJSON_BYTES:,} are accepted")
+    try:
+        geometry = shape(obj)
+    except (ValueError, TypeError, IndexError, AttributeError, RecursionError) as exc:
         raise ValueError(f"malformed coordinates: {exc}") from exc
+    vertices = shapely.get_num_coordinates(geometry)
+    if vertices > MAX_VERTICES:
+        raise ValueError(f"has {vertices:,} vertices; at most {MAX_VERTICES:,} are accepted")
+    return geometry
 
 
 def to_geojson(geom: BaseGeometry | None) -> dict[str, Any] | None:

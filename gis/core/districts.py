@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from typing import Any
 
 import shapely
@@ -69,6 +71,27 @@ def province_outline(session: Session) -> BaseGeometry:
         cached = shapely.union_all(shapes) if shapes else box(*extent)
         session.info["province_outline"] = cached
     return cached
+
+
+def read_district_boxes(path: Path) -> dict[str, tuple[float, float, float, float]]:
+    """Each district's ``bbox`` in ``districts.json`` (the official boundary's extent with a
+    small margin), by GSO code; districts without one are left out."""
+    if not path.exists():
+        return {}
+    rows = json.loads(path.read_text(encoding="utf-8")).get("districts") or []
+    return {row["code"]: tuple(row["bbox"]) for row in rows if row.get("bbox")}
+
+
+def district_box(session: Session, code: str | None) -> BaseGeometry | None:
+    """The district's extent from districts.json (see ``read_district_boxes``), or None.
+
+    Only for the province's own districts: a store given another extent
+    (``GIS_EXTENT_BBOX``, a national data set) has no such boxes.
+    """
+    boxes = session.info.get("district_boxes") or {}
+    if code is None or code not in boxes or session.info.get("extent_bbox"):
+        return None
+    return box(*boxes[code])
 
 
 def forget_boundaries(session: Session) -> None:
