@@ -65,9 +65,11 @@ class ExportFile:
     omitted_without_geometry: int
 
 
-def read_layer(path: str | Path, layer: str | None = None) -> gpd.GeoDataFrame:
+def read_layer(
+    path: str | Path, layer: str | None = None, max_features: int | None = None
+) -> gpd.GeoDataFrame:
     """Read any vector file GDAL can open, reprojected to WGS84 lon/lat."""
-    frame = gpd.read_file(path, layer=layer, engine="pyogrio")
+    frame = gpd.read_file(path, layer=layer, engine="pyogrio", max_features=max_features)
     if frame.crs is None:
         raise ValueError(f"{path}: the file states no coordinate reference system")
     return frame.to_crs(WGS84) if frame.crs != WGS84 else frame
@@ -323,17 +325,68 @@ CSV_OPEN_OPTIONS = {
 }
 
 
-def read_import_file(path: str | Path, layer: str | None = None) -> gpd.GeoDataFrame:
+# What one import may read: the national benchmark set of 100,000 features is about 95 MB
+# of GeoJSON; a file past these bounds is refused before GDAL loads it (a zip of a million
+# features is a few MB but took 1.6 GB of memory to read). `clusters import` can raise them.
+MAX_IMPORT_FEATURES = 200_000
+MAX_IMPORT_BYTES = 256 * 2**20
+
+
+def _content_bytes(path: Path) -> int:
+    """Size of the file, or of everything a zip holds once uncompressed (its directory)."""
+    if path.suffix.lower() != ".zip":
+        return path.stat().st_size
+    try:
+        with zipfile.ZipFile(path) as archive:
+            return sum(info.file_size for info in archive.infolist())
+    except zipfile.BadZipFile:
+        raise ValueError("is not a readable zip file") from None
+
+
+def _check_size(path: Path, max_bytes: int) -> None:
+    """ValueError when the file (a zip: what it holds, uncompressed) exceeds ``max_bytes``."""
+    size = _content_bytes(path)
+    if size > max_bytes:
+        raise ValueError(
+            f"holds {size:,} bytes (uncompressed); the limit is {max_bytes:,} (--max-bytes)"
+        )
+
+
+def _check_count(path: Path, layers: list[str | None], max_features: int, **options: Any) -> None:
+    """ValueError when the layers hold more than ``max_features``: GDAL counts them (a
+    Shapefile's header says; other formats are scanned, not loaded) before any is read."""
+    import pyogrio
+
+    count = 0
+    for layer in layers:
+        info = pyogrio.read_info(path, layer=layer, force_feature_count=True, **options)
+        count += max(int(info["features"]), 0)
+        if count > max_features:
+            raise ValueError(
+                f"holds more than {max_features:,} features ({count:,} counted); "
+                "the limit is --max-features"
+            )
+
+
+def read_import_file(
+    path: str | Path,
+    layer: str | None = None,
+    max_features: int = MAX_IMPORT_FEATURES,
+    max_bytes: int = MAX_IMPORT_BYTES,
+) -> gpd.GeoDataFrame:
     """Features of a GeoJSON, GeoPackage, zipped Shapefile or CSV file, in WGS84 lon/lat.
 
     A zip holding several Shapefiles (our export splits points from polygons) is read
-    whole; another file with several layers needs ``layer``. ValueError says what is wrong.
+    whole; another file with several layers needs ``layer``. A file past ``max_bytes`` or
+    ``max_features`` is refused before it is read. ValueError says what is wrong.
     """
     import pyogrio
 
     path = Path(path)
     if path.suffix.lower() == ".csv":
-        frame = gpd.read_file(path, engine="pyogrio", **CSV_OPEN_OPTIONS)
+        _check_size(path, max_bytes)
+        _check_count(path, [None], max_features, **CSV_OPEN_OPTIONS)
+        frame = gpd.read_file(path, engine="pyogrio", max_features=max_features, **CSV_OPEN_OPTIONS)
         for column in frame.columns:
             series = frame[column]
             if column != "geometry" and (
@@ -342,10 +395,12 @@ def read_import_file(path: str | Path, layer: str | None = None) -> gpd.GeoDataF
                 # Our CSV export guards text that could start a formula with an apostrophe.
                 frame[column] = series.map(from_spreadsheet_text)
         return frame.set_crs(WGS84, allow_override=True)
+    _check_size(path, max_bytes)
     names = [layer] if layer else [str(name) for name, _kind in pyogrio.list_layers(path)]
     if len(names) > 1 and path.suffix.lower() != ".zip":
-        raise ValueError(f"{path}: holds several layers ({', '.join(names)}); name one")
-    frames = [read_layer(path, name) for name in names]
+        raise ValueError(f"holds several layers ({', '.join(names)}); name one")
+    _check_count(path, list(names), max_features)
+    frames = [read_layer(path, name, max_features) for name in names]
     if len(frames) == 1:
         return frames[0]
     return gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), crs=WGS84)

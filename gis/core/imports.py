@@ -53,6 +53,8 @@ DICT_FIELDS = ("infrastructure", "sources")
 # rounds to 7 decimals, a reprojection round trip moves the last digits.
 SAME_PLACE_DEGREES = 1e-7
 ELLIPSIS = "…"
+# Our richest column (plan_actions: a list of objects) nests 2 levels; sources 2.
+MAX_JSON_DEPTH = 8
 ADDED, CHANGED, UNCHANGED, REJECTED = "added", "changed", "unchanged", "rejected"
 
 
@@ -128,15 +130,36 @@ def _plain(value: Any) -> Any:
     return value
 
 
+def _depth(value: Any) -> int:
+    """How deeply lists and objects nest in ``value`` (without recursion)."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        item, level = stack.pop()
+        if isinstance(item, dict | list):
+            deepest = max(deepest, level)
+            stack.extend(
+                (child, level + 1) for child in (item.values() if isinstance(item, dict) else item)
+            )
+    return deepest
+
+
 def _structured(name: str, value: Any, current: dict[str, Any] | None) -> Any:
     """A list or object column: JSON text, our export's flat form, or the value itself."""
     if not isinstance(value, str):
         return value
     if value[:1] in ("[", "{"):
         try:
-            return json.loads(value)
+            parsed = json.loads(value)
+        except RecursionError:
+            parsed = None
         except ValueError:
             raise InvalidInput([FieldError(name, "is not valid JSON")], status=422) from None
+        if parsed is None or _depth(parsed) > MAX_JSON_DEPTH:
+            raise InvalidInput(
+                [FieldError(name, f"is JSON nested more than {MAX_JSON_DEPTH} levels deep")],
+                status=422,
+            )
+        return parsed
     if name == "industries":
         # The export joins industries with "; " (their names hold commas themselves).
         return [part.strip() for part in value.split(";") if part.strip()]
