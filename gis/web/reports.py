@@ -100,14 +100,15 @@ def report_pdf(scope: str) -> Response:
 
     Cached per store revision; rendered one at a time, within a time bound (report_pdf).
     """
-    revision = get_store().revision()
-    data = _report(scope)
+    as_of = plan.parse_as_of(request.args.get("as_of"))
     user = current_user.get_id() if current_user.is_authenticated else ""
-    key = (revision, data["scope"], data["as_of"], str(get_locale()), user or "")
+    key = (get_store().revision(), scope, as_of.isoformat(), str(get_locale()), user or "")
+    # An unknown scope is never cached: it fails in _report, which a cached key skips.
+    data = None if report_pdf_files.cached(key) else _report(scope)
     try:
         pdf = report_pdf_files.report_pdf(
             key,
-            lambda: _page(data, pdf=True),
+            lambda: _page(data or _report(scope), pdf=True),
             current_app.static_folder or "static",
             current_app.instance_path,
             float(current_app.config["GIS_REPORT_PDF_TIMEOUT"]),
@@ -118,7 +119,8 @@ def report_pdf(scope: str) -> Response:
         current_app.logger.warning("report %s took too long to render; stopped", scope)
         return _unavailable(_("The report took too long to make. Please try again later."))
     response = Response(pdf, mimetype="application/pdf")
-    response.headers["Content-Disposition"] = f'attachment; filename="{_filename(data, "pdf")}"'
+    filename = _filename({"scope": scope, "as_of": as_of.isoformat()}, "pdf")
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
 
 
