@@ -17,7 +17,7 @@ _GEOD = Geod(ellps="WGS84")
 VIETNAM_BBOX = (102.0, 8.0, 110.0, 24.0)
 ALLOWED_TYPES = {"Point", "Polygon", "MultiPolygon"}
 # A cluster's boundary is a survey outline: a few hundred vertices. The bounds keep one
-# write from making every later answer megabytes long (README, "Limits"; OpenAPI).
+# write from making every later answer megabytes long (README "Using it"; OpenAPI).
 MAX_VERTICES = 10_000
 MAX_GEOJSON_BYTES = 1_000_000
 

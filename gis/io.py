@@ -115,7 +115,7 @@ def _spreadsheet_table(table: ExportTable) -> ExportTable:
     ]
     return ExportTable(
         columns=table.columns,
-        headers=table.headers,
+        headers={c: spreadsheet_text(h) for c, h in table.headers.items()},
         rows=rows,
         geometries=table.geometries,
         types=table.types,
