@@ -98,10 +98,22 @@ def test_kml_is_well_formed_and_injects_nothing(client, api_as, backend, tmp_pat
         assert row[field] == value  # KML is not a spreadsheet: the text itself, escaped
 
 
-def test_control_characters_never_break_kml_or_xlsx(client, api_as, backend, tmp_path) -> None:
+def _stored_as_is(store, cluster_id: str, **values: str) -> None:
+    """Text put in the record directly: data stored before any input check (or by a future
+    route) must still export safely, whatever the API now accepts."""
+    from sqlalchemy import select
+
+    from gis.store.models import Cluster
+
+    with store.write() as session:
+        cluster = session.scalar(select(Cluster).where(Cluster.id == cluster_id))
+        cluster.record = {**cluster.record, **values}
+
+
+def test_control_characters_never_break_kml_or_xlsx(client, store, backend, tmp_path) -> None:
     # XML 1.0 forbids these; a document holding one is unreadable by any parser.
     hostile = "bell\x07 vt\x0b esc\x1b ff\x0c ]]> end"
-    _hostile(api_as, {"status_note": hostile, "investor": "=1\x01"})
+    _stored_as_is(store, CLUSTER, status_note=hostile, investor="=1\x01")
     kml = _export(client, "kml")
     root = etree.fromstring(kml)
     ET.fromstring(kml)
@@ -154,10 +166,11 @@ def test_a_csv_export_with_hostile_text_imports_back_unchanged(
     assert store.revision() == revision
 
 
-def test_report_workbook_has_no_formula_cell(client, api_as, backend) -> None:
+def test_report_workbook_has_no_formula_cell(client, api_as, store, backend) -> None:
     _hostile(api_as, HOSTILE)
+    _stored_as_is(store, CLUSTER, name_vi="=CCN\x07 Long Phước 1")
     editor = api_as("lt-editor")
-    note = {"note": '=cmd|" /C calc"!A0 ]]>\x07'}
+    note = {"note": '=cmd|" /C calc"!A0 ]]>'}
     response = _patch_task(editor, "i-2-4", note)
     assert response.status_code == 200, response.get_data(as_text=True)
     for scope in ("province", "740"):
@@ -168,4 +181,5 @@ def test_report_workbook_has_no_formula_cell(client, api_as, backend) -> None:
         assert [c.coordinate for c in cells if c.data_type == "f"] == []
         texts = [c.value for c in cells if isinstance(c.value, str)]
         assert not [t for t in texts if t.startswith(FORMULA_STARTS)]
-    assert '\'=cmd|" /C calc"!A0 ]]>\ufffd' in texts
+    assert '\'=cmd|" /C calc"!A0 ]]>' in texts  # the editor's progress note
+    assert "'=CCN\ufffd Long Phước 1" in texts  # the district's cluster sheet
