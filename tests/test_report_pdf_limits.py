@@ -41,7 +41,9 @@ def test_the_same_revision_gives_the_same_pdf_without_rendering(app, client, api
 
 def test_a_report_past_its_time_bound_answers_a_clean_error(app, client, backend) -> None:
     app.config["GIS_REPORT_PDF_TIMEOUT"] = 0.001
-    _assert_clean_503(client.get(URL))
+    response = client.get(URL)
+    _assert_clean_503(response)
+    assert "Báo cáo mất quá nhiều thời gian để tạo" in response.get_data(as_text=True)
     # The worker lives on and answers the next requests.
     assert client.get("/api/clusters").status_code == 200
     app.config["GIS_REPORT_PDF_TIMEOUT"] = 120
