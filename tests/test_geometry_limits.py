@@ -8,7 +8,7 @@ import json
 from shapely.geometry import Point, mapping
 
 from gis.geometry import MAX_GEOJSON_BYTES, MAX_VERTICES
-from tests.conftest import DISTRICT_BOUNDARIES
+from tests.conftest import DISTRICT_BOUNDARIES, ROOT, reference
 
 CLUSTER = "ccn-long-phuoc-1"  # Long Thành (740), at 106.994895, 10.718385
 HOME = Point(106.994895, 10.718385)
@@ -84,7 +84,7 @@ def test_an_editor_cannot_move_a_cluster_into_a_far_district_without_boundaries(
 def test_the_exact_boundary_check_applies_once_boundaries_are_loaded(
     client, api_as, runner, backend
 ) -> None:
-    result = runner.invoke(args=["boundaries", "import", str(DISTRICT_BOUNDARIES)])
+    result = runner.invoke(args=["boundaries", "import", str(reference(DISTRICT_BOUNDARIES))])
     assert result.exit_code == 0, result.output
     editor = api_as("lt-editor")
     response = editor.patch(CLUSTER, {"geometry": FAR})
@@ -99,3 +99,21 @@ def test_an_administrator_places_clusters_anywhere_in_the_province(client, api_a
     admin = api_as("admin")
     response = admin.patch(CLUSTER, {"geometry": FAR, "district_code": "741"})
     assert response.status_code == 200, response.get_data(as_text=True)
+
+
+def test_each_district_box_is_its_official_extent_with_a_small_margin() -> None:
+    """data/districts.json's bbox is computed from the official boundaries, not typed."""
+    import geopandas as gpd
+    from shapely.geometry import box
+
+    official = gpd.read_file(reference(DISTRICT_BOUNDARIES)).set_index("code").geometry
+    districts = json.loads((ROOT / "data" / "districts.json").read_text(encoding="utf-8"))
+    assert len(districts["districts"]) == len(official)
+    for district in districts["districts"]:
+        extent = box(*district["bbox"])
+        boundary = official[district["code"]]
+        assert extent.covers(boundary), district["code"]
+        minx, miny, maxx, maxy = boundary.bounds
+        margins = (minx - extent.bounds[0], miny - extent.bounds[1])
+        margins += (extent.bounds[2] - maxx, extent.bounds[3] - maxy)
+        assert all(0.009 < m < 0.0102 for m in margins), (district["code"], margins)
