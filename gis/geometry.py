@@ -40,7 +40,8 @@ def _coordinate_problem(value: Any, nesting: int, where: str) -> str | None:
     stack = [(value, nesting, where)]
     while stack:
         item, depth, path = stack.pop()
-        if not isinstance(item, list):
+        # Tuples too: shapely's mapping() (imports) writes them where JSON has arrays.
+        if not isinstance(item, (list, tuple)):
             wanted = "a position (an array of 2 or 3 numbers)" if depth == 0 else "an array"
             return f"{path} must be {wanted}"
         if depth == 0:
@@ -49,7 +50,8 @@ def _coordinate_problem(value: Any, nesting: int, where: str) -> str | None:
                     return f"{path}[{index}] must be a number"
                 if not math.isfinite(number):
                     return f"{path}[{index}] must be a finite number"
-            if not 2 <= len(item) <= 3:
+            # [] is an empty geometry (RFC 7946 §3.1): parsed, then named by problems().
+            if item and not 2 <= len(item) <= 3:
                 return f"{path} must hold 2 or 3 numbers (longitude, latitude[, height])"
         else:
             # Reversed onto the stack, so the first bad member is the one named.
