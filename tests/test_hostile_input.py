@@ -20,7 +20,7 @@ from sqlalchemy import func, select
 
 from gis.store.models import ChangeEvent
 from gis.web.input_guard import MAX_JSON_DEPTH
-from tests.conftest import DISTRICT_BOUNDARIES, PASSWORD, csrf_token, login
+from tests.conftest import DISTRICT_BOUNDARIES, PASSWORD, csrf_token, login, reference
 
 LT = "ccn-long-phuoc-1"  # Long Thành (740), a cluster the lt-editor may change
 TARGET = "industrial-production-index"
@@ -427,7 +427,8 @@ def _assert_rfc7946(geometry: dict) -> None:
 
 
 def test_district_polygons_follow_the_right_hand_rule_and_7_decimals(runner, client) -> None:
-    assert runner.invoke(args=["boundaries", "import", str(DISTRICT_BOUNDARIES)]).exit_code == 0
+    boundaries = str(reference(DISTRICT_BOUNDARIES))
+    assert runner.invoke(args=["boundaries", "import", boundaries]).exit_code == 0
     districts = client.get("/api/districts").get_json()["features"]
     assert len(districts) == 11
     for feature in districts:
