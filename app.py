@@ -20,6 +20,7 @@ from gis.web import (
     dashboard,
     errors,
     i18n,
+    input_guard,
     ogc,
     openapi,
     plan,
@@ -59,6 +60,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
 
     i18n.init_app(app)
     errors.init_app(app)
+    input_guard.init_app(app)
     auth.init_app(app)
     app.register_blueprint(views.bp)
     app.register_blueprint(api.bp, url_prefix="/api")

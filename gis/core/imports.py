@@ -17,6 +17,7 @@ import typing
 from dataclasses import dataclass, field
 from typing import Any
 
+import shapely
 from pydantic import ValidationError
 from shapely.geometry import mapping
 from shapely.geometry.base import BaseGeometry
@@ -222,7 +223,8 @@ def _geometry_change(geometry: BaseGeometry | None, cluster: Cluster | None) -> 
         return None
     stored = cluster_geometry(cluster) if cluster is not None else None
     if stored is not None:
-        if geometry.equals_exact(stored, SAME_PLACE_DEGREES):
+        # Normalised first: exports wind rings by RFC 7946 and may start them elsewhere.
+        if shapely.normalize(geometry).equals_exact(shapely.normalize(stored), SAME_PLACE_DEGREES):
             return None
         if (
             geometry.geom_type == "Point"
