@@ -317,8 +317,9 @@ def to_features(
         props["district_name"] = district.name if district else None
         props["zone"] = district.zone if district else None
         industrial, leased = record.get("industrial_land_ha"), record.get("leased_land_ha")
-        props["occupancy_pct"] = occupancy_pct(industrial, leased)
-        props["free_land_ha"] = free_land_ha(industrial, leased)
+        reported = record.get("occupancy_reported_pct")
+        props["occupancy_pct"] = occupancy_pct(industrial, leased, reported)
+        props["free_land_ha"] = free_land_ha(industrial, leased, reported)
         props["ready"] = _ready(record)
         if distances is not None:
             props["distances_km"] = distances[index]
@@ -368,7 +369,9 @@ def projection(
         "search_key": _search_text(record, district),
         "sort_name": fold(record.name_vi),
         "geom_wkb": None if geometry is None else shapely.to_wkb(geometry),
-        "free_land_ha": free_land_ha(record.industrial_land_ha, record.leased_land_ha),
+        "free_land_ha": free_land_ha(
+            record.industrial_land_ha, record.leased_land_ha, record.occupancy_reported_pct
+        ),
         "ready": readiness(record.clearance_status, record.infrastructure.model_dump()),
         "industries_key": search_key(record.industries),
     }

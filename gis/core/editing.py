@@ -14,7 +14,7 @@ from gis.core.actors import Actor, check_admin, check_cluster_edit
 from gis.core.clusters import cluster_geometry, get_cluster, projection
 from gis.core.districts import boundaries, district_box, province_outline
 from gis.core.history import apply_versioned, diff, event_dict, events_of, new_event
-from gis.core.schema import ClusterRecord
+from gis.core.schema import ClusterRecord, inconsistencies
 from gis.errors import FieldError, InvalidInput, NotFound, StaleVersion
 from gis.geometry import area_ha, parse_geojson, problems, to_geojson
 from gis.store.models import ChangeEvent, Cluster, District, utcnow
@@ -52,27 +52,7 @@ def _merge(record: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
 
 
 def _consistency_errors(record: ClusterRecord) -> list[FieldError]:
-    errors = []
-    pairs = [
-        (
-            "clearance_cleared_ha",
-            record.clearance_cleared_ha,
-            "clearance_total_ha",
-            record.clearance_total_ha,
-        ),
-        ("leased_land_ha", record.leased_land_ha, "industrial_land_ha", record.industrial_land_ha),
-        (
-            "industrial_land_ha",
-            record.industrial_land_ha,
-            "planned_area_ha",
-            record.planned_area_ha,
-        ),
-    ]
-    for part_name, part, whole_name, whole in pairs:
-        if part is not None and whole is not None and part > whole:
-            # The share would exceed 100 %.
-            errors.append(FieldError(part_name, f"{part} ha exceeds {whole_name} ({whole} ha)"))
-    return errors
+    return [FieldError(name, reason) for name, reason in inconsistencies(record)]
 
 
 def _geometry_checks(
