@@ -25,7 +25,9 @@ from gis.web import (
     reports,
     security,
     tiles,
+    uploads,
     views,
+    workbook,
 )
 
 
@@ -53,12 +55,14 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
 
     i18n.init_app(app)
     errors.init_app(app)
+    uploads.init_app(app)  # before auth: the CSRF check reads the body
     auth.init_app(app)
     app.register_blueprint(views.bp)
     app.register_blueprint(api.bp, url_prefix="/api")
     app.register_blueprint(tiles.bp, url_prefix="/api")
     app.register_blueprint(auth.bp, url_prefix="/auth")
     app.register_blueprint(admin.bp, url_prefix="/admin")
+    app.register_blueprint(workbook.bp, url_prefix="/workbook")
     security.init_app(app)
     app.register_blueprint(openapi.bp, url_prefix="/api")
     app.register_blueprint(ogc.bp, url_prefix="/ogc")

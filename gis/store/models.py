@@ -257,3 +257,20 @@ class TargetValue(Base):
     source: Mapped[str] = mapped_column(Text)
     entered_by: Mapped[str] = mapped_column(String(80))
     entered_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class WorkbookUpload(Base):
+    """A parsed district workbook waiting for its user to confirm it (kept server-side).
+
+    ``rows`` holds each changed cluster's id, the version its row was read at and the
+    changes; ``sha256`` is the uploaded file's hash, which the confirmation must repeat.
+    """
+
+    __tablename__ = "workbook_uploads"
+
+    token: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    sha256: Mapped[str] = mapped_column(String(64))
+    filename: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    rows: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
