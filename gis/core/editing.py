@@ -117,13 +117,17 @@ def check_update(
     expected_version: int,
     changes: dict[str, Any],
     note: str | None = None,
+    *,
+    cluster: Cluster | None = None,
 ) -> PlannedUpdate:
     """Every check of ``update_cluster`` (scope, version, schema, consistency, geometry), no write.
 
     Raises NotFound, Forbidden, InvalidInput (422) or StaleVersion. ``changed`` is the
     field-by-field diff the history event would record (empty: nothing would change).
+    ``cluster``, when the caller has already read it in this session, saves the query.
     """
-    cluster = get_cluster(session, cluster_id)
+    if cluster is None or cluster.id != cluster_id:
+        cluster = get_cluster(session, cluster_id)
     unknown = sorted(set(changes) - set(ClusterRecord.model_fields) - {"geometry"} - READ_ONLY)
     if unknown:
         raise InvalidInput([FieldError(f, "unknown field") for f in unknown], status=422)
@@ -179,6 +183,7 @@ def update_cluster(
     *,
     reverts: int | None = None,
     change_set: str | None = None,
+    cluster: Cluster | None = None,
 ) -> UpdateResult:
     """Apply ``changes`` (property names as the API returns them, plus "geometry").
 
@@ -186,7 +191,9 @@ def update_cluster(
     The version check is part of the UPDATE statement, so two writers that read the same
     version cannot both succeed.
     """
-    planned = check_update(session, actor, cluster_id, expected_version, changes, note)
+    planned = check_update(
+        session, actor, cluster_id, expected_version, changes, note, cluster=cluster
+    )
     if not planned.changed:
         return UpdateResult(planned.cluster, None, planned.warnings)
     return _commit(

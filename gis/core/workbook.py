@@ -14,12 +14,14 @@ import math
 import re
 import zipfile
 from collections.abc import Iterable, Mapping
+from copy import copy
 from dataclasses import dataclass, field
 from typing import Any
+from xml.etree import ElementTree
 
 from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Alignment, Font, PatternFill, Protection
-from openpyxl.utils import get_column_letter
+from openpyxl.utils import get_column_letter, range_boundaries
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.formula import ArrayFormula, DataTableFormula
 
@@ -169,6 +171,9 @@ def build_workbook(
         cell.alignment = Alignment(wrap_text=True, vertical="top")
         sheet.column_dimensions[get_column_letter(index)].width = column.width
     count = 0
+    # Each column's cell style, set once on the first row and copied to the others:
+    # openpyxl's style setters cost more than everything else when done per cell.
+    prototypes: dict[int, Any] = {}
     for number, row in enumerate(rows, start=2):
         count += 1
         values = {"id": row.cluster_id, "name_vi": row.name, "version": row.version}
@@ -180,6 +185,9 @@ def build_workbook(
             else:
                 value = _cell_value(column, record_value(row.record, column.key), labels)
             cell = sheet.cell(row=number, column=index, value=value)
+            if index in prototypes:
+                cell._style = copy(prototypes[index])
+                continue
             if column.editable:
                 cell.protection = Protection(locked=False)
             else:
@@ -188,6 +196,7 @@ def build_workbook(
                 cell.number_format = "DD/MM/YYYY"
             elif column.kind == "number":
                 cell.number_format = "0.00"
+            prototypes[index] = cell._style
     last = count + 1
     _validations(sheet, last, labels)
     sheet.freeze_panes = "D2"
@@ -312,35 +321,32 @@ def _filled(values: Iterable[Any]) -> bool:
     return any(v is not None and not (isinstance(v, str) and not v.strip()) for v in values)
 
 
-def _count_rows(data: bytes, max_rows: int) -> None:
-    """Count the data rows in a streaming pass: a huge sheet is refused without loading it."""
-    book = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
-    try:
-        if DATA_SHEET not in book.sheetnames:
-            raise WorkbookRefused(
-                Problem(
-                    "layout_sheet",
-                    params={"expected": DATA_SHEET, "found": ", ".join(book.sheetnames)},
-                )
+def _merged_ranges(data: bytes, part: str) -> list[str]:
+    """The merged ranges of a sheet, read from its XML part (read-only openpyxl has none)."""
+    with zipfile.ZipFile(io.BytesIO(data)) as archive, archive.open(part) as source:
+        # The XML parser of the standard library refuses entity expansion bombs (expat
+        # >= 2.4); a sheet part has no DTD anyway.
+        return [
+            element.get("ref", "")
+            for _event, element in ElementTree.iterparse(source, events=("start",))
+            if element.tag.endswith("}mergeCell")
+        ]
+
+
+def _header_problem(headers: list[Any]) -> Problem | None:
+    for index, column in enumerate(COLUMNS):
+        found = headers[index] if index < len(headers) else None
+        if (nfc(found) if isinstance(found, str) else found) != column.header:
+            return Problem(
+                "layout_header",
+                column=column.key,
+                params={"found": "" if found is None else str(found), "expected": column.header},
             )
-        count = 0
-        for values in book[DATA_SHEET].iter_rows(min_row=2, values_only=True):
-            if _filled(values):
-                count += 1
-                if count > max_rows:
-                    break
-        if count > max_rows:
-            # Counted to the end only now that it is known to be refused, to say how many.
-            total = count + sum(
-                1
-                for values in book[DATA_SHEET].iter_rows(min_row=count + 2, values_only=True)
-                if _filled(values)
-            )
-            raise WorkbookRefused(
-                Problem("too_many_rows", params={"rows": total, "limit": max_rows})
-            )
-    finally:
-        book.close()
+    extra = headers[len(COLUMNS)] if len(headers) > len(COLUMNS) else None
+    if extra not in (None, ""):
+        letter = get_column_letter(len(COLUMNS) + 1)
+        return Problem("layout_extra_column", params={"letter": letter, "found": str(extra)})
+    return None
 
 
 def read_workbook(
@@ -348,55 +354,57 @@ def read_workbook(
 ) -> Reading:
     """Read a workbook of this layout; every problem is named, nothing is guessed.
 
-    Raises WorkbookRefused when the file is not this layout (or too large to read).
+    One streaming pass (openpyxl's read-only mode): a sheet of more than ``max_rows``
+    rows is refused as soon as the row after the last allowed one is read, without
+    holding the sheet in memory. Raises WorkbookRefused when the file is not this layout.
     """
     _open_checks(data)
     try:
-        _count_rows(data, max_rows)
-        book = load_workbook(io.BytesIO(data), data_only=False)
-    except WorkbookRefused:
-        raise
+        book = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
     except Exception:  # openpyxl raises many kinds on a damaged or foreign file
         raise WorkbookRefused(Problem("not_xlsx")) from None
-    sheet = book[DATA_SHEET]
-    headers = [sheet.cell(row=1, column=i).value for i in range(1, len(COLUMNS) + 2)]
-    for index, column in enumerate(COLUMNS):
-        found = headers[index]
-        if (nfc(found) if isinstance(found, str) else found) != column.header:
-            raise WorkbookRefused(
-                Problem(
-                    "layout_header",
-                    column=column.key,
-                    params={
-                        "found": "" if found is None else str(found),
-                        "expected": column.header,
-                    },
-                )
-            )
-    if headers[len(COLUMNS)] not in (None, ""):
+    try:
+        return _read_sheet(book, data, labels, max_rows)
+    except WorkbookRefused:
+        raise
+    except Exception:  # a part openpyxl cannot parse
+        raise WorkbookRefused(Problem("not_xlsx")) from None
+    finally:
+        book.close()
+
+
+def _read_sheet(
+    book: Any, data: bytes, labels: Mapping[str, Mapping[str, str]], max_rows: int
+) -> Reading:
+    if DATA_SHEET not in book.sheetnames:
         raise WorkbookRefused(
             Problem(
-                "layout_extra_column",
-                params={"letter": get_column_letter(len(COLUMNS) + 1), "found": str(headers[-1])},
+                "layout_sheet",
+                params={"expected": DATA_SHEET, "found": ", ".join(book.sheetnames)},
             )
         )
+    sheet = book[DATA_SHEET]
+    # The stated dimension may be wrong or missing: read every row the sheet holds.
+    sheet.reset_dimensions()
+    width = len(COLUMNS)
+    rows = sheet.iter_rows(min_row=1, max_col=width + 1)
+    header = _header_problem([c.value for c in next(rows, ())])
+    if header is not None:
+        raise WorkbookRefused(header)
 
     reading = Reading()
-    for merged in sheet.merged_cells.ranges:
-        reading.problems.append(
-            Problem(
-                "merged",
-                row=merged.min_row,
-                column=COLUMNS[min(merged.min_col, len(COLUMNS)) - 1].key,
-                params={"range": merged.coord},
-            )
-        )
     code_of = {name: _label_index(labels[name]) for name in LISTS}
-    for cells in sheet.iter_rows(min_row=2, max_col=len(COLUMNS)):
-        raw = [c.value for c in cells]
-        if not _filled(raw):
+    count = 0
+    for number, cells in enumerate(rows, start=2):
+        if not _filled(c.value for c in cells[:width]):
             continue
-        number = cells[0].row
+        count += 1
+        if count > max_rows:
+            # Known to be refused: only count the rest, to say how many there are.
+            count += sum(1 for rest in rows if _filled(c.value for c in rest[:width]))
+            raise WorkbookRefused(
+                Problem("too_many_rows", params={"rows": count, "limit": max_rows})
+            )
         values: dict[str, Any] = {}
         for column, cell in zip(COLUMNS, cells, strict=False):
             value = cell.value
@@ -413,7 +421,16 @@ def read_workbook(
                     Problem(exc.code, row=number, column=column.key, params=exc.params)
                 )
         reading.rows.append(ReadRow(number, values))
-    book.close()
+    for ref in _merged_ranges(data, sheet._worksheet_path):
+        min_col, min_row, _max_col, _max_row = range_boundaries(ref)
+        reading.problems.append(
+            Problem(
+                "merged",
+                row=min_row,
+                column=COLUMNS[min(min_col, width) - 1].key,
+                params={"range": ref},
+            )
+        )
     if not reading.rows and not reading.problems:
         reading.problems.append(Problem("no_rows"))
     return reading

@@ -23,7 +23,6 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from gis.core.actors import Actor
-from gis.core.clusters import get_cluster
 from gis.core.editing import UpdateResult, check_update, update_cluster
 from gis.core.history import event_dict, events_of
 from gis.core.workbook import COLUMN_BY_KEY, COLUMNS, Problem, Reading, SheetRow, record_value
@@ -177,7 +176,10 @@ def plan_workbook(session: Session, actor: Actor, reading: Reading) -> Preview:
     preview = Preview(problems=list(reading.problems))
     ids = [r.values["id"] for r in reading.rows if r.values.get("id")]
     clusters = {c.id: c for c in session.scalars(select(Cluster).where(Cluster.id.in_(ids)))}
-    districts = {d.code: d.name for d in session.scalars(select(District))}
+    # Held for the whole loop: the session's identity map keeps objects only while they
+    # are referenced, and each row's check looks its district up again.
+    district_rows = list(session.scalars(select(District)))
+    districts = {d.code: d.name for d in district_rows}
     seen: dict[str, int] = {}
     for read_row in reading.rows:
         values, row = read_row.values, read_row.row
@@ -267,7 +269,9 @@ def plan_workbook(session: Session, actor: Actor, reading: Reading) -> Preview:
             )
             continue
         try:
-            planned = check_update(session, actor, cluster_id, version, changes, plan.note)
+            planned = check_update(
+                session, actor, cluster_id, version, changes, plan.note, cluster=cluster
+            )
         except (InvalidInput, Forbidden) as exc:
             preview.problems.extend(_core_problems(exc, row, cluster_id))
             continue
@@ -384,9 +388,11 @@ def apply_rows(
     is then rolled back, so nothing of the workbook is written.
     """
     results = []
+    ids = [row["cluster_id"] for row in rows]
+    clusters = {c.id: c for c in session.scalars(select(Cluster).where(Cluster.id.in_(ids)))}
+    districts = list(session.scalars(select(District)))  # held: see plan_workbook
     for row in rows:
         try:
-            get_cluster(session, row["cluster_id"])
             results.append(
                 update_cluster(
                     session,
@@ -396,8 +402,10 @@ def apply_rows(
                     row["changes"],
                     row.get("note") or note,
                     change_set=change_set,
+                    cluster=clusters.get(row["cluster_id"]),
                 )
             )
         except (InvalidInput, Forbidden, StaleVersion, NotFound) as exc:
             raise RowRefused(row["row"], row["cluster_id"], exc) from None
+    del districts
     return results

@@ -12,6 +12,7 @@ from flask import (
     Response,
     current_app,
     flash,
+    g,
     redirect,
     render_template,
     request,
@@ -31,6 +32,7 @@ from gis.errors import Forbidden
 from gis.store.models import District
 from gis.web import get_store, labels
 from gis.web.auth import current_actor
+from gis.web.i18n import current_language
 from gis.web.uploads import upload_limit
 from gis.web.workbook_messages import column_name, problem_text, stale_events
 
@@ -201,37 +203,38 @@ def _problem_view(problem: wb.Problem) -> dict[str, Any]:
     }
 
 
+def _label_tables() -> dict[str, dict[Any, str]]:
+    """The coded lists' labels in the page's language, translated once per request."""
+    if "workbook_labels" not in g:
+        g.workbook_labels = {
+            name: {code: str(label) for code, label in table.items()}
+            for name, table in (
+                ("stage", labels.STAGE_LABELS),
+                ("clearance_status", labels.CLEARANCE_LABELS),
+                ("component", labels.COMPONENT_STATE_LABELS),
+            )
+        }
+    return g.workbook_labels
+
+
 def value_text(field: str, value: Any) -> str:
     """A stored value as the preview shows it: labels for codes, dd/mm/yyyy for dates."""
     if value is None or value == "":
         return _("Not reported")
-    key = field
     name, _sep, component = field.partition(".")
-    if name == "infrastructure" and component:
-        key = f"infra_{component}"
+    key = f"infra_{component}" if name == "infrastructure" and component else field
     column = wb.COLUMN_BY_KEY.get(key)
     if column is not None and column.kind == "code":
-        table = {
-            "stage": labels.STAGE_LABELS,
-            "clearance_status": labels.CLEARANCE_LABELS,
-            "component": labels.COMPONENT_STATE_LABELS,
-        }[wb.list_of(key)]
-        return str(table.get(value, value))
+        return _label_tables()[wb.list_of(key)].get(value, str(value))
     if column is not None and column.kind == "date" and isinstance(value, str):
         try:
             return dt.date.fromisoformat(value).strftime("%d/%m/%Y")
         except ValueError:
             return value
     if isinstance(value, float):
-        return f"{value:g}".replace(".", ",") if request_language_vi() else f"{value:g}"
+        text = f"{value:g}"
+        return text.replace(".", ",") if current_language() == "vi" else text
     return str(value)
-
-
-def request_language_vi() -> bool:
-    """Whether the page is in Vietnamese (decimal comma)."""
-    from gis.web.i18n import current_language
-
-    return current_language() == "vi"
 
 
 @bp.post("/confirm")

@@ -58,11 +58,12 @@ MESSAGES = {
 }
 
 
+COLUMN_NAMES = {c.key: f"{wb.column_letter(c.key)} · {c.header}" for c in wb.COLUMNS}
+
+
 def column_name(key: str | None) -> str:
     """A column as the editor sees it: its letter and header (“D · Tình trạng”)."""
-    if key is None or key not in wb.COLUMN_BY_KEY:
-        return ""
-    return f"{wb.column_letter(key)} · {wb.COLUMN_BY_KEY[key].header}"
+    return COLUMN_NAMES.get(key or "", "")
 
 
 def _choices(list_name: str) -> str:
