@@ -12,9 +12,11 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from gis import cli, config
 from gis.core.dataset import initialise_store
 from gis.store.db import Store
+from gis.store.files import FolderStore
 from gis.web import (
     admin,
     api,
+    attachments,
     auth,
     dashboard,
     errors,
@@ -50,6 +52,10 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     url = app.config["DATABASE_URL"] or config.default_database_url(app.instance_path)
     store = Store(url, config.parse_extent(app.config["GIS_EXTENT_BBOX"]))
     app.extensions["store"] = store
+    attachments_dir = app.config["GIS_ATTACHMENTS_DIR"] or str(
+        Path(app.instance_path) / "attachments"
+    )
+    app.extensions["files"] = FolderStore(attachments_dir)
     if app.config["GIS_AUTO_INIT"]:
         initialise_store(store, Path(app.config["GIS_DATA_DIR"]))
 
@@ -63,6 +69,8 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(auth.bp, url_prefix="/auth")
     app.register_blueprint(admin.bp, url_prefix="/admin")
     app.register_blueprint(workbook.bp, url_prefix="/workbook")
+    app.register_blueprint(attachments.bp)
+    app.register_blueprint(attachments.api_bp, url_prefix="/api")
     security.init_app(app)
     app.register_blueprint(openapi.bp, url_prefix="/api")
     app.register_blueprint(ogc.bp, url_prefix="/ogc")
