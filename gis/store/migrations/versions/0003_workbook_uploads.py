@@ -17,6 +17,10 @@ depends_on = None
 
 
 def upgrade() -> None:
+    # A database made by create_all before migrations existed is stamped at 0001, yet its
+    # models may already have had this table: create only what is missing.
+    if sa.inspect(op.get_bind()).has_table("workbook_uploads"):
+        return
     op.create_table(
         "workbook_uploads",
         sa.Column("token", sa.String(length=64), nullable=False),

@@ -17,6 +17,10 @@ depends_on = None
 
 
 def upgrade() -> None:
+    # A database made by create_all before migrations existed is stamped at 0001, yet its
+    # models may already have had this table: create only what is missing.
+    if sa.inspect(op.get_bind()).has_table("attachments"):
+        return
     op.create_table(
         "attachments",
         sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
@@ -32,8 +36,8 @@ def upgrade() -> None:
         sa.Column("width", sa.Integer(), nullable=True),
         sa.Column("height", sa.Integer(), nullable=True),
         sa.Column("taken_at", sa.String(length=32), nullable=True),
-        sa.Column("lon", sa.Float(), nullable=True),
-        sa.Column("lat", sa.Float(), nullable=True),
+        sa.Column("lon", sa.Double(), nullable=True),
+        sa.Column("lat", sa.Double(), nullable=True),
         sa.Column("added_by", sa.String(length=80), nullable=False),
         sa.Column("added_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id"),
