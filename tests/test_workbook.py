@@ -270,6 +270,7 @@ def test_confirm_is_all_or_nothing_when_a_row_went_stale(app, accounts, api_as, 
     assert response.status_code == 409
     page = response.get_data(as_text=True)
     assert "Chưa lưu gì" in page and "ccn-binh-an" in page
+    assert "người khác đã sửa cụm sau khi xem trước" in page
     # Neither row was written, not even the one still current.
     assert cluster(client, "ccn-long-phuoc-1")["properties"]["stage"] == "clearing"
     assert cluster(client, "ccn-binh-an")["properties"]["stage"] == "planned"

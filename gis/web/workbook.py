@@ -28,7 +28,7 @@ from gis.core import workbook as wb
 from gis.core import workbook_changes as changes
 from gis.core.districts import all_districts
 from gis.core.schema import CLEARANCE_STATUSES, COMPONENT_STATES, STAGES
-from gis.errors import Forbidden
+from gis.errors import Forbidden, InvalidInput, NotFound, StaleVersion
 from gis.store.models import District
 from gis.web import get_store, labels
 from gis.web.auth import current_actor
@@ -267,12 +267,30 @@ def confirm() -> WerkzeugResponse | tuple[str, int]:
             "Upload the file again to see every problem.",
             row=exc.row,
             id=exc.cluster_id,
-            reason=str(exc.cause),
+            reason=_refusal_reason(exc.cause),
         )
         return _form_error(message, 409)
     written = sum(1 for r in results if r.event is not None)
     flash(_("Saved the changes of %(count)s clusters from the workbook.", count=written))
     return redirect(url_for("web.index"))
+
+
+def _refusal_reason(cause: Exception) -> str:
+    """Why the store refused a row at confirmation, in the page's language."""
+    if isinstance(cause, StaleVersion):
+        return _("someone else changed the cluster after the preview")
+    if isinstance(cause, InvalidInput):
+        return "; ".join(
+            f"{column_name(_column_key(e.field)) or e.field}: {e.reason}" for e in cause.errors
+        )
+    if isinstance(cause, NotFound):
+        return _("the cluster no longer exists")
+    return _("not allowed: %(reason)s", reason=str(cause))
+
+
+def _column_key(field: str) -> str:
+    name, _sep, component = field.partition(".")
+    return f"infra_{component}" if name == "infrastructure" and component else name
 
 
 class _Gone(Exception):
