@@ -1,6 +1,7 @@
 """How long the workbook preview and confirmation of a 1,000-row district workbook take.
 
-Usage: .venv/bin/python bench/workbook_bench.py [--rows 1000] [--repeat 3] [--backend sqlite|postgis]
+Usage: .venv/bin/python bench/workbook_bench.py [--rows 1000] [--repeat 3]
+       [--backend sqlite|postgis]
 
 Adds ``--rows`` clusters to Long Thành (no location, as a district's unsurveyed list
 would be), downloads the district's workbook as its editor, changes two cells of every

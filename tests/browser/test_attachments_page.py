@@ -52,7 +52,8 @@ def test_editor_attaches_a_phone_photo_and_sees_it_on_the_map(
         expect(marker).to_have_count(1)
         position = page.evaluate(
             """(id) => {
-                const map = window[JSON.parse(document.getElementById('map-config').textContent).map];
+                const cfg = document.getElementById('map-config').textContent;
+                const map = window[JSON.parse(cfg).map];
                 let found = null;
                 map.eachLayer((layer) => {
                     const el = layer.getElement && layer.getElement();

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from pathlib import Path
 
 import openpyxl
 from playwright.sync_api import Page, expect
@@ -94,6 +95,6 @@ def test_workbook_download_is_an_openable_xlsx_in_the_browser(
     page.select_option("select[name=district]", "731")
     with page.expect_download() as info:
         page.locator("#download-workbook").click()
-    data = open(info.value.path(), "rb").read()
+    data = Path(info.value.path()).read_bytes()
     sheet = openpyxl.load_workbook(io.BytesIO(data))[wb.DATA_SHEET]
     assert sheet.max_row > 1
