@@ -535,3 +535,29 @@ def test_libreoffice_formula_is_refused(app, accounts, tmp_path) -> None:
 def test_workbook_pages_for_anonymous_go_to_login(client, path) -> None:
     response = client.get(path)
     assert response.status_code == 302 and "/auth/login" in response.headers["Location"]
+
+
+def _visible_texts(html: str) -> set[str]:
+    body = re.sub(r"<script.*?</script>", "", html, flags=re.S)
+    return {" ".join(t.split()) for t in re.findall(r">([^<>]+)<", body) if t.strip()}
+
+
+def test_vietnamese_workbook_pages_show_no_english(app, accounts) -> None:
+    from tests.test_i18n import _read_vi_po
+
+    english = {m.id for m in _read_vi_po() if m.id and isinstance(m.id, str) and m.string != m.id}
+    editor = _client(app, "lt-editor")
+    data = download(editor)
+    bad = edit(data, {"ccn-long-phuoc-1": {"stage": "Sắp xong", "clearance_cleared_ha": "=1+1"}})
+    good = edit(data, {"ccn-binh-an": {"stage": "Đã thành lập", "as_of": "01/10/2025"}})
+    pages = [
+        editor.get("/workbook/").get_data(as_text=True),
+        upload(editor, bad).get_data(as_text=True),
+        upload(editor, good).get_data(as_text=True),
+        upload(editor, b"not a workbook").get_data(as_text=True),
+        editor.get("/clusters/ccn-long-phuoc-1").get_data(as_text=True),  # attachments
+    ]
+    for html in pages:
+        assert 'lang="vi"' in html
+        shown_in_english = _visible_texts(html) & english
+        assert not shown_in_english, shown_in_english
