@@ -16,6 +16,7 @@ from openpyxl.styles import Font
 from openpyxl.worksheet.worksheet import Worksheet
 from werkzeug.security import safe_join
 
+from gis.filetext import spreadsheet_text
 from gis.xlsx_layout import lay_out
 
 # The printable page's own URLs resolve against this base; only /static/ is served.
@@ -62,10 +63,11 @@ def _cell_value(value: Any) -> Any:
     if isinstance(value, dt.date):
         return value
     if isinstance(value, list):
-        return "; ".join(str(v) for v in value)
-    if isinstance(value, dict):
-        return str(value)
-    return value
+        value = "; ".join(str(v) for v in value)
+    elif isinstance(value, dict):
+        value = str(value)
+    # User text never starts a formula, and holds nothing XML forbids (gis.filetext).
+    return spreadsheet_text(value)
 
 
 def _sheet(book: Workbook, title: str, preamble: list[Row], header: Row, rows: list[Row]) -> None:
@@ -83,7 +85,7 @@ def _sheet(book: Workbook, title: str, preamble: list[Row], header: Row, rows: l
             if isinstance(cell.value, dt.date):
                 cell.number_format = "DD/MM/YYYY"
             # openpyxl stores a text starting with "=" as a formula: data is text here.
-            if isinstance(cell.value, str) and cell.value.startswith("="):
+            if isinstance(cell.value, str):
                 cell.data_type = "s"
     # The header is the row after the preamble and its blank line.
     lay_out(sheet, header_row=len(preamble) + 2)
