@@ -42,8 +42,10 @@ VALUES_VI: dict[str, dict[Any, str]] = {
     },
     "location_precision": {
         "surveyed": "Đo đạc thực địa",
-        "commune_centroid": "Tâm xã/phường (gần đúng)",
-        "district_centroid": "Tâm huyện/thành phố (gần đúng)",
+        "commune_point": "Điểm mã hóa địa lý của xã/phường (sai số khoảng ±1 km), "
+        "không phải vị trí thực",
+        "district_point": "Điểm mã hóa địa lý của huyện/thành phố (sai số vài km), "
+        "không phải vị trí thực",
         "unknown": "Chưa xác định vị trí",
     },
     "zone": {"I": "Vùng I", "II": "Vùng II"},

@@ -14,8 +14,9 @@ from playwright.sync_api import Page
 from tests.conftest import PASSWORD
 
 # Routes that are not pages a person reads: the JSON API (its /api/docs page is visited),
-# static files, logging out (a form's target) and the report files (tested as files).
-NOT_PAGES = ("/api/", "/static/", "/auth/logout")
+# static files, uploaded files (a photo or a document, never HTML), logging out (a form's
+# target) and the report files (tested as files).
+NOT_PAGES = ("/api/", "/static/", "/attachments/", "/auth/logout")
 FILE_ENDINGS = (".pdf", ".xlsx")
 # Extra query strings a page shows more with (a chosen as-of date, the comparison's ids).
 VARIANTS: dict[str, list[str]] = {
