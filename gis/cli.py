@@ -14,6 +14,7 @@ from sqlalchemy import select
 from gis.core.actors import ROLES, Actor
 from gis.core.audience import PUBLIC, visible_feature
 from gis.core.clusters import query_features
+from gis.core.coverage import coverage_table, replace_section
 from gis.core.dataset import check_collection, initialise_store, read_json, store_counts
 from gis.core.districts import all_districts, import_boundaries, province_outline
 from gis.core.districts import boundaries as stored_boundaries
@@ -137,6 +138,32 @@ def clusters_validate(path: str | None, boundaries_path: str | None) -> None:
         click.echo(f"{len(problems)} problem(s) in {len(checked)} feature(s).", err=True)
         sys.exit(1)
     click.echo(f"{path}: {len(checked)} features valid ({where}).")
+
+
+@clusters_cli.command("coverage")
+@click.argument("path", required=False, type=click.Path(exists=True, dir_okay=False))
+@click.option(
+    "--write",
+    "readme",
+    type=click.Path(exists=True, dir_okay=False),
+    help="Replace the coverage section (between its markers) of this Markdown file, "
+    "e.g. data/README.md, instead of printing the table.",
+)
+def clusters_coverage(path: str | None, readme: str | None) -> None:
+    """How many parks, clusters and sub-zones report each fact (default: data/clusters.geojson)."""
+    path = path or str(_data_dir() / "clusters.geojson")
+    table = coverage_table(read_json(path).get("features") or [])
+    if readme is None:
+        click.echo(table)
+        return
+    target = Path(readme)
+    try:
+        text = replace_section(target.read_text(encoding="utf-8"), table)
+    except ValueError as exc:
+        click.echo(f"{readme}: {exc}", err=True)
+        sys.exit(1)
+    target.write_text(text, encoding="utf-8")
+    click.echo(f"Wrote the coverage of {path} to {readme}.")
 
 
 @boundaries_cli.command("import")

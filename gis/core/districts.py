@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from gis.errors import FieldError, InvalidInput
-from gis.geometry import to_geojson
+from gis.geometry import to_rfc7946_geojson
 from gis.store.models import District
 from gis.text import fold, nfc
 
@@ -104,7 +104,7 @@ def district_feature(district: District, cluster_count: int | None = None) -> di
     """GeoJSON Feature of a district: its boundary (or null) and label point."""
     geometry = None
     if district.boundary_wkb is not None:
-        geometry = to_geojson(shapely.from_wkb(district.boundary_wkb))
+        geometry = to_rfc7946_geojson(shapely.from_wkb(district.boundary_wkb))
     props: dict[str, Any] = {
         "code": district.code,
         "name": district.name,

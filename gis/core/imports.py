@@ -17,6 +17,7 @@ import typing
 from dataclasses import dataclass, field
 from typing import Any
 
+import shapely
 from pydantic import ValidationError
 from shapely.geometry import mapping
 from shapely.geometry.base import BaseGeometry
@@ -47,7 +48,7 @@ REQUIRED_VALUE_FIELDS = frozenset(
     for name, info in ClusterRecord.model_fields.items()
     if type(None) not in typing.get_args(info.annotation)
 )
-LIST_FIELDS = ("industries", "plan_actions")
+LIST_FIELDS = ("industries", "inferred", "plan_actions")
 DICT_FIELDS = ("infrastructure", "sources")
 # Coordinates closer than this (about 1 cm) are the same location: a GeoJSON export
 # rounds to 7 decimals, a reprojection round trip moves the last digits.
@@ -160,8 +161,8 @@ def _structured(name: str, value: Any, current: dict[str, Any] | None) -> Any:
                 status=422,
             )
         return parsed
-    if name == "industries":
-        # The export joins industries with "; " (their names hold commas themselves).
+    if name in ("industries", "inferred"):
+        # The export joins these lists with "; " (industries' names hold commas themselves).
         return [part.strip() for part in value.split(";") if part.strip()]
     if name == "plan_actions":
         stored = exports.LIST_SEPARATOR.join(a["action"] for a in (current or {}).get(name, []))
@@ -222,7 +223,8 @@ def _geometry_change(geometry: BaseGeometry | None, cluster: Cluster | None) -> 
         return None
     stored = cluster_geometry(cluster) if cluster is not None else None
     if stored is not None:
-        if geometry.equals_exact(stored, SAME_PLACE_DEGREES):
+        # Normalised first: exports wind rings by RFC 7946 and may start them elsewhere.
+        if shapely.normalize(geometry).equals_exact(shapely.normalize(stored), SAME_PLACE_DEGREES):
             return None
         if (
             geometry.geom_type == "Point"
