@@ -47,7 +47,7 @@ REQUIRED_VALUE_FIELDS = frozenset(
     for name, info in ClusterRecord.model_fields.items()
     if type(None) not in typing.get_args(info.annotation)
 )
-LIST_FIELDS = ("industries", "plan_actions")
+LIST_FIELDS = ("industries", "plan_actions", "inferred")
 DICT_FIELDS = ("infrastructure", "sources")
 # Coordinates closer than this (about 1 cm) are the same location: a GeoJSON export
 # rounds to 7 decimals, a reprojection round trip moves the last digits.
@@ -137,7 +137,7 @@ def _structured(name: str, value: Any, current: dict[str, Any] | None) -> Any:
             return json.loads(value)
         except ValueError:
             raise InvalidInput([FieldError(name, "is not valid JSON")], status=422) from None
-    if name == "industries":
+    if name in ("industries", "inferred"):
         # The export joins industries with "; " (their names hold commas themselves).
         return [part.strip() for part in value.split(";") if part.strip()]
     if name == "plan_actions":
