@@ -21,9 +21,11 @@ CLUSTERS = json.loads((DATA / "clusters.geojson").read_text(encoding="utf-8"))
 DISTRICTS = json.loads((DATA / "districts.json").read_text(encoding="utf-8"))
 PLAN = json.loads((DATA / "plan.json").read_text(encoding="utf-8"))
 PLACES = json.loads((DATA / "places.geojson").read_text(encoding="utf-8"))
-SEED_LINES = (ROOT.parent / "shared" / "seed" / "000_829ec96c5786f6ce.txt").read_text(
-    encoding="utf-8"
-).splitlines()
+SEED_LINES = (
+    (ROOT.parent / "shared" / "seed" / "000_829ec96c5786f6ce.txt")
+    .read_text(encoding="utf-8")
+    .splitlines()
+)
 FEATURES = {f["id"]: f for f in CLUSTERS["features"]}
 PROPS = {i: f["properties"] for i, f in FEATURES.items()}
 PARKS = [f for f in CLUSTERS["features"] if f["properties"]["kind"] == "KCN"]
@@ -200,7 +202,9 @@ def test_state_land_statuses_are_not_our_reading() -> None:
 
 def test_hung_loc_keeps_no_fact_from_a_source_that_does_not_name_it() -> None:
     props = PROPS["ccn-hung-loc"]
-    sggp = "https://en.sggp.org.vn/hung-loc-industrial-complex-invested-over-vnd-300bln-post43014.html"
+    sggp = (
+        "https://en.sggp.org.vn/hung-loc-industrial-complex-invested-over-vnd-300bln-post43014.html"
+    )
     assert props["planned_area_ha"] is None and props["investor"] is None
     assert props["industries"] == []
     assert {k for k, v in props["sources"].items() if sggp in v} == {"area_note", "status_note"}
@@ -233,9 +237,9 @@ def test_an_vien_is_drawn_where_the_plan_moves_it() -> None:
 
 
 def test_tan_an_clusters_say_that_no_source_joins_them() -> None:
-    points = {tuple(FEATURES[c]["geometry"]["coordinates"]) for c in ("ccn-vlxd-tan-an", "ccn-tan-an-gd1", "ccn-tan-an-gd2")}  # fmt: skip
-    assert len(points) == 1
-    for cid in ("ccn-vlxd-tan-an", "ccn-tan-an-gd1", "ccn-tan-an-gd2"):
+    trio = ("ccn-vlxd-tan-an", "ccn-tan-an-gd1", "ccn-tan-an-gd2")
+    assert len({tuple(FEATURES[c]["geometry"]["coordinates"]) for c in trio}) == 1
+    for cid in trio:
         assert "stated by no source" in PROPS[cid]["location_note"]
 
 
