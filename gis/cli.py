@@ -8,7 +8,6 @@ from pathlib import Path
 import click
 from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
-from pyogrio.errors import DataSourceError
 from shapely.geometry.base import BaseGeometry
 from sqlalchemy import select
 
@@ -36,7 +35,14 @@ from gis.core.places import place_points
 from gis.core.plan import plan_counts
 from gis.core.users import actor_of, create_user
 from gis.errors import InvalidInput, StaleVersion
-from gis.io import EXPORT_FORMATS, read_import_file, read_layer, write_export
+from gis.io import (
+    EXPORT_FORMATS,
+    MAX_IMPORT_BYTES,
+    MAX_IMPORT_FEATURES,
+    read_import_file,
+    read_layer,
+    write_export,
+)
 from gis.store import migrate
 from gis.store.backup import (
     BackupError,
@@ -272,18 +278,42 @@ def _import_actor(username: str) -> Actor:
     "--skip-invalid", is_flag=True, help="Write the valid features even if others are rejected."
 )
 @click.option("--layer", help="The layer to read, for a file that holds several.")
+@click.option(
+    "--max-features",
+    type=click.IntRange(min=1),
+    default=MAX_IMPORT_FEATURES,
+    show_default=True,
+    help="Refuse a file holding more features (counted before anything is read).",
+)
+@click.option(
+    "--max-bytes",
+    type=click.IntRange(min=1),
+    default=MAX_IMPORT_BYTES,
+    show_default=True,
+    help="Refuse a file larger than this (a zip: what it holds, uncompressed).",
+)
 def clusters_import(
-    path: str, username: str, dry_run: bool, skip_invalid: bool, layer: str | None
+    path: str,
+    username: str,
+    dry_run: bool,
+    skip_invalid: bool,
+    layer: str | None,
+    max_features: int,
+    max_bytes: int,
 ) -> None:
     """Add or change clusters from GeoJSON, GeoPackage, zipped Shapefile or CSV.
 
     Every feature passes the editor's checks; the import is one change set in the history.
+    A file larger than --max-bytes or holding more than --max-features is refused before
+    it is read; a file GDAL cannot read ends with its name and the reason.
     """
     actor = _import_actor(username)
     try:
-        frame = read_import_file(path, layer)
-    except (ValueError, OSError, DataSourceError) as exc:
-        click.echo(f"{path}: cannot read: {exc}", err=True)
+        frame = read_import_file(path, layer, max_features, max_bytes)
+    except (ValueError, OSError, RuntimeError, RecursionError, MemoryError) as exc:
+        # RuntimeError: every pyogrio error (a truncated or corrupt file, a JSON nested
+        # deeper than GDAL parses): the user gets the file and the reason, not a traceback.
+        click.echo(f"{path}: cannot read: {exc or type(exc).__name__}", err=True)
         sys.exit(1)
     with _store().session() as session:
         places = place_points(session)

@@ -237,9 +237,12 @@ def test_an_vien_is_drawn_where_the_plan_moves_it() -> None:
 
 
 def test_tan_an_clusters_say_that_no_source_joins_them() -> None:
-    trio = ("ccn-vlxd-tan-an", "ccn-tan-an-gd1", "ccn-tan-an-gd2")
-    assert len({tuple(FEATURES[c]["geometry"]["coordinates"]) for c in trio}) == 1
-    for cid in trio:
+    points = {
+        tuple(FEATURES[c]["geometry"]["coordinates"])
+        for c in ("ccn-vlxd-tan-an", "ccn-tan-an-gd1", "ccn-tan-an-gd2")
+    }
+    assert len(points) == 1
+    for cid in ("ccn-vlxd-tan-an", "ccn-tan-an-gd1", "ccn-tan-an-gd2"):
         assert "stated by no source" in PROPS[cid]["location_note"]
 
 

@@ -23,6 +23,7 @@ from gis.core.schema import (
 )
 from gis.errors import NotFound
 from gis.geometry import bbox as geom_bbox
+from gis.geometry import rfc7946
 from gis.store import spatial
 from gis.store.models import Cluster, District
 from gis.text import fold, query_tokens, search_key
@@ -304,7 +305,7 @@ def to_features(
     in one vectorised call rather than once per feature.
     """
     geometries = list(shapely.from_wkb([c.geom_wkb for c in clusters]))
-    located = [g for g in geometries if g is not None]
+    located = rfc7946([g for g in geometries if g is not None])
     # GEOS writes the shortest round-trip form of each coordinate, as Python's repr does.
     geojson = iter(orjson.loads(text) for text in shapely.to_geojson(located))
     distances = distances_km(geometries, places) if places is not None else None

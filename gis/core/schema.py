@@ -6,6 +6,7 @@ import datetime as dt
 from typing import Annotated, Literal
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
@@ -13,7 +14,7 @@ from pydantic import (
     field_validator,
 )
 
-from gis.text import nfc
+from gis.text import nfc, unsafe_character
 
 Kind = Literal["CCN", "KCN", "CNHT"]
 Stage = Literal[
@@ -52,7 +53,16 @@ PRECISIONS: tuple[str, ...] = Precision.__args__
 INFRASTRUCTURE_COMPONENTS = ("roads", "power", "water", "wastewater", "drainage", "fire")
 ZONES = ("I", "II")
 
-Text = Annotated[str, StringConstraints(min_length=1, max_length=2000)]
+
+def _clean_text(value: str) -> str:
+    """Refuse control characters (line breaks aside) and lone surrogates: see gis.text."""
+    reason = unsafe_character(value, multiline=True)
+    if reason is not None:
+        raise ValueError(reason)
+    return value
+
+
+Text = Annotated[str, StringConstraints(min_length=1, max_length=2000), AfterValidator(_clean_text)]
 Hectares = Annotated[float, Field(ge=0, le=100_000)]
 Percent = Annotated[float, Field(ge=0, le=100)]
 Code = Annotated[str, StringConstraints(pattern=r"^\d{3,5}$")]
@@ -65,7 +75,7 @@ class _Strict(BaseModel):
     @classmethod
     def _nfc(cls, value: object) -> object:
         # Input from IMEs and macOS may arrive decomposed (NFD); store one form only.
-        return nfc(value) if isinstance(value, str) else value
+        return nfc(_clean_text(value)) if isinstance(value, str) else value
 
 
 class Infrastructure(_Strict):
