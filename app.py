@@ -13,9 +13,11 @@ from gis import cli, config
 from gis.core.dataset import initialise_store
 from gis.core.districts import read_district_boxes
 from gis.store.db import Store
+from gis.store.files import FolderStore
 from gis.web import (
     admin,
     api,
+    attachments,
     auth,
     dashboard,
     errors,
@@ -27,7 +29,9 @@ from gis.web import (
     reports,
     security,
     tiles,
+    uploads,
     views,
+    workbook,
 )
 
 
@@ -55,18 +59,27 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         read_district_boxes(data_dir / "districts.json"),
     )
     app.extensions["store"] = store
+    attachments_dir = app.config["GIS_ATTACHMENTS_DIR"] or str(
+        Path(app.instance_path) / "attachments"
+    )
+    app.extensions["files"] = FolderStore(attachments_dir)
     if app.config["GIS_AUTO_INIT"]:
         initialise_store(store, Path(app.config["GIS_DATA_DIR"]))
 
     i18n.init_app(app)
     errors.init_app(app)
     input_guard.init_app(app)
+    # After the guard, so its limit is set first: the guard and the CSRF check read the body.
+    uploads.init_app(app)
     auth.init_app(app)
     app.register_blueprint(views.bp)
     app.register_blueprint(api.bp, url_prefix="/api")
     app.register_blueprint(tiles.bp, url_prefix="/api")
     app.register_blueprint(auth.bp, url_prefix="/auth")
     app.register_blueprint(admin.bp, url_prefix="/admin")
+    app.register_blueprint(workbook.bp, url_prefix="/workbook")
+    app.register_blueprint(attachments.bp)
+    app.register_blueprint(attachments.api_bp, url_prefix="/api")
     security.init_app(app)
     app.register_blueprint(openapi.bp, url_prefix="/api")
     app.register_blueprint(ogc.bp, url_prefix="/ogc")

@@ -93,7 +93,18 @@ def _geometry_checks(
     return geometry, warnings
 
 
-def update_cluster(
+@dataclass
+class PlannedUpdate:
+    """An update that passed every check, not yet written: what ``update_cluster`` would do."""
+
+    cluster: Cluster
+    record: ClusterRecord
+    geometry: BaseGeometry | None
+    changed: list[dict[str, Any]]
+    warnings: list[str] = field(default_factory=list)
+
+
+def check_update(
     session: Session,
     actor: Actor,
     cluster_id: str,
@@ -101,16 +112,16 @@ def update_cluster(
     changes: dict[str, Any],
     note: str | None = None,
     *,
-    reverts: int | None = None,
-    change_set: str | None = None,
-) -> UpdateResult:
-    """Apply ``changes`` (property names as the API returns them, plus "geometry").
+    cluster: Cluster | None = None,
+) -> PlannedUpdate:
+    """Every check of ``update_cluster`` (scope, version, schema, consistency, geometry), no write.
 
-    Raises NotFound, Forbidden, InvalidInput (422) or StaleVersion; writes nothing then.
-    The version check is part of the UPDATE statement, so two writers that read the same
-    version cannot both succeed.
+    Raises NotFound, Forbidden, InvalidInput (422) or StaleVersion. ``changed`` is the
+    field-by-field diff the history event would record (empty: nothing would change).
+    ``cluster``, when the caller has already read it in this session, saves the query.
     """
-    cluster = get_cluster(session, cluster_id)
+    if cluster is None or cluster.id != cluster_id:
+        cluster = get_cluster(session, cluster_id)
     unknown = sorted(set(changes) - set(ClusterRecord.model_fields) - {"geometry"} - READ_ONLY)
     if unknown:
         raise InvalidInput([FieldError(f, "unknown field") for f in unknown], status=422)
@@ -127,7 +138,7 @@ def update_cluster(
         # An admin moving a cluster to another district: scope follows the new one too.
         check_cluster_edit(actor, changes["district_code"], set(changes))
     if cluster.version != expected_version:
-        raise StaleVersion(cluster.version, _changes_since(session, cluster.id, expected_version))
+        raise StaleVersion(cluster.version, changes_since(session, cluster.id, expected_version))
 
     properties = {k: v for k, v in changes.items() if k != "geometry"}
     try:
@@ -153,18 +164,41 @@ def update_cluster(
 
     before = {**cluster.record, "geometry": to_geojson(cluster_geometry(cluster))}
     after = {**record.model_dump(mode="json"), "geometry": to_geojson(geometry)}
-    changed = diff(before, after)
-    if not changed:
-        return UpdateResult(cluster, None, warnings)
+    return PlannedUpdate(cluster, record, geometry, diff(before, after), warnings)
+
+
+def update_cluster(
+    session: Session,
+    actor: Actor,
+    cluster_id: str,
+    expected_version: int,
+    changes: dict[str, Any],
+    note: str | None = None,
+    *,
+    reverts: int | None = None,
+    change_set: str | None = None,
+    cluster: Cluster | None = None,
+) -> UpdateResult:
+    """Apply ``changes`` (property names as the API returns them, plus "geometry").
+
+    Raises NotFound, Forbidden, InvalidInput (422) or StaleVersion; writes nothing then.
+    The version check is part of the UPDATE statement, so two writers that read the same
+    version cannot both succeed.
+    """
+    planned = check_update(
+        session, actor, cluster_id, expected_version, changes, note, cluster=cluster
+    )
+    if not planned.changed:
+        return UpdateResult(planned.cluster, None, planned.warnings)
     return _commit(
         session,
         actor,
-        cluster,
-        record,
-        geometry,
-        changed,
+        planned.cluster,
+        planned.record,
+        planned.geometry,
+        planned.changed,
         note,
-        warnings,
+        planned.warnings,
         reverts=reverts,
         change_set=change_set,
     )
@@ -196,11 +230,12 @@ def _commit(
     read_version = cluster.version
     if not apply_versioned(session, Cluster, cluster, projection(session, record, geometry), event):
         fresh = get_cluster(session, cluster.id)
-        raise StaleVersion(fresh.version, _changes_since(session, cluster.id, read_version))
+        raise StaleVersion(fresh.version, changes_since(session, cluster.id, read_version))
     return UpdateResult(cluster, event, warnings)
 
 
-def _changes_since(session: Session, cluster_id: str, version: int) -> list[dict[str, Any]]:
+def changes_since(session: Session, cluster_id: str, version: int) -> list[dict[str, Any]]:
+    """The events of a cluster after ``version``, oldest first (what a stale writer missed)."""
     return [event_dict(e) for e in events_of(session, "cluster", cluster_id) if e.version > version]
 
 

@@ -48,7 +48,7 @@ REQUIRED_VALUE_FIELDS = frozenset(
     for name, info in ClusterRecord.model_fields.items()
     if type(None) not in typing.get_args(info.annotation)
 )
-LIST_FIELDS = ("industries", "plan_actions")
+LIST_FIELDS = ("industries", "inferred", "plan_actions")
 DICT_FIELDS = ("infrastructure", "sources")
 # Coordinates closer than this (about 1 cm) are the same location: a GeoJSON export
 # rounds to 7 decimals, a reprojection round trip moves the last digits.
@@ -161,8 +161,8 @@ def _structured(name: str, value: Any, current: dict[str, Any] | None) -> Any:
                 status=422,
             )
         return parsed
-    if name == "industries":
-        # The export joins industries with "; " (their names hold commas themselves).
+    if name in ("industries", "inferred"):
+        # The export joins these lists with "; " (industries' names hold commas themselves).
         return [part.strip() for part in value.split(";") if part.strip()]
     if name == "plan_actions":
         stored = exports.LIST_SEPARATOR.join(a["action"] for a in (current or {}).get(name, []))
