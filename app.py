@@ -11,6 +11,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from gis import cli, config
 from gis.core.dataset import initialise_store
+from gis.core.districts import read_district_boxes
 from gis.store.db import Store
 from gis.store.files import FolderStore
 from gis.web import (
@@ -21,6 +22,7 @@ from gis.web import (
     dashboard,
     errors,
     i18n,
+    input_guard,
     ogc,
     openapi,
     plan,
@@ -50,7 +52,12 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     url = app.config["DATABASE_URL"] or config.default_database_url(app.instance_path)
-    store = Store(url, config.parse_extent(app.config["GIS_EXTENT_BBOX"]))
+    data_dir = Path(app.config["GIS_DATA_DIR"])
+    store = Store(
+        url,
+        config.parse_extent(app.config["GIS_EXTENT_BBOX"]),
+        read_district_boxes(data_dir / "districts.json"),
+    )
     app.extensions["store"] = store
     attachments_dir = app.config["GIS_ATTACHMENTS_DIR"] or str(
         Path(app.instance_path) / "attachments"
@@ -61,7 +68,9 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
 
     i18n.init_app(app)
     errors.init_app(app)
-    uploads.init_app(app)  # before auth: the CSRF check reads the body
+    input_guard.init_app(app)
+    # After the guard, so its limit is set first: the guard and the CSRF check read the body.
+    uploads.init_app(app)
     auth.init_app(app)
     app.register_blueprint(views.bp)
     app.register_blueprint(api.bp, url_prefix="/api")

@@ -46,6 +46,10 @@ SETTINGS: dict[str, tuple[Any, str]] = {
         0,
         "Reverse proxies in front of the app whose X-Forwarded-For/-Proto/-Host are trusted",
     ),
+    "GIS_REPORT_PDF_TIMEOUT": (
+        20,
+        "Seconds a report PDF may take to render; then it is stopped and answered 503",
+    ),
 }
 
 

@@ -12,9 +12,9 @@ from sqlalchemy.orm import Session
 
 from gis.core.actors import Actor, check_admin, check_cluster_edit
 from gis.core.clusters import cluster_geometry, get_cluster, projection
-from gis.core.districts import boundaries, province_outline
+from gis.core.districts import boundaries, district_box, province_outline
 from gis.core.history import apply_versioned, diff, event_dict, events_of, new_event
-from gis.core.schema import ClusterRecord
+from gis.core.schema import ClusterRecord, inconsistencies
 from gis.errors import FieldError, InvalidInput, NotFound, StaleVersion
 from gis.geometry import area_ha, parse_geojson, problems, to_geojson
 from gis.store.models import ChangeEvent, Cluster, District, utcnow
@@ -52,31 +52,15 @@ def _merge(record: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
 
 
 def _consistency_errors(record: ClusterRecord) -> list[FieldError]:
-    errors = []
-    pairs = [
-        (
-            "clearance_cleared_ha",
-            record.clearance_cleared_ha,
-            "clearance_total_ha",
-            record.clearance_total_ha,
-        ),
-        ("leased_land_ha", record.leased_land_ha, "industrial_land_ha", record.industrial_land_ha),
-        (
-            "industrial_land_ha",
-            record.industrial_land_ha,
-            "planned_area_ha",
-            record.planned_area_ha,
-        ),
-    ]
-    for part_name, part, whole_name, whole in pairs:
-        if part is not None and whole is not None and part > whole:
-            # The share would exceed 100 %.
-            errors.append(FieldError(part_name, f"{part} ha exceeds {whole_name} ({whole} ha)"))
-    return errors
+    return [FieldError(name, reason) for name, reason in inconsistencies(record)]
 
 
 def _geometry_checks(
-    session: Session, geometry_json: Any, district_code: str | None, declared_ha: float | None
+    session: Session,
+    geometry_json: Any,
+    district_code: str | None,
+    declared_ha: float | None,
+    actor: Actor | None = None,
 ) -> tuple[BaseGeometry, list[str]]:
     try:
         geometry = parse_geojson(geometry_json)
@@ -86,6 +70,16 @@ def _geometry_checks(
     district_boundary = boundaries(session).get(district_code or "")
     if not found and district_boundary is not None and not district_boundary.covers(geometry):
         found.append("outside the cluster's district")
+    elif not found and district_boundary is None and actor is not None and not actor.is_admin:
+        # Without the official boundary an editor's scope still holds: a conservative box
+        # around their district (data/districts.json), so they cannot move a cluster deep
+        # into another district. The exact check replaces it once boundaries are loaded.
+        extent = district_box(session, district_code)
+        if extent is not None and not extent.covers(geometry):
+            found.append(
+                "outside the extent of the cluster's district "
+                "(official boundaries are not loaded; see data/districts.json)"
+            )
     if found:
         raise InvalidInput([FieldError("geometry", p) for p in found], status=422)
     warnings = []
@@ -161,7 +155,7 @@ def check_update(
     warnings: list[str] = []
     if "geometry" in changes:
         geometry, warnings = _geometry_checks(
-            session, changes["geometry"], record.district_code, record.planned_area_ha
+            session, changes["geometry"], record.district_code, record.planned_area_ha, actor
         )
         if "location_precision" not in changes:
             # Drawn or dragged on the map: surveyed, unless the change says otherwise (an

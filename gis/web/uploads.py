@@ -38,10 +38,11 @@ def limit_of(endpoint: str | None) -> int | None:
 
 
 def init_app(app: Flask) -> None:
-    """Register the hook; call before anything that reads the request body."""
+    """Register the hook first of all: every other hook may read the request body."""
 
-    @app.before_request
     def _apply_upload_limit() -> None:
         limit = limit_of(request.endpoint)
         if limit is not None:
             request.max_content_length = limit + MULTIPART_OVERHEAD
+
+    app.before_request_funcs.setdefault(None, []).insert(0, _apply_upload_limit)
