@@ -99,6 +99,20 @@ def _geometry_checks(
     return geometry, warnings
 
 
+@dataclass
+class PreparedUpdate:
+    """A checked change of one cluster, ready to be written by ``commit_update``."""
+
+    actor: Actor
+    cluster: Cluster  # as read: its version and history head are what the write expects
+    values: dict[str, Any]  # the cluster's columns after the change
+    changed: list[dict[str, Any]]
+    note: str | None
+    warnings: list[str]
+    reverts: int | None = None
+    change_set: str | None = None
+
+
 def update_cluster(
     session: Session,
     actor: Actor,
@@ -115,6 +129,37 @@ def update_cluster(
     Raises NotFound, Forbidden, InvalidInput (422) or StaleVersion; writes nothing then.
     The version check is part of the UPDATE statement, so two writers that read the same
     version cannot both succeed.
+    """
+    prepared = prepare_update(
+        session,
+        actor,
+        cluster_id,
+        expected_version,
+        changes,
+        note,
+        reverts=reverts,
+        change_set=change_set,
+    )
+    if isinstance(prepared, UpdateResult):
+        return prepared
+    return commit_update(session, prepared)
+
+
+def prepare_update(
+    session: Session,
+    actor: Actor,
+    cluster_id: str,
+    expected_version: int,
+    changes: dict[str, Any],
+    note: str | None = None,
+    *,
+    reverts: int | None = None,
+    change_set: str | None = None,
+) -> PreparedUpdate | UpdateResult:
+    """Every check of ``update_cluster`` and the new row, read-only (no write lock needed).
+
+    An UpdateResult without event when nothing would change. The version read here is
+    checked again by ``commit_update``'s UPDATE, so a write in between is never lost.
     """
     cluster = get_cluster(session, cluster_id)
     unknown = sorted(set(changes) - set(ClusterRecord.model_fields) - {"geometry"} - READ_ONLY)
@@ -162,12 +207,10 @@ def update_cluster(
     changed = diff(before, after)
     if not changed:
         return UpdateResult(cluster, None, warnings)
-    return _commit(
-        session,
+    return PreparedUpdate(
         actor,
         cluster,
-        record,
-        geometry,
+        projection(session, record, geometry),
         changed,
         note,
         warnings,
@@ -176,34 +219,29 @@ def update_cluster(
     )
 
 
-def _commit(
-    session: Session,
-    actor: Actor,
-    cluster: Cluster,
-    record: ClusterRecord,
-    geometry: BaseGeometry | None,
-    changed: list[dict[str, Any]],
-    note: str | None,
-    warnings: list[str],
-    reverts: int | None = None,
-    change_set: str | None = None,
-) -> UpdateResult:
+def commit_update(session: Session, prepared: PreparedUpdate) -> UpdateResult:
+    """Write a prepared change and its event if the cluster still has the version read.
+
+    ``session`` may be another one than the one that prepared it (a write transaction
+    that holds the lock only this long); StaleVersion when someone wrote in between.
+    """
+    cluster = prepared.cluster
     event = new_event(
         subject_kind="cluster",
         subject_id=cluster.id,
         version=cluster.version + 1,
-        actor=actor.username,
+        actor=prepared.actor.username,
         prev_hash=cluster.history_head,
-        changes=changed,
-        note=note,
-        reverts=reverts,
-        change_set=change_set,
+        changes=prepared.changed,
+        note=prepared.note,
+        reverts=prepared.reverts,
+        change_set=prepared.change_set,
     )
     read_version = cluster.version
-    if not apply_versioned(session, Cluster, cluster, projection(session, record, geometry), event):
+    if not apply_versioned(session, Cluster, cluster, prepared.values, event):
         fresh = get_cluster(session, cluster.id)
         raise StaleVersion(fresh.version, _changes_since(session, cluster.id, read_version))
-    return UpdateResult(cluster, event, warnings)
+    return UpdateResult(cluster, event, prepared.warnings)
 
 
 def _changes_since(session: Session, cluster_id: str, version: int) -> list[dict[str, Any]]:
