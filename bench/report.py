@@ -111,6 +111,14 @@ def _writes(writes: dict) -> list[str]:
                 f"({w['accepted']} accepted, {w['refused']} refused, "
                 f"{w['errors']} errors in {w['seconds']} s)"
             )
+    before = writes.get("before")
+    if before:
+        lines.append(
+            f"- before this change ({before['code']}), same hour: sqlite "
+            f"{before['sqlite']['updates_per_s']}, postgis {before['postgis']['updates_per_s']} "
+            "accepted updates/s"
+        )
+    lines += [f"- {note}" for note in writes.get("notes", [])]
     soak = writes.get("soak_sqlite")
     if soak:
         lines.append(

@@ -76,6 +76,8 @@ def gunicorn(database_url: str, workers: int = 2, threads: int = 8) -> Iterator[
             str(Path(sys.executable).with_name("gunicorn")),
             *("--workers", str(workers), "--threads", str(threads)),
             *("--bind", f"127.0.0.1:{port}", "--timeout", "120", "--log-level", "warning"),
+            # Idle keep-alive connections stay open: a loaded client may pause for seconds.
+            *("--keep-alive", "300"),
             "app:create_app()",
         ],
         cwd=ROOT,
@@ -106,17 +108,17 @@ class HttpEditor:
         self.http = requests.Session()
         token = self._token("/auth/login")
         data = {"username": username, "password": PASSWORD, "csrf_token": token}
-        answer = self.http.post(f"{base}/auth/login", data=data, allow_redirects=False)
+        answer = self.http.post(f"{base}/auth/login", data=data, allow_redirects=False, timeout=120)
         assert answer.status_code == 302, answer.text
         self.token = self._token("/")
 
     def _token(self, path: str) -> str:
-        html = self.http.get(f"{self.base}{path}").text
+        html = self.http.get(f"{self.base}{path}", timeout=120).text
         return re.search(r'name="csrf-token" content="([^"]+)"', html)[1]
 
     def etag(self, cluster_id: str) -> str:
         """The cluster's ETag as read now."""
-        return self.http.get(f"{self.base}/api/clusters/{cluster_id}").headers["ETag"]
+        return self.http.get(f"{self.base}/api/clusters/{cluster_id}", timeout=120).headers["ETag"]
 
     def patch(self, cluster_id: str, body: dict, etag: str) -> requests.Response:
         """PATCH with If-Match and the CSRF header."""
@@ -124,6 +126,7 @@ class HttpEditor:
             f"{self.base}/api/clusters/{cluster_id}",
             json=body,
             headers={"If-Match": etag, "X-CSRFToken": self.token},
+            timeout=120,
         )
 
 
@@ -133,6 +136,7 @@ def test_concurrent_writers_never_lose_or_duplicate_an_update(
     """16 writers × 200 PATCHes over HTTP while the CPU is saturated: no 5xx, none lost."""
     accepted: list[tuple[int, str]] = []  # (version after the change, value written)
     statuses: Counter[int] = Counter()
+    crashed: list[str] = []
     lock = threading.Lock()
 
     with gunicorn(database_url) as base:
@@ -140,9 +144,17 @@ def test_concurrent_writers_never_lose_or_duplicate_an_update(
         start = threading.Barrier(THREADS)
 
         def writer(index: int, api: HttpEditor) -> None:
+            try:
+                write(index, api)
+            except BaseException as exc:  # reported below, and the others are not left waiting
+                start.abort()
+                with lock:
+                    crashed.append(repr(exc))
+
+        def write(index: int, api: HttpEditor) -> None:
             rng = random.Random(index)
             etag = api.etag(CLUSTER)
-            start.wait()
+            start.wait(timeout=120)
             for i in range(UPDATES):
                 if rng.random() < 0.5:
                     etag = api.etag(CLUSTER)  # fresh half the time, possibly stale otherwise
@@ -162,6 +174,7 @@ def test_concurrent_writers_never_lose_or_duplicate_an_update(
             for t in threads:
                 t.join()
 
+    assert crashed == []
     assert set(statuses) <= {200, 412}, statuses  # no 5xx (not even 503) and nothing else
     assert statuses[200] + statuses[412] == THREADS * UPDATES
     assert statuses[200] > THREADS and statuses[412] > 0  # both paths really ran
