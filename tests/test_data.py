@@ -12,7 +12,7 @@ from shapely.geometry import shape
 
 from gis.core.dataset import check_collection
 from gis.core.schema import INFRASTRUCTURE_COMPONENTS, ClusterRecord
-from tests.conftest import DISTRICT_BOUNDARIES, ROOT, all_strings
+from tests.conftest import DISTRICT_BOUNDARIES, ROOT, SHARED, all_strings, reference
 
 DATA = ROOT / "data"
 CLUSTERS = json.loads((DATA / "clusters.geojson").read_text(encoding="utf-8"))
@@ -60,7 +60,7 @@ def test_plan_statuses_are_structured() -> None:
 def test_at_least_25_located_features_and_every_csv_row() -> None:
     located = [f for f in CLUSTERS["features"] if f["geometry"] is not None]
     assert len(located) >= 25
-    csv_rows = (ROOT.parent / "shared" / "reference" / "clusters.csv").read_text().count("\n") - 1
+    csv_rows = reference(SHARED / "clusters.csv").read_text().count("\n") - 1
     assert len(CLUSTERS["features"]) >= csv_rows
 
 
@@ -75,23 +75,13 @@ def test_every_feature_matches_the_domain_model() -> None:
 
 
 def test_every_fact_cites_a_source() -> None:
-    optional = {
-        "id",
-        "infrastructure",
-        "sources",
-        "location_precision",
-        "plan_actions",
-        "industries",
-        "named_in_plan",
-        "zone",
-        "kind",
-        "stage",
-        "name_en",
-    }
+    # The strict form (every filled field and every point) is in tests/test_data_facts.py.
     for feature in CLUSTERS["features"]:
         props = feature["properties"]
         for key, value in props.items():
-            if key in optional or value in (None, [], {}):
+            if key in ("id", "sources", "inferred", "zone") or value in (None, [], {}, False):
+                continue
+            if key == "infrastructure" and not any(value.values()):
                 continue
             assert key in props["sources"], f"{feature['id']}.{key} has no source"
 
@@ -114,7 +104,7 @@ def test_districts_are_the_eleven_pre_2025_units_with_sourced_zones() -> None:
 
 
 def test_label_points_and_clusters_lie_in_their_official_district() -> None:
-    official = gpd.read_file(DISTRICT_BOUNDARIES).set_index("code").geometry
+    official = gpd.read_file(reference(DISTRICT_BOUNDARIES)).set_index("code").geometry
     for district in DISTRICTS["districts"]:
         assert official[district["code"]].contains(
             shape({"type": "Point", "coordinates": district["label_point"]})
@@ -147,7 +137,7 @@ def test_check_collection_finds_each_kind_of_problem() -> None:
             variant(id="x-negative", planned_area_ha=-5),
         ],
     }
-    official = gpd.read_file(DISTRICT_BOUNDARIES).set_index("code").geometry
+    official = gpd.read_file(reference(DISTRICT_BOUNDARIES)).set_index("code").geometry
     checked = {
         c.label: c.problems
         for c in check_collection(
@@ -165,9 +155,12 @@ def test_check_collection_finds_each_kind_of_problem() -> None:
 
 
 def test_validate_command_passes_on_our_data(runner) -> None:
-    result = runner.invoke(args=["clusters", "validate", "--boundaries", str(DISTRICT_BOUNDARIES)])
+    result = runner.invoke(
+        args=["clusters", "validate", "--boundaries", str(reference(DISTRICT_BOUNDARIES))]
+    )
     assert result.exit_code == 0, result.output
-    assert "28 features valid (against official boundaries)" in result.output
+    count = len(CLUSTERS["features"])
+    assert f"{count} features valid (against official boundaries)" in result.output
 
 
 def test_validate_command_fails_naming_feature_and_reason(runner, tmp_path: Path) -> None:
@@ -178,7 +171,13 @@ def test_validate_command_fails_naming_feature_and_reason(runner, tmp_path: Path
     path = tmp_path / "bad.geojson"
     path.write_text(json.dumps(bad, ensure_ascii=False), encoding="utf-8")
     result = runner.invoke(
-        args=["clusters", "validate", str(path), "--boundaries", str(DISTRICT_BOUNDARIES)]
+        args=[
+            "clusters",
+            "validate",
+            str(path),
+            "--boundaries",
+            str(reference(DISTRICT_BOUNDARIES)),
+        ]
     )
     assert result.exit_code == 1
     assert f"({moved['id']}): geometry: not inside the official boundary of" in result.output
@@ -190,7 +189,10 @@ def test_validate_command_uses_boundaries_loaded_in_the_store(runner, tmp_path: 
     path = tmp_path / "bad.geojson"
     path.write_text(json.dumps(bad), encoding="utf-8")
     assert runner.invoke(args=["clusters", "validate", str(path)]).exit_code == 0
-    assert runner.invoke(args=["boundaries", "import", str(DISTRICT_BOUNDARIES)]).exit_code == 0
+    assert (
+        runner.invoke(args=["boundaries", "import", str(reference(DISTRICT_BOUNDARIES))]).exit_code
+        == 0
+    )
     result = runner.invoke(args=["clusters", "validate", str(path)])
     assert result.exit_code == 1
     assert "not inside the official boundary" in result.output

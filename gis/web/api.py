@@ -5,14 +5,16 @@ from __future__ import annotations
 import re
 
 from flask import Blueprint, Response, jsonify, request, url_for
+from flask.blueprints import BlueprintSetupState
 from sqlalchemy.orm import Session
 from werkzeug.exceptions import PreconditionRequired
+from werkzeug.routing import BaseConverter
 
 from gis.core import clusters as core
 from gis.core import decree32, exports
 from gis.core.audience import audience_of, visible_feature
 from gis.core.districts import all_districts, district_feature
-from gis.core.editing import UpdateResult, commit_update, prepare_update, revert_event
+from gis.core.editing import check_update, commit_update, revert_event
 from gis.core.history import event_dict, events_of
 from gis.core.places import all_places, place_feature, place_points
 from gis.errors import FieldError, InvalidInput, NotFound, StaleVersion
@@ -21,9 +23,28 @@ from gis.store.models import Cluster, District
 from gis.web import get_store
 from gis.web.auth import current_actor, optional_actor
 from gis.web.caching import cached_json, etag_for, keyed_json
+from gis.web.errors import problem
 from gis.web.params import cluster_filter, compare_ids, export_options, paging
 
 bp = Blueprint("api", __name__)
+
+
+class ClusterIdConverter(BaseConverter):
+    """A cluster id segment: any segment but "export", which names the export route.
+
+    Without it /api/clusters/<cluster_id> would also match /api/clusters/export, and an
+    OPTIONS or 405 there would announce PATCH. Anything else still reaches the view (and
+    the edge's checks), so a bad id is answered by them, not by routing.
+    """
+
+    regex = r"(?!export$)[^/]+"
+
+
+@bp.record_once
+def _register_converters(state: BlueprintSetupState) -> None:
+    # Before the routes below are added: deferred functions run in the order recorded.
+    state.app.url_map.converters["cluster"] = ClusterIdConverter
+
 
 GEOJSON = "application/geo+json"
 # A page of the list: the province fits in one; the country's 1,700 clusters in two.
@@ -143,7 +164,7 @@ def export_clusters() -> Response:
     return response
 
 
-@bp.get("/clusters/<cluster_id>")
+@bp.get("/clusters/<cluster:cluster_id>")
 def get_cluster(cluster_id: str) -> Response:
     """One cluster as a Feature; its ETag is its version."""
     store = get_store()
@@ -160,7 +181,7 @@ def get_cluster(cluster_id: str) -> Response:
     return keyed_json(f"cluster:{cluster_id}:{revision}:{audience}", build, GEOJSON)
 
 
-@bp.get("/clusters/<cluster_id>/decree32")
+@bp.get("/clusters/<cluster:cluster_id>/decree32")
 def cluster_decree32(cluster_id: str) -> Response:
     """Decree 32/2024/NĐ-CP: could this cluster be expanded? Figures and missing data."""
     store = get_store()
@@ -200,7 +221,10 @@ def compare_clusters() -> Response:
         try:
             rows = core.get_clusters(session, ids)
         except NotFound as exc:
-            raise InvalidInput([FieldError("ids", f"unknown cluster id: {exc.ident}")]) from None
+            # Well-formed ids naming no cluster: the comparison asked for does not exist.
+            return problem(
+                404, "Not Found", str(exc), [FieldError("ids", f"unknown cluster id: {exc.ident}")]
+            )
         districts = core.district_index(session)
         places = place_points(session)
         audience = audience_of(optional_actor())
@@ -259,7 +283,7 @@ def _json_body() -> dict:
     return body
 
 
-@bp.patch("/clusters/<cluster_id>")
+@bp.patch("/clusters/<cluster:cluster_id>")
 def patch_cluster(cluster_id: str) -> Response:
     """Change a cluster's properties and/or geometry; If-Match carries the version read."""
     actor = current_actor()
@@ -270,12 +294,9 @@ def patch_cluster(cluster_id: str) -> Response:
     # Checked and computed in a read session; the write transaction (SQLite's lock) holds
     # only the versioned UPDATE and the event, which refuse a write made in between.
     with store.session() as session:
-        prepared = prepare_update(session, actor, cluster_id, expected, body, note)
-    with store.write(revision=not isinstance(prepared, UpdateResult)) as session:
-        if isinstance(prepared, UpdateResult):
-            result = prepared  # nothing to change
-        else:
-            result = commit_update(session, prepared)
+        planned = check_update(session, actor, cluster_id, expected, body, note)
+    with store.write(revision=bool(planned.changed)) as session:
+        result = commit_update(session, actor, planned, note)
         # Read back inside the transaction: after it, another writer may already have moved
         # the cluster on, and this answer must describe (and tag) what this one wrote.
         written = core.get_cluster(session, cluster_id)
@@ -292,7 +313,7 @@ def patch_cluster(cluster_id: str) -> Response:
     return response
 
 
-@bp.get("/clusters/<cluster_id>/history")
+@bp.get("/clusters/<cluster:cluster_id>/history")
 def cluster_history(cluster_id: str) -> Response:
     """Every change of a cluster, oldest first (logged-in users: it names who changed what)."""
     current_actor()
@@ -306,8 +327,13 @@ def cluster_history(cluster_id: str) -> Response:
 def revert_change(event_id: int) -> Response:
     """Undo one change (administrators); recorded as a new change."""
     actor = current_actor()
-    body = request.get_json(silent=True) if request.data else {}
-    note = body.get("note") if isinstance(body, dict) else None
+    body = _json_body() if request.data else {}
+    errors = [FieldError(name, "unknown field") for name in sorted(set(body) - {"note"})]
+    note = body.get("note")
+    if note is not None and not isinstance(note, str):
+        errors.append(FieldError("note", "must be text"))
+    if errors:
+        raise InvalidInput(errors, status=422)
     store = get_store()
     with store.write() as session:
         result = revert_event(session, actor, event_id, note)

@@ -3,8 +3,8 @@
 Replaces login_failures (one row per failure, counted by a SELECT before the INSERT, so
 parallel attempts slipped past the limit) with a table updated by a single upsert.
 
-Revision ID: 0003_login_throttle
-Revises: 0002_name_order_index
+Revision ID: 0005_login_throttle
+Revises: 0004_attachments
 Create Date: 2026-12-02 00:10:00
 """
 
@@ -13,8 +13,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0003_login_throttle"
-down_revision = "0002_name_order_index"
+revision = "0005_login_throttle"
+down_revision = "0004_attachments"
 branch_labels = None
 depends_on = None
 
