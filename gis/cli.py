@@ -18,7 +18,7 @@ from gis.core.clusters import query_features
 from gis.core.dataset import check_collection, initialise_store, read_json, store_counts
 from gis.core.districts import all_districts, import_boundaries, province_outline
 from gis.core.districts import boundaries as stored_boundaries
-from gis.core.exports import FILE_STEM, LANGUAGES, export_table
+from gis.core.exports import FILE_STEM, LANGUAGES, export_crs, export_table
 from gis.core.history import verify
 from gis.core.imports import (
     ADDED,
@@ -34,6 +34,7 @@ from gis.core.imports import (
 from gis.core.places import place_points
 from gis.core.plan import plan_counts
 from gis.core.users import actor_of, create_user
+from gis.crs import parse_crs
 from gis.errors import InvalidInput, StaleVersion
 from gis.io import EXPORT_FORMATS, read_import_file, read_layer, write_export
 from gis.store import migrate
@@ -245,16 +246,32 @@ def _import_actor(username: str) -> Actor:
     "--skip-invalid", is_flag=True, help="Write the valid features even if others are rejected."
 )
 @click.option("--layer", help="The layer to read, for a file that holds several.")
+@click.option(
+    "--crs",
+    "crs_name",
+    help="CRS of a file that states none (a CSV's x/y, a Shapefile without .prj), e.g. "
+    "EPSG:5899 (VN-2000 / TM-3 107-45), EPSG:3405, EPSG:4756; default for CSV: WGS84 lon/lat.",
+)
 def clusters_import(
-    path: str, username: str, dry_run: bool, skip_invalid: bool, layer: str | None
+    path: str,
+    username: str,
+    dry_run: bool,
+    skip_invalid: bool,
+    layer: str | None,
+    crs_name: str | None,
 ) -> None:
     """Add or change clusters from GeoJSON, GeoPackage, zipped Shapefile or CSV.
 
     Every feature passes the editor's checks; the import is one change set in the history.
+    Files in VN-2000 are moved to WGS84 with the published 7-parameter shift (EPSG:6960).
     """
     actor = _import_actor(username)
     try:
-        frame = read_import_file(path, layer)
+        crs = parse_crs(crs_name) if crs_name else None
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--crs") from None
+    try:
+        frame = read_import_file(path, layer, crs)
     except (ValueError, OSError, DataSourceError) as exc:
         click.echo(f"{path}: cannot read: {exc}", err=True)
         sys.exit(1)
@@ -370,8 +387,23 @@ EXPORT_SUFFIXES = {
 @click.option("--kind", default="", help="Kind(s): CCN, KCN, CNHT.")
 @click.option("--stage", default="", help="Stage(s), comma-separated.")
 @click.option("--q", default="", help="Search text, as on the map.")
+@click.option(
+    "--crs",
+    "crs_name",
+    default="",
+    help="CRS of the geometry (GeoJSON, GPKG, SHP), e.g. EPSG:5899 (VN-2000 / TM-3 107-45); "
+    "default WGS84 lon/lat.",
+)
 def clusters_export(
-    path: str, fmt: str | None, lang: str, district: str, zone: str, kind: str, stage: str, q: str
+    path: str,
+    fmt: str | None,
+    lang: str,
+    district: str,
+    zone: str,
+    kind: str,
+    stage: str,
+    q: str,
+    crs_name: str,
 ) -> None:
     """Write the clusters as /api/clusters/export does: CSV, XLSX, GeoJSON, GPKG, KML, SHP."""
     fmt = fmt or EXPORT_SUFFIXES.get(Path(path).suffix.lower())
@@ -379,6 +411,10 @@ def clusters_export(
         raise click.BadParameter(
             f"cannot tell the format from {Path(path).name!r}; give one", param_hint="--format"
         )
+    try:
+        crs = export_crs(crs_name, fmt)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--crs") from None
     store = _store()
     args = {"district": district, "zone": zone, "kind": kind, "stage": stage, "q": q}
     with store.session() as session:
@@ -390,7 +426,7 @@ def clusters_export(
             sys.exit(1)
         places = place_points(session)
         features = [visible_feature(f, PUBLIC) for f in query_features(session, store.dialect, flt)]
-        table = export_table(features, places, lang)
+        table = export_table(features, places, lang, crs)
     exported = write_export(fmt, table, FILE_STEM)
     Path(path).write_bytes(exported.data)
     omitted = exported.omitted_without_geometry

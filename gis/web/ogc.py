@@ -15,7 +15,8 @@ from typing import Any
 
 from flask import Blueprint, Response, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
-from shapely.geometry import box, shape
+from shapely.geometry import box, mapping, shape
+from shapely.geometry.base import BaseGeometry
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -24,6 +25,7 @@ from gis.core.audience import Audience, audience_of, visible_feature
 from gis.core.districts import PROVINCE_BBOX, all_districts, district_feature
 from gis.core.places import PlaceKind, all_places, place_feature, place_points
 from gis.core.schema import ZONES
+from gis.crs import CRS84, SUPPORTED, bbox_area, parse_crs, transform
 from gis.errors import FieldError, InvalidInput, NotFound
 from gis.store.models import Cluster, District, Place
 from gis.web import get_store
@@ -47,27 +49,33 @@ bp = Blueprint("ogc", __name__)
 JSON = "application/json"
 GEOJSON = "application/geo+json"
 HTML = "text/html"
-CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
 GREGORIAN = "http://www.opengis.net/def/uom/ISO-8601/0/Gregorian"
 CONFORMANCE = (
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/oas30",
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/html",
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
+    "http://www.opengis.net/spec/ogcapi-features-2/1.0/conf/crs",
 )
 # Every resource takes f (representation) and lang (the language of the HTML pages, which
 # the page header's language switch adds); items take the standard's query parameters.
 COMMON_PARAMETERS = ("f", "lang")
-ITEMS_PARAMETERS = (*COMMON_PARAMETERS, "bbox", "limit", "offset", "datetime")
+ITEMS_PARAMETERS = (*COMMON_PARAMETERS, "bbox", "bbox-crs", "crs", "limit", "offset", "datetime")
+ITEM_PARAMETERS = (*COMMON_PARAMETERS, "crs")
 
 Box = tuple[float, float, float, float]
 
 
 @dataclass(frozen=True)
 class ItemQuery:
-    """The standard's item filters: bounding boxes, a time interval and property filters."""
+    """The standard's item filters: bounding boxes, a time interval and property filters.
+
+    ``bboxes`` are CRS84 boxes the store filters on; a bbox given in another CRS is the box
+    around its outline there, and ``areas`` keeps the outline itself for the exact test.
+    """
 
     bboxes: tuple[Box, ...] = ()
+    areas: tuple[BaseGeometry, ...] = ()
     interval: tuple[dt.datetime | None, dt.datetime | None] | None = None
     properties: dict[str, str] | None = None
 
@@ -91,13 +99,15 @@ class Collection:
 # --- the collections -------------------------------------------------------------------
 
 
-def _intersects_any(geometry: dict[str, Any] | None, bboxes: tuple[Box, ...]) -> bool:
-    if not bboxes:
+def _intersects_any(geometry: dict[str, Any] | None, query: ItemQuery) -> bool:
+    """Whether a CRS84 geometry meets the query's bbox (any bbox when there is none)."""
+    if not query.bboxes:
         return True
     if geometry is None:
         return False
     geom = shape(geometry)
-    return any(box(*b).intersects(geom) for b in bboxes)
+    areas = query.areas or tuple(box(*b) for b in query.bboxes)
+    return any(area.intersects(geom) for area in areas)
 
 
 def _in_interval(day: str | None, query: ItemQuery) -> bool:
@@ -127,6 +137,7 @@ def _cluster_features(
         visible_feature(f, audience)
         for f in found.values()
         if _in_interval(f["properties"].get("as_of"), query)
+        and (not query.areas or _intersects_any(f["geometry"], query))
     ]
 
 
@@ -158,7 +169,7 @@ def _district_features(
         if zones and zone not in zones:
             continue
         feature = district_feature(district, counts.get(district.code, 0))
-        if _intersects_any(feature["geometry"], query.bboxes) and _in_interval(None, query):
+        if _intersects_any(feature["geometry"], query) and _in_interval(None, query):
             features.append(feature)
     return features
 
@@ -196,7 +207,7 @@ def _place_features(
         feature
         for feature in map(place_feature, all_places(session))
         if (not kinds or feature["properties"]["kind"] in kinds)
-        and _intersects_any(feature["geometry"], query.bboxes)
+        and _intersects_any(feature["geometry"], query)
         and _in_interval(None, query)
     ]
 
@@ -405,7 +416,8 @@ def _collection_body(session: Session, collection: Collection, fmt: str) -> dict
         "title": str(collection.title),
         "description": str(collection.description),
         "itemType": "feature",
-        "crs": [CRS84],
+        "crs": list(SUPPORTED),
+        "storageCrs": CRS84,
         "extent": extent,
         "links": [
             *_self_links("ogc.collection", fmt, JSON, **items),
@@ -449,9 +461,20 @@ def _item_query(collection: Collection) -> ItemQuery:
     args = request.args.to_dict()
     errors: list[FieldError] = []
     bboxes: tuple[Box, ...] = ()
-    if "bbox" in args:
+    areas: tuple[BaseGeometry, ...] = ()
+    bbox_crs = CRS84
+    if "bbox-crs" in args:
         try:
-            bboxes = parse_ogc_bbox(args["bbox"])
+            bbox_crs = parse_crs(args["bbox-crs"])
+        except ValueError as exc:
+            errors.append(FieldError("bbox-crs", str(exc)))
+    if "bbox" in args and not errors:
+        try:
+            if bbox_crs == CRS84:
+                bboxes = parse_ogc_bbox(args["bbox"])
+            else:
+                areas = (bbox_area(bbox_crs, _bbox_numbers(args["bbox"])),)
+                bboxes = tuple(a.bounds for a in areas)
         except ValueError as exc:
             errors.append(FieldError("bbox", str(exc)))
     interval = None
@@ -463,7 +486,42 @@ def _item_query(collection: Collection) -> ItemQuery:
     if errors:
         raise InvalidInput(errors)
     properties = {k: args[k] for k in collection.filters if k in args}
-    return ItemQuery(bboxes, interval, properties)
+    return ItemQuery(bboxes, areas, interval, properties)
+
+
+def _bbox_numbers(raw: str) -> list[float]:
+    """The four corner numbers of a bbox (heights of a 6-number bbox dropped), in the
+    order its CRS names its axes."""
+    parts = raw.split(",")
+    if len(parts) not in (4, 6):
+        raise ValueError("expected 4 numbers (lower corner, upper corner) or 6 with heights")
+    try:
+        numbers = [float(p) for p in parts]
+    except ValueError:
+        raise ValueError("expected numbers separated by commas") from None
+    return [numbers[0], numbers[1], numbers[3], numbers[4]] if len(numbers) == 6 else numbers
+
+
+def _output_crs() -> str:
+    """The ``crs`` asked for (CRS84 by default), or InvalidInput naming ``crs``."""
+    if "crs" not in request.args:
+        return CRS84
+    try:
+        return parse_crs(request.args["crs"])
+    except ValueError as exc:
+        raise InvalidInput([FieldError("crs", str(exc))]) from None
+
+
+def _in_crs(feature: dict[str, Any], uri: str) -> dict[str, Any]:
+    """The feature with its geometry in ``uri``, in that CRS's own axis order (Part 2)."""
+    if uri == CRS84 or feature.get("geometry") is None:
+        return feature
+    return {**feature, "geometry": mapping(transform(shape(feature["geometry"]), CRS84, uri))}
+
+
+def _with_crs(response: Response, uri: str) -> Response:
+    response.headers["Content-Crs"] = f"<{uri}>"
+    return response
 
 
 def _page_link(rel: str, fmt: str, collection_id: str, offset: int) -> dict[str, str]:
@@ -493,13 +551,17 @@ def items(collection_id: str) -> Response:
         query = _item_query(found)
     except InvalidInput as exc:
         errors += exc.errors
+    try:
+        crs = _output_crs()
+    except InvalidInput as exc:
+        errors += exc.errors
     if errors:
         raise InvalidInput(errors)
     store = get_store()
     audience = audience_of(optional_actor())
     with store.session() as session:
         matched = found.features(session, store.dialect, query, audience)
-    page = matched[offset : offset + limit]
+    page = [_in_crs(f, crs) for f in matched[offset : offset + limit]]
     params = {k: v for k, v in request.args.items() if k != "f"}
     links = _self_links("ogc.items", fmt, GEOJSON, collection_id=collection_id, **params)
     if offset + limit < len(matched):
@@ -521,7 +583,7 @@ def items(collection_id: str) -> Response:
         numberMatched=len(matched),
         numberReturned=len(page),
     )
-    return _answer(
+    response = _answer(
         fmt,
         "items",
         body,
@@ -530,19 +592,21 @@ def items(collection_id: str) -> Response:
         offset=offset,
         limit=limit,
     )
+    return _with_crs(response, crs)
 
 
 @bp.get("/collections/<collection_id>/items/<feature_id>")
 def item(collection_id: str, feature_id: str) -> Response:
     """One feature with links to itself and to its collection."""
     found = _collection(collection_id)
-    fmt = _check_parameters(COMMON_PARAMETERS)
+    fmt = _check_parameters(ITEM_PARAMETERS)
+    crs = _output_crs()
     audience = audience_of(optional_actor())
     with get_store().session() as session:
         feature = found.feature(session, feature_id, audience)
     ids = {"collection_id": collection_id, "feature_id": feature_id}
     feature = {
-        **feature,
+        **_in_crs(feature, crs),
         "links": [
             *_self_links("ogc.item", fmt, GEOJSON, **ids),
             {
@@ -553,4 +617,4 @@ def item(collection_id: str, feature_id: str) -> Response:
             },
         ],
     }
-    return _answer(fmt, "item", feature, GEOJSON, collection=found)
+    return _with_crs(_answer(fmt, "item", feature, GEOJSON, collection=found), crs)
