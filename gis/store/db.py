@@ -16,7 +16,7 @@ from sqlalchemy import Engine, create_engine, event, update
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
-from gis.store import migrate
+from gis.store import migrate, sql_functions
 from gis.store.models import StoreRevision
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
@@ -59,6 +59,9 @@ def _configure_sqlite(engine: Engine) -> None:
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
+        # What PostGIS and PostgreSQL do natively, for CQL2 filters (gis.core.cql2).
+        dbapi_connection.create_function("gis_intersects", 2, sql_functions.intersects)
+        dbapi_connection.create_function("cql2_like", 2, sql_functions.like)
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection):  # type: ignore[no-untyped-def]
