@@ -16,6 +16,7 @@ from gis.web import (
     admin,
     api,
     auth,
+    cors,
     dashboard,
     errors,
     i18n,
@@ -65,5 +66,6 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(plan.api_bp, url_prefix="/api/plan")
     for blueprint in (plan.bp, dashboard.bp, reports.bp):
         app.register_blueprint(blueprint)
+    cors.init_app(app)
     cli.init_app(app)
     return app
