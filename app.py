@@ -21,11 +21,13 @@ from gis.web import (
     errors,
     i18n,
     ogc,
+    ogc_write,
     openapi,
     plan,
     reports,
     security,
     tiles,
+    tokens,
     views,
 )
 
@@ -60,9 +62,11 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(tiles.bp, url_prefix="/api")
     app.register_blueprint(auth.bp, url_prefix="/auth")
     app.register_blueprint(admin.bp, url_prefix="/admin")
+    app.register_blueprint(tokens.bp)
     security.init_app(app)
     app.register_blueprint(openapi.bp, url_prefix="/api")
     app.register_blueprint(ogc.bp, url_prefix="/ogc")
+    app.register_blueprint(ogc_write.bp, url_prefix="/ogc")
     app.register_blueprint(plan.api_bp, url_prefix="/api/plan")
     for blueprint in (plan.bp, dashboard.bp, reports.bp):
         app.register_blueprint(blueprint)
