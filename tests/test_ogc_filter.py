@@ -374,3 +374,35 @@ def test_owslib_cql2_filter_returns_what_the_api_filter_returns(
     got = _ids(body["features"])
     assert got == _api_ids(client, api_query)
     assert body["numberMatched"] == len(got) and got
+
+
+@pytest.mark.parametrize(
+    ("expression", "reason"),
+    [
+        ("planned_area_ha > " + "9" * 400, "out of range"),
+        ("NOT (" * 80 + "stage = 'operating'" + ")" * 80, ""),
+        (" OR ".join(["stage = 'operating'"] * 100), "levels deep"),
+        ("name_vi LIKE '" + "x" * 20_000 + "'", "longer than"),
+    ],
+)
+def test_hostile_filters_are_400_not_500(client, expression, reason) -> None:
+    response = client.get(f"/ogc/collections/clusters/items?filter={quote(expression)}")
+    body = _json(response, 400)
+    assert reason in body["errors"][0]["reason"]
+
+
+def test_like_is_linear_on_sqlite_too(client) -> None:
+    """A pattern of many wildcards cannot make the SQLite matcher backtrack for long."""
+    pattern = "%a" * 40 + "%zzz"
+    assert _filtered(client, f"name_vi LIKE '{pattern}'") == []
+
+
+def test_tokens_are_for_the_data_apis_only(app, accounts) -> None:
+    from tests.test_tokens import _issue
+
+    token = _issue(app, "admin")
+    desktop = app.test_client(use_cookies=False)
+    headers = {"Authorization": f"Bearer {token}"}
+    assert desktop.get("/admin/tokens", headers=headers).status_code == 401
+    assert desktop.get("/auth/tokens", headers=headers).status_code == 401
+    assert desktop.get("/ogc/collections", headers=headers).status_code == 200

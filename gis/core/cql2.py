@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import math
 from collections.abc import Callable
 from typing import Any
 
@@ -26,12 +27,17 @@ from gis.core.queryables import Prop
 from gis.store.models import Cluster
 
 LANGUAGES = ("cql2-text", "cql2-json")
+MAX_LENGTH = 10_000  # characters of a filter: far more than any hand-written one
+MAX_NUMBER = 1e15  # beyond any area, count or share the collections hold
+MAX_DEPTH = 64  # nested AND/OR/NOT levels
 GEOMETRY = "geometry"
 Transform = Callable[[BaseGeometry], BaseGeometry]
 
 
 def parse(raw: str, lang: str) -> ast.Node:
     """The syntax tree of a CQL2 filter, or ValueError naming what does not parse."""
+    if len(raw) > MAX_LENGTH:
+        raise ValueError(f"longer than {MAX_LENGTH} characters")
     try:
         if lang == "cql2-json":
             return parse_json(_standard_between(json.loads(raw)))
@@ -107,14 +113,24 @@ class Translator:
         self.spatial = spatial
         self.to_crs84 = to_crs84
 
-    def clause(self, node: Any) -> ColumnElement[bool]:
+    def translate(self, node: Any) -> ColumnElement[bool]:
+        """The SQL clause of a whole filter, or ValueError."""
+        try:
+            return self.clause(node)
+        except RecursionError:
+            raise ValueError("nested too deeply") from None
+
+    def clause(self, node: Any, depth: int = 0) -> ColumnElement[bool]:
         """The SQL clause of a predicate node, or ValueError."""
+        if depth > MAX_DEPTH:
+            # The database compiles and plans the clause recursively too: keep it shallow.
+            raise ValueError(f"nested more than {MAX_DEPTH} levels deep")
         if isinstance(node, ast.And):
-            return and_(self.clause(node.lhs), self.clause(node.rhs))
+            return and_(self.clause(node.lhs, depth + 1), self.clause(node.rhs, depth + 1))
         if isinstance(node, ast.Or):
-            return or_(self.clause(node.lhs), self.clause(node.rhs))
+            return or_(self.clause(node.lhs, depth + 1), self.clause(node.rhs, depth + 1))
         if isinstance(node, ast.Not):
-            return not_(self.clause(node.sub_node))
+            return not_(self.clause(node.sub_node, depth + 1))
         if isinstance(node, ast.Comparison):
             return self._comparison(node)
         if isinstance(node, ast.Like):
@@ -194,7 +210,13 @@ class Translator:
         if prop.type in ("number", "integer"):
             if isinstance(value, bool) or not isinstance(value, int | float):
                 raise ValueError(f"{prop.name} is a number, not {_shown(value)}")
-            return value
+            try:
+                number = float(value)
+            except OverflowError:
+                number = math.inf
+            if not math.isfinite(number) or abs(number) > MAX_NUMBER:
+                raise ValueError(f"{prop.name}: {value!r} is out of range")
+            return number
         if prop.type == "boolean":
             if not isinstance(value, bool):
                 raise ValueError(f"{prop.name} is true or false, not {_shown(value)}")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from functools import lru_cache
 
 import shapely
@@ -25,28 +24,51 @@ def _geometry(wkb: bytes) -> shapely.Geometry:
 
 def like(value: str | None, pattern: str | None) -> int | None:
     """SQL LIKE with ``\\`` as escape, case-sensitive as in PostgreSQL (SQLite's ignores
-    ASCII case)."""
+    ASCII case). Matched in O(len(value) × len(pattern)), whatever the pattern."""
     if value is None or pattern is None:
         return None
-    return int(_like_regex(pattern).fullmatch(value) is not None)
+    return int(_matches(value, _tokens(pattern)))
 
 
-@lru_cache(maxsize=256)
-def _like_regex(pattern: str) -> re.Pattern[str]:
-    parts: list[str] = []
+def _tokens(pattern: str) -> tuple[str | None, ...]:
+    """The pattern as characters, with None for ``%`` and "" for ``_``."""
+    out: list[str | None] = []
     escaped = False
     for char in pattern:
         if escaped:
-            parts.append(re.escape(char))
+            out.append(char)
             escaped = False
         elif char == "\\":
             escaped = True
         elif char == "%":
-            parts.append(".*")
+            if not out or out[-1] is not None:
+                out.append(None)
         elif char == "_":
-            parts.append(".")
+            out.append("")
         else:
-            parts.append(re.escape(char))
+            out.append(char)
     if escaped:
-        parts.append(re.escape("\\"))
-    return re.compile("".join(parts), re.DOTALL)
+        out.append("\\")
+    return tuple(out)
+
+
+def _matches(value: str, tokens: tuple[str | None, ...]) -> bool:
+    # The classic wildcard match: on a mismatch, go back to the last % and let it take one
+    # more character; never more than len(value) restarts per %.
+    v = t = 0
+    star_t, star_v = -1, 0
+    while v < len(value):
+        if t < len(tokens) and tokens[t] is not None and tokens[t] in ("", value[v]):
+            v += 1
+            t += 1
+        elif t < len(tokens) and tokens[t] is None:
+            star_t, star_v = t, v
+            t += 1
+        elif star_t >= 0:
+            star_v += 1
+            v, t = star_v, star_t + 1
+        else:
+            return False
+    while t < len(tokens) and tokens[t] is None:
+        t += 1
+    return t == len(tokens)

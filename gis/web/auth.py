@@ -105,6 +105,7 @@ class TokenlessSessionInterface(SecureCookieSessionInterface):
 
 
 READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+TOKEN_PATHS = ("/api/", "/ogc/", "/ogc")
 
 
 def _token_refused(reason: str, status: int = 401) -> Response:
@@ -122,6 +123,9 @@ def _authenticate() -> Response | None:
     if secret is None:
         csrf.protect(apply_exemptions=True)
         return None
+    if not request.path.startswith(TOKEN_PATHS):
+        # Tokens serve the data APIs; the pages (a token list, the user admin) need a login.
+        return _token_refused("access tokens are for /api and /ogc only")
     with get_store().write() as session:
         try:
             token, user = tokens.authenticate(session, secret)

@@ -657,7 +657,7 @@ def _filter_clauses(
         to_crs84,
     )
     try:
-        return (translator.clause(cql2.parse(args["filter"], lang)),)
+        return (translator.translate(cql2.parse(args["filter"], lang)),)
     except ValueError as exc:
         raise InvalidInput([FieldError("filter", str(exc))]) from None
 
