@@ -200,3 +200,17 @@ def test_administrators_list_every_token(app, accounts) -> None:
     assert editor.get("/admin/tokens").status_code == 403
     vi = editor.get("/auth/tokens?lang=vi").get_data(as_text=True)
     assert "Mã truy cập" in vi and "Thu hồi" in vi
+
+
+def test_only_the_owner_revokes_a_token(app, accounts, store) -> None:
+    token = _issue(app, "lt-editor")
+    with store.session() as session:
+        token_id = session.scalar(select(AccessToken.id))
+    other = app.test_client()
+    login(other, "bh-editor")
+    response = other.post(
+        f"/auth/tokens/{token_id}/revoke", data={"csrf_token": csrf_token(other, "/auth/tokens")}
+    )
+    assert response.status_code == 404
+    desktop = app.test_client(use_cookies=False)
+    assert desktop.get("/api/clusters?limit=1", headers=_bearer(token)).status_code == 200

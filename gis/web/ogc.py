@@ -500,12 +500,16 @@ def _collection_body(session: Session, collection: Collection, fmt: str) -> dict
                 "type": HTML,
                 "title": "the features as HTML",
             },
-            {
-                "href": _url("ogc.queryables", None, **items),
-                "rel": QUERYABLES_REL,
-                "type": SCHEMA_JSON,
-                "title": "the properties a filter may name",
-            },
+            # Part 3's relation, and the short name GDAL's OAPIF driver looks for.
+            *(
+                {
+                    "href": _url("ogc.queryables", None, **items),
+                    "rel": rel,
+                    "type": SCHEMA_JSON,
+                    "title": "the properties a filter may name",
+                }
+                for rel in (QUERYABLES_REL, "queryables")
+            ),
             # GDAL's OAPIF driver types its fields from a "describedby" JSON Schema.
             *(
                 {"href": _url("ogc.schema", None, **items), "rel": rel, "type": SCHEMA_JSON}

@@ -17,6 +17,10 @@ depends_on = None
 
 
 def upgrade() -> None:
+    # A database made by create_all is stamped at 0001 and may already hold these tables.
+    existing = set(sa.inspect(op.get_bind()).get_table_names())
+    if "access_tokens" in existing:
+        return
     op.create_table(
         "access_tokens",
         sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
