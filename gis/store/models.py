@@ -169,14 +169,19 @@ class ChangeEvent(Base):
     )
 
 
-class LoginFailure(Base):
-    """A failed login, counted per account and per address to slow down guessing."""
+class LoginThrottle(Base):
+    """Failed logins counted per key ("pair:<account> <address>" or "addr:<address>").
 
-    __tablename__ = "login_failures"
+    One row per key, updated by a single upsert, so parallel failures are all counted.
+    Not part of the data: writing it leaves the store revision (and every cache) alone.
+    """
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    key: Mapped[str] = mapped_column(String(200), index=True)
-    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+    __tablename__ = "login_throttle"
+
+    key: Mapped[str] = mapped_column(String(300), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer)
+    # Unix time of the latest counted failure: a plain number compares the same everywhere.
+    last_failure: Mapped[float] = mapped_column(Float)
 
 
 class Place(Base):
@@ -290,3 +295,48 @@ class TargetValue(Base):
     source: Mapped[str] = mapped_column(Text)
     entered_by: Mapped[str] = mapped_column(String(80))
     entered_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class WorkbookUpload(Base):
+    """A parsed district workbook waiting for its user to confirm it (kept server-side).
+
+    ``rows`` holds each changed cluster's id, the version its row was read at and the
+    changes; ``sha256`` is the uploaded file's hash, which the confirmation must repeat.
+    """
+
+    __tablename__ = "workbook_uploads"
+
+    token: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    sha256: Mapped[str] = mapped_column(String(64))
+    filename: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    rows: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+
+
+class Attachment(Base):
+    """A file on a cluster (a site photo or a document), kept in the file store.
+
+    The row holds what the file is (kind, type judged from its content, size, checksum of
+    the stored bytes), who added it and when, and for a photo its EXIF time and position.
+    """
+
+    __tablename__ = "attachments"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    cluster_id: Mapped[str] = mapped_column(String(80), index=True)
+    kind: Mapped[str] = mapped_column(String(16))  # photo, document
+    media_type: Mapped[str] = mapped_column(String(40))
+    file_key: Mapped[str] = mapped_column(String(120))
+    thumb_key: Mapped[str | None] = mapped_column(String(120))
+    sha256: Mapped[str] = mapped_column(String(64))
+    size: Mapped[int] = mapped_column(Integer)
+    name: Mapped[str] = mapped_column(String(200))
+    caption: Mapped[str | None] = mapped_column(Text)
+    width: Mapped[int | None] = mapped_column(Integer)
+    height: Mapped[int | None] = mapped_column(Integer)
+    taken_at: Mapped[str | None] = mapped_column(String(32))
+    lon: Mapped[float | None]
+    lat: Mapped[float | None]
+    added_by: Mapped[str] = mapped_column(String(80))
+    added_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

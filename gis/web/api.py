@@ -5,14 +5,16 @@ from __future__ import annotations
 import re
 
 from flask import Blueprint, Response, jsonify, request, url_for
+from flask.blueprints import BlueprintSetupState
 from sqlalchemy.orm import Session
 from werkzeug.exceptions import PreconditionRequired
+from werkzeug.routing import BaseConverter
 
 from gis.core import clusters as core
 from gis.core import decree32, exports
 from gis.core.audience import audience_of, visible_feature
 from gis.core.districts import all_districts, district_feature
-from gis.core.editing import revert_event, update_cluster
+from gis.core.editing import check_update, commit_update, revert_event
 from gis.core.history import event_dict, events_of
 from gis.core.places import all_places, place_feature, place_points
 from gis.errors import FieldError, InvalidInput, NotFound, StaleVersion
@@ -21,9 +23,28 @@ from gis.store.models import Cluster, District
 from gis.web import get_store
 from gis.web.auth import current_actor, optional_actor
 from gis.web.caching import cached_json, etag_for, keyed_json
+from gis.web.errors import problem
 from gis.web.params import cluster_filter, compare_ids, export_options, paging
 
 bp = Blueprint("api", __name__)
+
+
+class ClusterIdConverter(BaseConverter):
+    """A cluster id segment: any segment but "export", which names the export route.
+
+    Without it /api/clusters/<cluster_id> would also match /api/clusters/export, and an
+    OPTIONS or 405 there would announce PATCH. Anything else still reaches the view (and
+    the edge's checks), so a bad id is answered by them, not by routing.
+    """
+
+    regex = r"(?!export$)[^/]+"
+
+
+@bp.record_once
+def _register_converters(state: BlueprintSetupState) -> None:
+    # Before the routes below are added: deferred functions run in the order recorded.
+    state.app.url_map.converters["cluster"] = ClusterIdConverter
+
 
 GEOJSON = "application/geo+json"
 # A page of the list: the province fits in one; the country's 1,700 clusters in two.
@@ -147,7 +168,7 @@ def export_clusters() -> Response:
     return response
 
 
-@bp.get("/clusters/<cluster_id>")
+@bp.get("/clusters/<cluster:cluster_id>")
 def get_cluster(cluster_id: str) -> Response:
     """One cluster as a Feature; its ETag is its version."""
     store = get_store()
@@ -164,7 +185,7 @@ def get_cluster(cluster_id: str) -> Response:
     return keyed_json(f"cluster:{cluster_id}:{revision}:{audience}", build, GEOJSON)
 
 
-@bp.get("/clusters/<cluster_id>/decree32")
+@bp.get("/clusters/<cluster:cluster_id>/decree32")
 def cluster_decree32(cluster_id: str) -> Response:
     """Decree 32/2024/NĐ-CP: could this cluster be expanded? Figures and missing data."""
     store = get_store()
@@ -204,7 +225,10 @@ def compare_clusters() -> Response:
         try:
             rows = core.get_clusters(session, ids)
         except NotFound as exc:
-            raise InvalidInput([FieldError("ids", f"unknown cluster id: {exc.ident}")]) from None
+            # Well-formed ids naming no cluster: the comparison asked for does not exist.
+            return problem(
+                404, "Not Found", str(exc), [FieldError("ids", f"unknown cluster id: {exc.ident}")]
+            )
         districts = core.district_index(session)
         places = place_points(session)
         audience = audience_of(optional_actor())
@@ -263,7 +287,7 @@ def _json_body() -> dict:
     return body
 
 
-@bp.patch("/clusters/<cluster_id>")
+@bp.patch("/clusters/<cluster:cluster_id>")
 def patch_cluster(cluster_id: str) -> Response:
     """Change a cluster's properties and/or geometry; If-Match carries the version read."""
     actor = current_actor()
@@ -271,11 +295,19 @@ def patch_cluster(cluster_id: str) -> Response:
     body = _json_body()
     note = body.pop("note", None)
     store = get_store()
-    with store.write() as session:
-        result = update_cluster(session, actor, cluster_id, expected, body, note)
+    # Checked and computed in a read session; the write transaction (SQLite's lock) holds
+    # only the versioned UPDATE and the event, which refuse a write made in between.
+    with store.session() as session:
+        planned = check_update(session, actor, cluster_id, expected, body, note)
+    with store.write(revision=bool(planned.changed)) as session:
+        result = commit_update(session, actor, planned, note)
         # Read back inside the transaction: after it, another writer may already have moved
         # the cluster on, and this answer must describe (and tag) what this one wrote.
-        feature = _feature(session, core.get_cluster(session, cluster_id))
+        written = core.get_cluster(session, cluster_id)
+    # The answer is built after the commit from that row: the write lock is held only for
+    # the write (building a feature measures distances to every place: milliseconds).
+    with store.session() as session:
+        feature = _feature(session, written)
     feature["warnings"] = result.warnings
     response = jsonify(feature)
     response.mimetype = GEOJSON
@@ -285,7 +317,7 @@ def patch_cluster(cluster_id: str) -> Response:
     return response
 
 
-@bp.get("/clusters/<cluster_id>/history")
+@bp.get("/clusters/<cluster:cluster_id>/history")
 def cluster_history(cluster_id: str) -> Response:
     """Every change of a cluster, oldest first (logged-in users: it names who changed what)."""
     current_actor()
@@ -299,10 +331,17 @@ def cluster_history(cluster_id: str) -> Response:
 def revert_change(event_id: int) -> Response:
     """Undo one change (administrators); recorded as a new change."""
     actor = current_actor()
-    body = request.get_json(silent=True) if request.data else {}
-    note = body.get("note") if isinstance(body, dict) else None
+    body = _json_body() if request.data else {}
+    errors = [FieldError(name, "unknown field") for name in sorted(set(body) - {"note"})]
+    note = body.get("note")
+    if note is not None and not isinstance(note, str):
+        errors.append(FieldError("note", "must be text"))
+    if errors:
+        raise InvalidInput(errors, status=422)
     store = get_store()
     with store.write() as session:
         result = revert_event(session, actor, event_id, note)
-        feature = _feature(session, core.get_cluster(session, result.cluster.id))
+        written = core.get_cluster(session, result.cluster.id)
+    with store.session() as session:
+        feature = _feature(session, written)
     return jsonify(feature)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit, urlunsplit
+
 from flask import (
     Blueprint,
     Flask,
@@ -27,10 +29,12 @@ from gis.core import tokens, users
 from gis.core.actors import Actor
 from gis.errors import DomainError, FieldError
 from gis.store.models import User
+from gis.text import unsafe_character
 from gis.web import get_store
 from gis.web.errors import problem
 
 bp = Blueprint("auth", __name__)
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
 login_manager = LoginManager()
 csrf = CSRFProtect()
 
@@ -163,37 +167,65 @@ def _client_address() -> str:
 
 
 @bp.route("/login", methods=["GET", "POST"])
-def login() -> str | WerkzeugResponse | tuple[str, int]:
-    """The login form; failed attempts are throttled per account and per address."""
+def login() -> str | WerkzeugResponse | tuple[str, int] | tuple[str, int, dict[str, str]]:
+    """The login form; repeated failures are slowed per account-and-address and per address.
+
+    The password is checked outside any write transaction (scrypt is slow), and the
+    throttle's counts are written without bumping the store revision: logging in leaves
+    every cached answer valid.
+    """
     form = LoginForm()
     status = 200
+    headers: dict[str, str] = {}
     if form.validate_on_submit():
         username, password = form.username.data or "", form.password.data or ""
-        with get_store().write() as session:
-            if users.throttled(session, username, _client_address()):
-                form.form_errors.append(_("Too many failed logins. Try again in 15 minutes."))
-                status = 429
-                user = None
-            else:
-                user = users.authenticate(session, username, password)
-                if user is None:
-                    users.record_failure(session, username, _client_address())
-                    form.form_errors.append(_("Wrong username or password."))
-                    status = 401
-                else:
-                    login_user(SessionUser(user))
-        if status == 200:
-            return redirect(_safe_next(request.args.get("next")))
+        address = _client_address()
+        store = get_store()
+        with store.session() as session:
+            wait = users.login_wait(session, username, address)
+            user = None if wait else users.authenticate(session, username, password)
+            session_user = SessionUser(user) if user is not None else None
+        if wait:
+            form.form_errors.append(
+                _("Too many failed logins. Try again in %(seconds)s s.", seconds=wait)
+            )
+            status, headers = 429, {"Retry-After": str(wait)}
+        elif session_user is None:
+            with store.write(revision=False) as session:
+                users.record_failure(session, username, address)
+            form.form_errors.append(_("Wrong username or password."))
+            status = 401
+        else:
+            with store.write(revision=False) as session:
+                users.clear_failures(session, username, address)
+            login_user(session_user)
+            return redirect(safe_next(request.args.get("next")))
     elif request.method == "POST":
         status = 400
-    return render_template("auth/login.html", form=form), status
+    return render_template("auth/login.html", form=form), status, headers
 
 
-def _safe_next(target: str | None) -> str:
-    # Only local paths: never send a user on to another site after login.
-    if target and target.startswith("/") and not target.startswith("//"):
-        return target
-    return url_for("web.index")
+def safe_next(target: str | None) -> str:
+    r"""``next`` as a path on this site, or the map: never another site after login.
+
+    Read as a browser reads a Location: WHATWG URL parsing drops tab, CR and LF and takes a
+    backslash for a slash, so "/\t/evil.example" and "/\\evil.example" name another host.
+    The target is normalised that way, then kept only when it has neither scheme nor host and
+    its path is absolute; what is returned is rebuilt from those parts, so no control
+    character reaches the Location header.
+    """
+    fallback = url_for("web.index")
+    if not target:
+        return fallback
+    normalised = "".join(c for c in target if c not in "\t\r\n").replace("\\", "/")
+    if unsafe_character(normalised) is not None:
+        return fallback
+    parts = urlsplit(normalised)
+    if parts.scheme or parts.netloc or not parts.path.startswith("/"):
+        return fallback
+    if parts.path.startswith("//"):
+        return fallback
+    return urlunsplit(("", "", parts.path, parts.query, parts.fragment))
 
 
 @bp.route("/logout", methods=["GET", "POST"])
@@ -220,6 +252,23 @@ def init_app(app: Flask) -> None:
     login_manager.login_view = "auth.login"
     # CSRF is checked in _authenticate, which knows a token request from a cookie one.
     app.config["WTF_CSRF_CHECK_DEFAULT"] = False
+
+    @app.before_request
+    def _api_writes_need_a_login() -> Response | None:
+        # Registered before the CSRF check: an anonymous write to the API is told to log
+        # in (401), not that its CSRF token is missing. Every API write needs a login or an
+        # access token (which _authenticate checks); an unknown route or method (no
+        # url_rule) is left to its 404 or 405.
+        if (
+            request.method not in SAFE_METHODS
+            and request.url_rule is not None
+            and request.path.startswith(("/api/", "/ogc/"))
+            and bearer_token(request) is None
+            and not current_user.is_authenticated
+        ):
+            return problem(401, "Unauthorized", "log in first")
+        return None
+
     csrf.init_app(app)
     app.session_interface = TokenlessSessionInterface()
     app.before_request(_authenticate)

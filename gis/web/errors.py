@@ -5,9 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Flask, Response, jsonify, render_template, request
+from flask_babel import gettext as _
 from werkzeug.exceptions import HTTPException
 
-from gis.errors import FieldError, Forbidden, InvalidInput, NotFound, StaleVersion
+from gis.errors import FieldError, Forbidden, InvalidInput, NotFound, StaleVersion, StoreBusy
 from gis.web.negotiation import wants_html
 
 PROBLEM_JSON = "application/problem+json"
@@ -72,9 +73,29 @@ def init_app(app: Flask) -> None:
             changes_since=exc.changes_since,
         )
 
+    @app.errorhandler(StoreBusy)
+    def _busy(exc: StoreBusy):  # type: ignore[no-untyped-def]
+        # Contention is temporary: 503 tells clients (and the map's script) to try again.
+        if _wants_json():
+            response = problem(503, "Service Unavailable", str(exc))
+        else:
+            message = _("The service is busy; please try again in a moment.")
+            html = render_template("error.html", status=503, message=message)
+            response = Response(html, status=503, mimetype="text/html")
+        response.headers["Retry-After"] = str(exc.retry_after)
+        return response
+
     @app.errorhandler(HTTPException)
     def _http(exc: HTTPException):  # type: ignore[no-untyped-def]
-        return _answer(exc.code or 500, exc.name, exc.description or exc.name)
+        response = app.make_response(
+            _answer(exc.code or 500, exc.name, exc.description or exc.name)
+        )
+        # The exception's own headers are part of the answer: Allow on a 405 (RFC 9110
+        # §15.5.6), Retry-After, WWW-Authenticate. Our body keeps its own Content-Type.
+        for name, value in exc.get_headers():
+            if name.lower() != "content-type":
+                response.headers[name] = value
+        return response
 
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception):  # type: ignore[no-untyped-def]

@@ -802,15 +802,3 @@ def item(collection_id: str, feature_id: str) -> Response:
         ],
     }
     return _with_crs(_answer(fmt, "item", feature, GEOJSON, collection=found), crs)
-
-
-# Each collection's items also have a path of their own, so the API definition can list
-# each one's filters (districts and places take none of the clusters').
-for _collection_id in COLLECTIONS:
-    bp.add_url_rule(
-        f"/collections/{_collection_id}/items",
-        endpoint=f"items_{_collection_id}",
-        view_func=items,
-        defaults={"collection_id": _collection_id},
-        methods=["GET"],
-    )

@@ -1,7 +1,7 @@
 """Personal access tokens (hashed) and a record of each use, for OGC API writes.
 
-Revision ID: 0003_access_tokens
-Revises: 0002_name_order_index
+Revision ID: 0006_access_tokens
+Revises: 0005_login_throttle
 Create Date: 2026-12-02 00:40:00
 """
 
@@ -10,8 +10,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0003_access_tokens"
-down_revision = "0002_name_order_index"
+revision = "0006_access_tokens"
+down_revision = "0005_login_throttle"
 branch_labels = None
 depends_on = None
 
