@@ -67,10 +67,13 @@ def _district(attribute: str) -> Column:
 
 
 def _occupancy() -> ColumnElement[Any]:
-    # gis.core.schema.occupancy_pct in SQL: leased share in percent, one decimal.
+    # gis.core.schema.occupancy_pct in SQL: leased share in percent, one decimal, from the
+    # hectares when both are known; else the percentage a source reports.
     industrial = Cluster.record["industrial_land_ha"].as_float()
     leased = Cluster.record["leased_land_ha"].as_float()
-    return func.round(cast(100 * leased / func.nullif(industrial, 0), Numeric(12, 4)), 1)
+    computed = func.round(cast(100 * leased / func.nullif(industrial, 0), Numeric(12, 4)), 1)
+    reported = Cluster.record["occupancy_reported_pct"].as_float()
+    return func.coalesce(computed, reported)
 
 
 def _choices(literal: Any) -> tuple[str, ...]:
@@ -102,6 +105,7 @@ CLUSTER_PROPERTIES: tuple[Prop, ...] = (
     _number("planned_area_ha", _record("planned_area_ha", "number")),
     _number("industrial_land_ha", _record("industrial_land_ha", "number")),
     _number("leased_land_ha", _record("leased_land_ha", "number")),
+    _number("occupancy_reported_pct", _record("occupancy_reported_pct", "number")),
     _text("area_note"),
     _text("investor", _record("investor", "string")),
     _text("decision_number", _record("decision_number", "string")),
@@ -125,6 +129,7 @@ CLUSTER_PROPERTIES: tuple[Prop, ...] = (
     _text("location_note"),
     _text("status_note"),
     Prop("sources", "object"),
+    Prop("inferred", "array", items="string"),
     _text("as_of", _record("as_of", "string"), format="date"),
     _number("occupancy_pct", _occupancy),
     Prop("version", "integer"),
