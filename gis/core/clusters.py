@@ -80,6 +80,8 @@ class ClusterFilter:
     industry: str = ""
     sort: SortKey | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+    # Further SQL conditions on ``Cluster`` (a CQL2 filter of /ogc, gis.core.cql2).
+    where: tuple[Any, ...] = ()
 
 
 def _escape_like(term: str) -> str:
@@ -120,6 +122,8 @@ def _apply_filter(query: Select, dialect: str, flt: ClusterFilter, terms: list[s
         )
     if flt.bbox is not None:
         query = spatial.filter_bbox(query, dialect, flt.bbox)
+    for clause in flt.where:
+        query = query.where(clause)
     return query
 
 

@@ -143,6 +143,10 @@ def export_clusters() -> Response:
     store = get_store()
     args = request.args.to_dict()
     fmt, lang = export_options(args)
+    try:
+        crs = exports.export_crs(args.get("crs", ""), fmt)
+    except ValueError as exc:
+        raise InvalidInput([FieldError("crs", str(exc))]) from None
     revision = store.revision()
     flt = request_filter(args, revision)
     audience = audience_of(optional_actor())
@@ -155,7 +159,7 @@ def export_clusters() -> Response:
                 visible_feature(f, audience)
                 for f in core.query_features(session, store.dialect, flt)
             ]
-            table = exports.export_table(features, place_points(session), lang, fmt)
+            table = exports.export_table(features, place_points(session), lang, fmt, crs)
         exported = write_export(fmt, table, exports.FILE_STEM)
         response = Response(exported.data, mimetype=exported.mimetype)
         response.headers["Content-Disposition"] = f'attachment; filename="{exported.filename}"'
