@@ -14,6 +14,7 @@ from gis.core.actors import Actor, check_admin, check_cluster_edit
 from gis.core.clusters import cluster_geometry, get_cluster, projection
 from gis.core.districts import boundaries, province_outline
 from gis.core.history import apply_versioned, diff, event_dict, events_of, new_event
+from gis.core.plan import today as vietnam_today
 from gis.core.schema import ClusterRecord
 from gis.errors import FieldError, InvalidInput, NotFound, StaleVersion
 from gis.geometry import area_ha, parse_geojson, problems, to_geojson
@@ -25,13 +26,32 @@ MAX_NOTE_LENGTH = 2000
 MAX_ID = 2**31 - 1
 
 
+@dataclass(frozen=True)
+class EditWarning:
+    """Something about an accepted change the editor should know (not an error).
+
+    ``code`` names it for the pages, which word it in the reader's language; ``str()`` is
+    the English sentence the command line prints.
+    """
+
+    code: str
+    measured_ha: float
+    declared_ha: float
+
+    def __str__(self) -> str:
+        return (
+            f"the drawn area is {self.measured_ha:.1f} ha, the declared planned area "
+            f"{self.declared_ha:g} ha (differs by more than 20 %)"
+        )
+
+
 @dataclass
 class UpdateResult:
     """What an accepted update produced."""
 
     cluster: Cluster
     event: ChangeEvent | None
-    warnings: list[str] = field(default_factory=list)
+    warnings: list[EditWarning] = field(default_factory=list)
 
 
 def _validation_errors(exc: ValidationError) -> list[FieldError]:
@@ -77,7 +97,7 @@ def _consistency_errors(record: ClusterRecord) -> list[FieldError]:
 
 def _geometry_checks(
     session: Session, geometry_json: Any, district_code: str | None, declared_ha: float | None
-) -> tuple[BaseGeometry, list[str]]:
+) -> tuple[BaseGeometry, list[EditWarning]]:
     try:
         geometry = parse_geojson(geometry_json)
     except ValueError as exc:
@@ -92,10 +112,7 @@ def _geometry_checks(
     if geometry.geom_type != "Point" and declared_ha:
         measured = area_ha(geometry)
         if abs(measured - declared_ha) > AREA_WARNING_RATIO * declared_ha:
-            warnings.append(
-                f"the drawn area is {measured:.1f} ha, the declared planned area "
-                f"{declared_ha:g} ha (differs by more than 20 %)"
-            )
+            warnings.append(EditWarning("area_differs", round(measured, 1), declared_ha))
     return geometry, warnings
 
 
@@ -147,7 +164,7 @@ def update_cluster(
         raise InvalidInput(errors, status=422)
 
     geometry = cluster_geometry(cluster)
-    warnings: list[str] = []
+    warnings: list[EditWarning] = []
     if "geometry" in changes:
         geometry, warnings = _geometry_checks(
             session, changes["geometry"], record.district_code, record.planned_area_ha
@@ -159,9 +176,14 @@ def update_cluster(
 
     before = {**cluster.record, "geometry": to_geojson(cluster_geometry(cluster))}
     after = {**record.model_dump(mode="json"), "geometry": to_geojson(geometry)}
-    changed = diff(before, after)
-    if not changed:
+    if not diff(before, after):
         return UpdateResult(cluster, None, warnings)
+    if "as_of" not in changes:
+        # The data now describes the day of the edit (in Viet Nam), unless the change
+        # says which day it describes; reports read their data date from it.
+        record = record.model_copy(update={"as_of": vietnam_today()})
+        after = {**record.model_dump(mode="json"), "geometry": to_geojson(geometry)}
+    changed = diff(before, after)
     return _commit(
         session,
         actor,
@@ -184,7 +206,7 @@ def _commit(
     geometry: BaseGeometry | None,
     changed: list[dict[str, Any]],
     note: str | None,
-    warnings: list[str],
+    warnings: list[EditWarning],
     reverts: int | None = None,
     change_set: str | None = None,
 ) -> UpdateResult:

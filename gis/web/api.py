@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 
 from flask import Blueprint, Response, jsonify, request, url_for
@@ -18,7 +19,7 @@ from gis.core.places import all_places, place_feature, place_points
 from gis.errors import FieldError, InvalidInput, NotFound, StaleVersion
 from gis.io import write_export
 from gis.store.models import Cluster, District
-from gis.web import get_store
+from gis.web import get_store, labels
 from gis.web.auth import current_actor, optional_actor
 from gis.web.caching import cached_json, etag_for, keyed_json
 from gis.web.params import cluster_filter, compare_ids, export_options, paging
@@ -272,7 +273,10 @@ def patch_cluster(cluster_id: str) -> Response:
         # Read back inside the transaction: after it, another writer may already have moved
         # the cluster on, and this answer must describe (and tag) what this one wrote.
         feature = _feature(session, core.get_cluster(session, cluster_id))
-    feature["warnings"] = result.warnings
+    # Warnings are for the person who made the change: worded in their language, with
+    # the figures apart for programs.
+    feature["warnings"] = [labels.warning_text(w) for w in result.warnings]
+    feature["warning_details"] = [dataclasses.asdict(w) for w in result.warnings]
     response = jsonify(feature)
     response.mimetype = GEOJSON
     response.set_etag(

@@ -1,0 +1,121 @@
+"""A cluster's history in words: labels, translated values, geometry changes, local time.
+
+The API keeps the raw events (field names, GeoJSON, UTC); pages show them through these.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from flask_babel import gettext as _
+from pyproj import Geod
+from shapely.geometry import shape
+
+from gis.web import labels
+from gis.web.formatting import num
+
+VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
+_GEOD = Geod(ellps="WGS84")
+# Values named by a label table, by field.
+_VALUE_LABELS: dict[str, dict[Any, Any]] = {
+    "stage": labels.STAGE_LABELS,
+    "clearance_status": labels.CLEARANCE_LABELS,
+    "location_precision": labels.PRECISION_LABELS,
+    "kind": labels.KIND_LABELS,
+}
+
+
+def local_time(at: str) -> str:
+    """An event's UTC timestamp as dd/mm/yyyy HH:MM in Viet Nam."""
+    moment = dt.datetime.fromisoformat(at.replace("Z", "+00:00"))
+    return moment.astimezone(VIETNAM).strftime("%d/%m/%Y %H:%M")
+
+
+def local_day(value: str) -> str:
+    """An ISO day (YYYY-MM-DD) as dd/mm/yyyy; anything else as it is."""
+    try:
+        return dt.date.fromisoformat(str(value)).strftime("%d/%m/%Y")
+    except ValueError:
+        return str(value)
+
+
+def value_text(field: str, value: Any) -> str:
+    """A recorded value as a reader reads it."""
+    table = (
+        labels.COMPONENT_STATE_LABELS
+        if field.startswith("infrastructure.")
+        else _VALUE_LABELS.get(field, {})
+    )
+    if (value is None or isinstance(value, str)) and value in table:
+        return str(table[value])
+    if value is None or value == [] or value == "":
+        return _("Not reported")
+    if isinstance(value, bool):
+        return _("yes") if value else _("no")
+    if isinstance(value, (int, float)):
+        return f"{num(value)} {_('ha')}" if field.endswith("_ha") else num(value)
+    if field in ("as_of", "decision_date"):
+        return local_day(str(value))
+    if isinstance(value, list):
+        return ", ".join(str(v) for v in value)
+    if isinstance(value, dict):
+        return ", ".join(f"{key}: {item}" for key, item in value.items())
+    return str(value)
+
+
+def _area_ha(geometry: dict[str, Any]) -> float:
+    area, _perimeter = _GEOD.geometry_area_perimeter(shape(geometry))
+    return abs(area) / 10_000
+
+
+def _distance_text(metres: float) -> str:
+    if metres < 1000:
+        return f"{num(round(metres), 0)} m"
+    return f"{num(metres / 1000, 1)} km"
+
+
+def geometry_text(before: dict[str, Any] | None, after: dict[str, Any] | None) -> str:
+    """A change of location in words: moved N m, boundary drawn (X ha), and so on."""
+    was_point = before is not None and before.get("type") == "Point"
+    is_point = after is not None and after.get("type") == "Point"
+    if after is None:
+        return _("Location removed")
+    if before is None:
+        if is_point:
+            return _("Placed on the map")
+        return _("Boundary drawn, %(ha)s ha", ha=num(_area_ha(after), 1))
+    if was_point and is_point:
+        (lon1, lat1), (lon2, lat2) = before["coordinates"][:2], after["coordinates"][:2]
+        _az, _back, metres = _GEOD.inv(lon1, lat1, lon2, lat2)
+        return _("Moved %(distance)s", distance=_distance_text(metres))
+    if is_point:
+        return _("Boundary replaced by a point")
+    if was_point:
+        return _("Boundary drawn, %(ha)s ha", ha=num(_area_ha(after), 1))
+    return _(
+        "Boundary changed: %(before)s ha → %(after)s ha",
+        before=num(_area_ha(before), 1),
+        after=num(_area_ha(after), 1),
+    )
+
+
+def change_text(change: dict[str, Any]) -> str:
+    """One recorded change as a sentence: label, old value → new value."""
+    field = change["field"]
+    if field == "geometry":
+        return geometry_text(change["from"], change["to"])
+    return _(
+        "%(field)s: %(before)s → %(after)s",
+        field=labels.field_label(field),
+        before=value_text(field, change["from"]),
+        after=value_text(field, change["to"]),
+    )
+
+
+def register(bp: Any) -> None:
+    """Make the history helpers available to templates."""
+    bp.add_app_template_global(change_text, "change_text")
+    bp.add_app_template_filter(local_time, "local_time")
+    bp.add_app_template_filter(local_day, "local_day")
