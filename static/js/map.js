@@ -128,9 +128,11 @@
     },
   });
 
-  function shapeMarker(latlng, props, extraClass) {
+  // className: a boundary's stand-in marker has its own class, so the features' paths
+  // stay one per feature.
+  function shapeMarker(latlng, props, className) {
     const style = clusterStyle(props);
-    if (extraClass) style.className += " " + extraClass;
+    if (className) style.className = className;
     return new ShapeMarker(latlng, Object.assign(style, { shape: T.kindShape[props.kind] || "circle" }));
   }
 
@@ -770,7 +772,7 @@
       params.set("limit", "8");
       try {
         const data = await fetchJson(cfg.clustersUrl + "?" + params);
-        if (mine === sequence) render(data.features, placesMatching(text, 4));
+        if (mine === sequence) render(data.features, placesMatching(text, 6));
       } catch (err) {
         if (mine === sequence) close();
       }
