@@ -7,6 +7,7 @@ import re
 from zoneinfo import ZoneInfo
 
 from pyproj import Geod
+from shapely.geometry import shape
 
 from tests.conftest import login
 from tests.test_editing_api import LT, LT_SQUARE
@@ -43,9 +44,7 @@ def test_the_area_warning_is_in_the_readers_language_with_its_figures(api_as) ->
     body = vi.get_json()
     [detail] = body["warning_details"]
     assert detail["code"] == "area_differs" and detail["declared_ha"] == 75
-    area_m2, _ = GEOD.geometry_area_perimeter(
-        __import__("shapely.geometry", fromlist=["shape"]).shape(LT_SQUARE)
-    )
+    area_m2, _ = GEOD.geometry_area_perimeter(shape(LT_SQUARE))
     assert abs(detail["measured_ha"] - abs(area_m2) / 10_000) < 0.1
     assert body["warnings"] == [
         f"Diện tích vẽ được là {detail['measured_ha']:.1f} ha; diện tích quy hoạch đã khai là "
@@ -84,11 +83,7 @@ def test_history_reads_in_words_and_local_time(api_as, app, history) -> None:
     assert "Bồi thường, GPMB: Đang thực hiện → Đã hoàn thành" in timeline
     _, _, metres = GEOD.inv(lon, lat, *east)
     assert f"Đã dời {round(metres)} m" in timeline
-    area = abs(
-        GEOD.geometry_area_perimeter(
-            __import__("shapely.geometry", fromlist=["shape"]).shape(LT_SQUARE)
-        )[0]
-    )
+    area = abs(GEOD.geometry_area_perimeter(shape(LT_SQUARE))[0])
     assert f"Đã vẽ ranh giới, {area / 10_000:.1f}".replace(".", ",") + " ha" in timeline
     # Times in Viet Nam, dd/mm/yyyy HH:MM; the API keeps UTC and the raw changes.
     events = history(LT)
@@ -96,5 +91,6 @@ def test_history_reads_in_words_and_local_time(api_as, app, history) -> None:
         at = dt.datetime.fromisoformat(event["at"].replace("Z", "+00:00")).astimezone(VIETNAM)
         assert at.strftime("%d/%m/%Y %H:%M") in timeline
         assert event["at"].endswith("Z")
-    assert any(c["field"] == "geometry" and c["to"]["type"] == "Polygon" for c in events[-1]["changes"])
+    last = events[-1]["changes"]
+    assert any(c["field"] == "geometry" and c["to"]["type"] == "Polygon" for c in last)
     assert "UTC" not in timeline
