@@ -341,6 +341,7 @@ def client_labels() -> dict[str, Any]:
             "choosePrecision": _("Choose how precise the new location is"),
             "precisionRequired": _("Say how precise the new location is before saving."),
             "dismiss": _("Dismiss"),
+            "asOfHint": _("Unless you change it, it becomes today's date when you save."),
             "warning": _("Saved, with a warning"),
             "locationChanged": _("location changed"),
             "atThisPoint": _("%(count)s features at this point: choose one", count="{count}"),

@@ -118,6 +118,7 @@
       field(t.decisionNumber, input("decision_number", "text", props.decision_number, { maxlength: "200" }), "decision_number"),
       field(t.decisionDate, input("decision_date", "date", props.decision_date), "decision_date"),
       field(t.asOf, input("as_of", "date", props.as_of), "as_of"),
+      M.el("small", { className: "hint" }, t.asOfHint),
       field(t.note, M.el("textarea", { name: "note", maxlength: "2000", rows: "2" }), "note"),
     );
     occupancy.textContent = occupancyText(form);

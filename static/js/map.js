@@ -270,8 +270,16 @@
   }
 
   async function focus(id) {
-    const feature = await fullFeature(id).catch(() => null);
-    if (!feature || !feature.geometry) return;
+    let feature = null;
+    try {
+      feature = await fullFeature(id);
+    } catch (err) {
+      // Said where the list's state is said, rather than a click that does nothing.
+      const count = document.getElementById("count");
+      if (count) count.textContent = T.text.loadError;
+      return;
+    }
+    if (!feature.geometry) return;
     const bounds = L.geoJSON(feature).getBounds();
     // Without animation the popup opens on the settled map, and its auto-pan keeps it whole.
     if (bounds.getNorthEast().equals(bounds.getSouthWest())) {
