@@ -94,3 +94,22 @@ def test_history_reads_in_words_and_local_time(api_as, app, history) -> None:
     last = events[-1]["changes"]
     assert any(c["field"] == "geometry" and c["to"]["type"] == "Polygon" for c in last)
     assert "UTC" not in timeline
+
+
+def test_a_tasks_history_reads_in_words_and_local_time(api_as, app) -> None:
+    from tests.test_plan_api import _patch
+
+    admin = api_as("admin")
+    body = {"status": "in_progress", "note": "Đã họp", "note_date": "2020-06-25"}
+    assert _patch(admin, "i-1-2", body).status_code == 200
+    html = admin.client.get("/plan/tasks/i-1-2").get_data(as_text=True)
+    timeline = re.search(r'id="timeline".*?</ol>', html, re.S)[0]
+    text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", timeline))
+    assert "Chưa thực hiện → Đang thực hiện" in text
+    assert "Ghi chú tiến độ ngày 25/06/2020: Đã họp" in text
+    assert "progress_note" not in text and "UTC" not in text
+    event = admin.client.get("/api/plan/tasks/i-1-2").get_json()
+    at = re.search(r'<time datetime="([^"]+)">', timeline)[1]
+    local = dt.datetime.fromisoformat(at.replace("Z", "+00:00")).astimezone(VIETNAM)
+    assert local.strftime("%d/%m/%Y %H:%M") in text
+    assert event["status"] == "in_progress"

@@ -15,6 +15,7 @@ from shapely.geometry import shape
 
 from gis.web import labels
 from gis.web.formatting import num
+from gis.web.plan_labels import STATUS_LABELS
 
 VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
 _GEOD = Geod(ellps="WGS84")
@@ -114,8 +115,28 @@ def change_text(change: dict[str, Any]) -> str:
     )
 
 
+def task_change_text(change: dict[str, Any]) -> str:
+    """One recorded change of a plan task as a sentence (status, or a progress note)."""
+    if change["field"] == "status":
+        return _(
+            "%(field)s: %(before)s → %(after)s",
+            field=_("Status"),
+            before=str(STATUS_LABELS.get(change["from"], change["from"])),
+            after=str(STATUS_LABELS.get(change["to"], change["to"])),
+        )
+    note = change.get("to") or {}
+    if change["field"] == "progress_note" and isinstance(note, dict):
+        return _(
+            "Progress note of %(date)s: %(text)s",
+            date=local_day(note.get("date", "")),
+            text=note.get("text", ""),
+        )
+    return change_text(change)
+
+
 def register(bp: Any) -> None:
     """Make the history helpers available to templates."""
     bp.add_app_template_global(change_text, "change_text")
+    bp.add_app_template_global(task_change_text, "task_change_text")
     bp.add_app_template_filter(local_time, "local_time")
     bp.add_app_template_filter(local_day, "local_day")
