@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
+import graphlib
 import json
 import os
+import secrets
+import shutil
+import sqlite3
+import threading
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -23,46 +29,140 @@ PG_ADMIN_URL = os.environ.get(
 BACKENDS = ("sqlite", "postgis")
 
 
-@pytest.fixture(scope="session")
-def postgis_url() -> Iterator[str]:
-    """A fresh PostgreSQL database for this run, dropped at the end.
+def reference(path: Path) -> Path:
+    """A file of ../shared, or skip the test naming it (a skip fails the run in CI)."""
+    if not path.exists():
+        pytest.skip(f"needs {path.relative_to(ROOT.parent)}, which is not beside this clone")
+    return path
 
-    It is never skipped: when PostgreSQL or PostGIS is missing the tests fail, because CI
-    must prove the production backend works.
+
+def _admin_execute(statement: sql.Composable) -> None:
+    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
+        conn.execute(statement)
+
+
+def _pg_url(name: str) -> str:
+    return f"{PG_ADMIN_URL.rsplit('/', 1)[0]}/{name}"
+
+
+def _new_epoch(connect, placeholder: str) -> None:
+    """Give a copied database its own revision epoch.
+
+    Response bodies are cached per process by (request, revision): two copies of one
+    template at the same revision would otherwise answer with each other's bodies.
+    """
+    with contextlib.closing(connect()) as conn:
+        conn.execute(
+            f"UPDATE store_revision SET epoch = {placeholder} WHERE id = 1",
+            (secrets.token_hex(8),),
+        )
+        conn.commit()
+
+
+def _seed(url: str) -> None:
+    """Migrate and fill a database from data/, exactly as the app's first start does."""
+    seeded = create_app({"TESTING": True, "DATABASE_URL": url, "SECRET_KEY": "test-secret"})
+    seeded.extensions["store"].dispose()
+
+
+def _snapshot_and_restore_sql(conn: psycopg.Connection) -> sql.Composed:
+    """Copy every table's rows into the ``test_seed`` schema; return the SQL that puts them back.
+
+    Restoring rows costs tens of milliseconds. A database copied per test (CREATE DATABASE
+    ... TEMPLATE) costs about 0.2 s, but dropping it waits about 1.3 s for a checkpoint, and
+    concurrent drops do not share one: 500 tests would spend ten minutes dropping.
+    """
+    names = [
+        r[0]
+        for r in conn.execute(
+            "SELECT tablename FROM pg_tables WHERE schemaname = 'public' "
+            "AND tablename NOT IN ('spatial_ref_sys', 'alembic_version')"
+        )
+    ]
+    # Rows go back parents first, so that every foreign key finds its row.
+    parents: dict[str, set[str]] = {name: set() for name in names}
+    for child, parent in conn.execute(
+        "SELECT conrelid::regclass::text, confrelid::regclass::text FROM pg_constraint "
+        "WHERE contype = 'f' AND connamespace = 'public'::regnamespace"
+    ):
+        if child != parent and child in parents and parent in parents:
+            parents[child].add(parent)
+    tables = list(graphlib.TopologicalSorter(parents).static_order())
+    conn.execute("CREATE SCHEMA test_seed")
+    statements = [
+        sql.SQL("TRUNCATE {} RESTART IDENTITY CASCADE").format(
+            sql.SQL(", ").join(sql.Identifier("public", t) for t in tables)
+        )
+    ]
+    for table in tables:
+        conn.execute(
+            sql.SQL("CREATE TABLE {} AS TABLE {}").format(
+                sql.Identifier("test_seed", table), sql.Identifier("public", table)
+            )
+        )
+        # Generated columns (the PostGIS geometry made from the WKB) are computed again.
+        columns = sql.SQL(", ").join(
+            sql.Identifier(r[0])
+            for r in conn.execute(
+                "SELECT column_name FROM information_schema.columns WHERE table_schema = "
+                "'public' AND table_name = %s AND is_generated = 'NEVER' "
+                "ORDER BY ordinal_position",
+                (table,),
+            )
+        )
+        statements.append(
+            sql.SQL("INSERT INTO {} ({}) SELECT {} FROM {}").format(
+                sql.Identifier("public", table),
+                columns,
+                columns,
+                sql.Identifier("test_seed", table),
+            )
+        )
+        for column, sequence in conn.execute(
+            "SELECT column_name, pg_get_serial_sequence(format('public.%%I', table_name), "
+            "column_name) FROM information_schema.columns WHERE table_schema = 'public' "
+            "AND table_name = %s",
+            (table,),
+        ):
+            if sequence:
+                statements.append(
+                    sql.SQL(
+                        "SELECT setval({}, COALESCE((SELECT max({}) FROM {}), 0) + 1, false)"
+                    ).format(sql.Literal(sequence), sql.Identifier(column), sql.Identifier(table))
+                )
+    return sql.SQL(";\n").join(statements)
+
+
+@pytest.fixture(scope="session")
+def postgis_template() -> Iterator[tuple[str, sql.Composed]]:
+    """A PostgreSQL database for this run, seeded once, dropped at the end.
+
+    Each test gets it back as seeded. It is never skipped: when PostgreSQL or PostGIS is
+    missing the tests fail, because CI must prove the production backend works.
     """
     name = f"gis_test_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
-        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    base = PG_ADMIN_URL.rsplit("/", 1)[0]
+    _admin_execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
     try:
-        yield f"{base}/{name}"
+        url = _pg_url(name)
+        _seed(url)
+        with psycopg.connect(url, autocommit=True) as conn:
+            restore = _snapshot_and_restore_sql(conn)
+        yield url, restore
     finally:
-        with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
-            conn.execute(
-                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
-            )
+        _admin_execute(
+            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+        )
 
 
-def _empty_postgis(url: str) -> None:
-    """Remove every table's rows so each test starts from the seed data.
-
-    The schema (and the migration it is at, in ``alembic_version``) stays.
-    """
-    with psycopg.connect(url, autocommit=True) as conn:
-        tables = [
-            r[0]
-            for r in conn.execute(
-                "SELECT tablename FROM pg_tables WHERE schemaname = 'public' "
-                "AND tablename NOT IN ('spatial_ref_sys', 'alembic_version')"
-            )
-        ]
-        if tables:
-            conn.execute(
-                sql.SQL("TRUNCATE {} RESTART IDENTITY CASCADE").format(
-                    sql.SQL(", ").join(sql.Identifier(t) for t in tables)
-                )
-            )
-            # The revision row holds a random epoch; a new one keeps ETags from colliding.
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A SQLite file seeded once per run; each test gets a copy of it."""
+    path = tmp_path_factory.mktemp("template") / "seeded.sqlite"
+    _seed(f"sqlite:///{path}")
+    # Fold the write-ahead log into the file, so that copying the one file copies it all.
+    with contextlib.closing(sqlite3.connect(path)) as conn:
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    return path
 
 
 @pytest.fixture(params=BACKENDS)
@@ -72,23 +172,51 @@ def backend(request: pytest.FixtureRequest) -> str:
 
 
 @pytest.fixture
-def database_url(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> str:
-    """An empty database of the chosen backend."""
+def database_url(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[str]:
+    """A database of the chosen backend holding the seed data as first loaded: a copy of the
+    seeded file on SQLite, the run's database with the seeded rows put back on PostGIS."""
     if backend == "sqlite":
-        return f"sqlite:///{tmp_path / 'test.sqlite'}"
-    url = request.getfixturevalue("postgis_url")
-    _empty_postgis(url)
-    return url
+        path = tmp_path / "test.sqlite"
+        shutil.copyfile(request.getfixturevalue("sqlite_template"), path)
+        _new_epoch(lambda: sqlite3.connect(path), "?")
+        yield f"sqlite:///{path}"
+        return
+    url, restore = request.getfixturevalue("postgis_template")
+    with psycopg.connect(url) as conn:
+        conn.execute(restore)
+    _new_epoch(lambda: psycopg.connect(url), "%s")
+    yield url
+
+
+@pytest.fixture(scope="session", autouse=True)
+def cheap_password_hash() -> Iterator[None]:
+    """A fast password hash for the run; tests of the hashing ask for ``slow_password_hash``."""
+    from gis.core import users
+
+    slow = users.PASSWORD_HASH_METHOD
+    users.PASSWORD_HASH_METHOD = "pbkdf2:sha256:1"
+    yield
+    users.PASSWORD_HASH_METHOD = slow
+
+
+@pytest.fixture
+def slow_password_hash(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The production password hash, for the tests that check it."""
+    from gis.core import users
+
+    monkeypatch.setattr(users, "PASSWORD_HASH_METHOD", "scrypt")
 
 
 @pytest.fixture
 def app(database_url: str, tmp_path: Path):
-    """The app, filled from data/ on start, as a new user's first run would."""
+    """The app on this test's copy of the seeded database, as after a new user's first run."""
     application = create_app(
         {
             "TESTING": True,
             "DATABASE_URL": database_url,
             "SECRET_KEY": "test-secret",
+            # The copy is migrated and seeded already (by the same first start, once).
+            "GIS_AUTO_INIT": False,
         }
     )
     application.instance_path = str(tmp_path / "instance")
@@ -217,7 +345,6 @@ def live_server(app) -> Iterator[str]:
     For the browser tests and for real HTTP clients (GDAL, schemathesis). A client that
     holds the GIL while it waits for the answer (pyogrio does) must run in another process.
     """
-    import threading
 
     from werkzeug.serving import make_server
 

@@ -9,7 +9,7 @@ import pytest
 from shapely.geometry import box, shape
 
 from gis.text import fold
-from tests.conftest import DISTRICT_BOUNDARIES, map_config
+from tests.conftest import DISTRICT_BOUNDARIES, map_config, reference
 from tests.test_data import CLUSTERS, DISTRICTS
 
 ZONE_OF = {d["code"]: d["zone"] for d in DISTRICTS["districts"]}
@@ -159,7 +159,7 @@ def test_districts_without_then_with_official_boundaries(client, runner) -> None
     counts = {f["id"]: f["properties"]["cluster_count"] for f in body["features"]}
     assert counts["740"] == len(_expected(lambda p, g: p["district_code"] == "740"))
 
-    result = runner.invoke(args=["boundaries", "import", str(DISTRICT_BOUNDARIES)])
+    result = runner.invoke(args=["boundaries", "import", str(reference(DISTRICT_BOUNDARIES))])
     assert result.exit_code == 0, result.output
     body = client.get("/api/districts").get_json()
     assert {f["geometry"]["type"] for f in body["features"]} <= {"Polygon", "MultiPolygon"}

@@ -117,7 +117,7 @@ def test_ending_sessions_kills_copied_cookies(app, api_as, how: str) -> None:
     assert response.status_code == 401
 
 
-def test_passwords_are_stored_with_a_slow_hash(store, accounts) -> None:
+def test_passwords_are_stored_with_a_slow_hash(slow_password_hash, store, accounts) -> None:
     with store.session() as session:
         hashes = list(session.scalars(select(User.password_hash)))
     assert hashes and all(h.startswith("scrypt:") for h in hashes)

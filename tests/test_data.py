@@ -12,7 +12,7 @@ from shapely.geometry import shape
 
 from gis.core.dataset import check_collection
 from gis.core.schema import INFRASTRUCTURE_COMPONENTS, ClusterRecord
-from tests.conftest import DISTRICT_BOUNDARIES, ROOT, all_strings
+from tests.conftest import DISTRICT_BOUNDARIES, ROOT, SHARED, all_strings, reference
 
 DATA = ROOT / "data"
 CLUSTERS = json.loads((DATA / "clusters.geojson").read_text(encoding="utf-8"))
@@ -60,7 +60,7 @@ def test_plan_statuses_are_structured() -> None:
 def test_at_least_25_located_features_and_every_csv_row() -> None:
     located = [f for f in CLUSTERS["features"] if f["geometry"] is not None]
     assert len(located) >= 25
-    csv_rows = (ROOT.parent / "shared" / "reference" / "clusters.csv").read_text().count("\n") - 1
+    csv_rows = reference(SHARED / "clusters.csv").read_text().count("\n") - 1
     assert len(CLUSTERS["features"]) >= csv_rows
 
 
@@ -114,7 +114,7 @@ def test_districts_are_the_eleven_pre_2025_units_with_sourced_zones() -> None:
 
 
 def test_label_points_and_clusters_lie_in_their_official_district() -> None:
-    official = gpd.read_file(DISTRICT_BOUNDARIES).set_index("code").geometry
+    official = gpd.read_file(reference(DISTRICT_BOUNDARIES)).set_index("code").geometry
     for district in DISTRICTS["districts"]:
         assert official[district["code"]].contains(
             shape({"type": "Point", "coordinates": district["label_point"]})
@@ -147,7 +147,7 @@ def test_check_collection_finds_each_kind_of_problem() -> None:
             variant(id="x-negative", planned_area_ha=-5),
         ],
     }
-    official = gpd.read_file(DISTRICT_BOUNDARIES).set_index("code").geometry
+    official = gpd.read_file(reference(DISTRICT_BOUNDARIES)).set_index("code").geometry
     checked = {
         c.label: c.problems
         for c in check_collection(
@@ -165,7 +165,9 @@ def test_check_collection_finds_each_kind_of_problem() -> None:
 
 
 def test_validate_command_passes_on_our_data(runner) -> None:
-    result = runner.invoke(args=["clusters", "validate", "--boundaries", str(DISTRICT_BOUNDARIES)])
+    result = runner.invoke(
+        args=["clusters", "validate", "--boundaries", str(reference(DISTRICT_BOUNDARIES))]
+    )
     assert result.exit_code == 0, result.output
     assert "28 features valid (against official boundaries)" in result.output
 
@@ -178,7 +180,13 @@ def test_validate_command_fails_naming_feature_and_reason(runner, tmp_path: Path
     path = tmp_path / "bad.geojson"
     path.write_text(json.dumps(bad, ensure_ascii=False), encoding="utf-8")
     result = runner.invoke(
-        args=["clusters", "validate", str(path), "--boundaries", str(DISTRICT_BOUNDARIES)]
+        args=[
+            "clusters",
+            "validate",
+            str(path),
+            "--boundaries",
+            str(reference(DISTRICT_BOUNDARIES)),
+        ]
     )
     assert result.exit_code == 1
     assert f"({moved['id']}): geometry: not inside the official boundary of" in result.output
@@ -190,7 +198,10 @@ def test_validate_command_uses_boundaries_loaded_in_the_store(runner, tmp_path: 
     path = tmp_path / "bad.geojson"
     path.write_text(json.dumps(bad), encoding="utf-8")
     assert runner.invoke(args=["clusters", "validate", str(path)]).exit_code == 0
-    assert runner.invoke(args=["boundaries", "import", str(DISTRICT_BOUNDARIES)]).exit_code == 0
+    assert (
+        runner.invoke(args=["boundaries", "import", str(reference(DISTRICT_BOUNDARIES))]).exit_code
+        == 0
+    )
     result = runner.invoke(args=["clusters", "validate", str(path)])
     assert result.exit_code == 1
     assert "not inside the official boundary" in result.output

@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import func, select, text
 
 from gis.store.models import ChangeEvent
-from tests.conftest import DISTRICT_BOUNDARIES
+from tests.conftest import DISTRICT_BOUNDARIES, reference
 
 LT = "ccn-long-phuoc-1"  # Long Thành (740)
 BH = "ccn-gom-su-tan-hanh"  # Biên Hòa (731)
@@ -178,7 +178,10 @@ def test_malformed_or_huge_bodies_are_refused(api_as, store, raw: str, status: i
 def test_geometry_outside_own_district_is_refused_once_boundaries_are_loaded(
     api_as, runner, store
 ) -> None:
-    assert runner.invoke(args=["boundaries", "import", str(DISTRICT_BOUNDARIES)]).exit_code == 0
+    assert (
+        runner.invoke(args=["boundaries", "import", str(reference(DISTRICT_BOUNDARIES))]).exit_code
+        == 0
+    )
     bien_hoa_point = {"type": "Point", "coordinates": [106.85, 10.95]}
     response = api_as("lt-editor").patch(LT, {"geometry": bien_hoa_point})
     assert response.status_code == 422

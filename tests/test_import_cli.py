@@ -316,7 +316,10 @@ def test_list_paging_reads_only_the_index_after_an_import(
 
     def vacuumed() -> int:
         with store.engine.connect() as conn:
-            query = "SELECT vacuum_count FROM pg_stat_user_tables WHERE relname = 'clusters'"
+            query = (
+                "SELECT vacuum_count FROM pg_stat_user_tables "
+                "WHERE relname = 'clusters' AND schemaname = current_schema()"
+            )
             return conn.execute(text(query)).scalar_one()
 
     before = vacuumed()

@@ -21,20 +21,17 @@ from tests.conftest import PG_ADMIN_URL
 
 
 @pytest.fixture
-def empty_url(backend: str, database_url: str) -> Iterator[str]:
-    """A database with nothing in it, not even PostGIS.
-
-    On SQLite ``database_url`` is a new file; the PostGIS database it names is shared by
-    the run's tests and holds their schema, so this makes a sibling one and drops it after.
-    """
+def empty_url(backend: str, tmp_path) -> Iterator[str]:
+    """A database with nothing in it, not even PostGIS (the other fixtures hand out seeded
+    copies): a new SQLite file, or a new PostgreSQL database dropped after the test."""
     if backend == "sqlite":
-        yield database_url
+        yield f"sqlite:///{tmp_path / 'empty.sqlite'}"
         return
     name = f"gis_migrate_{uuid.uuid4().hex[:12]}"
     with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
         conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
     try:
-        yield f"{database_url.rsplit('/', 1)[0]}/{name}"
+        yield f"{PG_ADMIN_URL.rsplit('/', 1)[0]}/{name}"
     finally:
         with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
             conn.execute(

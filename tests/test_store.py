@@ -10,7 +10,7 @@ from sqlalchemy import text
 
 from app import create_app
 from gis.core.clusters import ClusterFilter, find_clusters
-from tests.conftest import DISTRICT_BOUNDARIES
+from tests.conftest import DISTRICT_BOUNDARIES, reference
 
 
 def test_sqlite_runs_in_wal_mode_with_a_busy_timeout(tmp_path: Path) -> None:
@@ -89,7 +89,7 @@ def test_boundaries_import_rejects_unmatched_features_and_writes_nothing(
     client,
     tmp_path: Path,
 ) -> None:
-    frame = gpd.read_file(DISTRICT_BOUNDARIES)
+    frame = gpd.read_file(reference(DISTRICT_BOUNDARIES))
     frame.loc[0, "code"] = "999"
     frame.loc[0, "name"] = "Huyện Không Có"
     bad = tmp_path / "bad.gpkg"
@@ -104,7 +104,7 @@ def test_boundaries_import_rejects_unmatched_features_and_writes_nothing(
 def test_boundaries_import_reads_other_formats_and_projections(
     runner, client, tmp_path: Path
 ) -> None:
-    frame = gpd.read_file(DISTRICT_BOUNDARIES).to_crs("EPSG:32648")  # UTM 48N
+    frame = gpd.read_file(reference(DISTRICT_BOUNDARIES)).to_crs("EPSG:32648")  # UTM 48N
     frame = frame.drop(columns=["code"])  # match by name alone
     shp = tmp_path / "districts.shp"
     frame.to_file(shp, driver="ESRI Shapefile", encoding="utf-8")

@@ -15,6 +15,9 @@ from gis.errors import FieldError, InvalidInput, NotFound
 from gis.store.models import District, LoginFailure, User, utcnow
 from gis.text import nfc
 
+# werkzeug's default, memory-hard; the test suite swaps in a cheap one except where it tests
+# the hashing itself (tests/conftest.py), since five scrypt hashes cost about a second.
+PASSWORD_HASH_METHOD = "scrypt"
 USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{2,39}$")
 MIN_PASSWORD, MAX_PASSWORD = 8, 128
 # A hash of a random password, checked when the user does not exist so that a wrong
@@ -61,7 +64,7 @@ def create_user(
         raise InvalidInput(errors, status=422)
     user = User(
         username=username,
-        password_hash=generate_password_hash(password),
+        password_hash=generate_password_hash(password, method=PASSWORD_HASH_METHOD),
         role=role,
         district_code=district_code or None,
         lead_unit=nfc(lead_unit) if lead_unit else None,
@@ -91,7 +94,7 @@ def set_password(session: Session, user: User, password: str) -> None:
     errors = _password_errors(password)
     if errors:
         raise InvalidInput(errors, status=422)
-    user.password_hash = generate_password_hash(password)
+    user.password_hash = generate_password_hash(password, method=PASSWORD_HASH_METHOD)
     end_sessions(user)
 
 

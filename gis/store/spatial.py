@@ -33,7 +33,8 @@ _SQLITE_DDL = (
 _POSTGIS_DDL = (
     """DO $$ BEGIN
          IF NOT EXISTS (SELECT 1 FROM information_schema.columns
-                        WHERE table_name = 'clusters' AND column_name = 'geom') THEN
+                        WHERE table_schema = current_schema() AND table_name = 'clusters'
+                          AND column_name = 'geom') THEN
            ALTER TABLE clusters ADD COLUMN geom geometry(Geometry, 4326)
              GENERATED ALWAYS AS (ST_SetSRID(ST_GeomFromWKB(geom_wkb), 4326)) STORED;
          END IF;

@@ -8,7 +8,7 @@ from gis.core.clusters import get_cluster, write_cluster
 from gis.core.schema import ClusterRecord
 from gis.geometry import parse_geojson
 from tests.browser.conftest import PageWatch, save_screenshot
-from tests.conftest import DISTRICT_BOUNDARIES
+from tests.conftest import DISTRICT_BOUNDARIES, reference
 from tests.test_data import CLUSTERS
 
 LOCATED = [f for f in CLUSTERS["features"] if f["geometry"] is not None]
@@ -27,7 +27,10 @@ def test_every_cluster_marker_and_the_district_layer_are_drawn(
     runner,
     watch: PageWatch,
 ) -> None:
-    assert runner.invoke(args=["boundaries", "import", str(DISTRICT_BOUNDARIES)]).exit_code == 0
+    assert (
+        runner.invoke(args=["boundaries", "import", str(reference(DISTRICT_BOUNDARIES))]).exit_code
+        == 0
+    )
     _open_map(page, live_server + "/")
     markers = page.locator("path.cluster-marker")
     expect(markers).to_have_count(len(LOCATED))
