@@ -57,8 +57,9 @@ static/vendor/.installed: package.json package-lock.json
 lint: setup
 	$(BIN)/ruff check .
 
+# Build output only: instance/ holds the local database (and attachments), which is data.
 clean:
-	rm -rf $(VENV) node_modules static/vendor instance
+	rm -rf $(VENV) node_modules static/vendor $(MO)
 
 # Benchmarks (bench/RESULTS.md); takes about 40 minutes.
 bench: setup

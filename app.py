@@ -11,21 +11,27 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from gis import cli, config
 from gis.core.dataset import initialise_store
+from gis.core.districts import read_district_boxes
 from gis.store.db import Store
+from gis.store.files import FolderStore
 from gis.web import (
     admin,
     api,
+    attachments,
     auth,
     dashboard,
     errors,
     i18n,
+    input_guard,
     ogc,
     openapi,
     plan,
     reports,
     security,
     tiles,
+    uploads,
     views,
+    workbook,
 )
 
 
@@ -46,19 +52,34 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     url = app.config["DATABASE_URL"] or config.default_database_url(app.instance_path)
-    store = Store(url, config.parse_extent(app.config["GIS_EXTENT_BBOX"]))
+    data_dir = Path(app.config["GIS_DATA_DIR"])
+    store = Store(
+        url,
+        config.parse_extent(app.config["GIS_EXTENT_BBOX"]),
+        read_district_boxes(data_dir / "districts.json"),
+    )
     app.extensions["store"] = store
+    attachments_dir = app.config["GIS_ATTACHMENTS_DIR"] or str(
+        Path(app.instance_path) / "attachments"
+    )
+    app.extensions["files"] = FolderStore(attachments_dir)
     if app.config["GIS_AUTO_INIT"]:
         initialise_store(store, Path(app.config["GIS_DATA_DIR"]))
 
     i18n.init_app(app)
     errors.init_app(app)
+    input_guard.init_app(app)
+    # After the guard, so its limit is set first: the guard and the CSRF check read the body.
+    uploads.init_app(app)
     auth.init_app(app)
     app.register_blueprint(views.bp)
     app.register_blueprint(api.bp, url_prefix="/api")
     app.register_blueprint(tiles.bp, url_prefix="/api")
     app.register_blueprint(auth.bp, url_prefix="/auth")
     app.register_blueprint(admin.bp, url_prefix="/admin")
+    app.register_blueprint(workbook.bp, url_prefix="/workbook")
+    app.register_blueprint(attachments.bp)
+    app.register_blueprint(attachments.api_bp, url_prefix="/api")
     security.init_app(app)
     app.register_blueprint(openapi.bp, url_prefix="/api")
     app.register_blueprint(ogc.bp, url_prefix="/ogc")

@@ -8,13 +8,13 @@ from pathlib import Path
 import click
 from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
-from pyogrio.errors import DataSourceError
 from shapely.geometry.base import BaseGeometry
 from sqlalchemy import select
 
 from gis.core.actors import ROLES, Actor
 from gis.core.audience import PUBLIC, visible_feature
 from gis.core.clusters import query_features
+from gis.core.coverage import coverage_table, replace_section
 from gis.core.dataset import check_collection, initialise_store, read_json, store_counts
 from gis.core.districts import all_districts, import_boundaries, province_outline
 from gis.core.districts import boundaries as stored_boundaries
@@ -35,7 +35,14 @@ from gis.core.places import place_points
 from gis.core.plan import plan_counts
 from gis.core.users import actor_of, create_user
 from gis.errors import InvalidInput, StaleVersion
-from gis.io import EXPORT_FORMATS, read_import_file, read_layer, write_export
+from gis.io import (
+    EXPORT_FORMATS,
+    MAX_IMPORT_BYTES,
+    MAX_IMPORT_FEATURES,
+    read_import_file,
+    read_layer,
+    write_export,
+)
 from gis.store import migrate
 from gis.store.backup import (
     BackupError,
@@ -131,6 +138,32 @@ def clusters_validate(path: str | None, boundaries_path: str | None) -> None:
         click.echo(f"{len(problems)} problem(s) in {len(checked)} feature(s).", err=True)
         sys.exit(1)
     click.echo(f"{path}: {len(checked)} features valid ({where}).")
+
+
+@clusters_cli.command("coverage")
+@click.argument("path", required=False, type=click.Path(exists=True, dir_okay=False))
+@click.option(
+    "--write",
+    "readme",
+    type=click.Path(exists=True, dir_okay=False),
+    help="Replace the coverage section (between its markers) of this Markdown file, "
+    "e.g. data/README.md, instead of printing the table.",
+)
+def clusters_coverage(path: str | None, readme: str | None) -> None:
+    """How many parks, clusters and sub-zones report each fact (default: data/clusters.geojson)."""
+    path = path or str(_data_dir() / "clusters.geojson")
+    table = coverage_table(read_json(path).get("features") or [])
+    if readme is None:
+        click.echo(table)
+        return
+    target = Path(readme)
+    try:
+        text = replace_section(target.read_text(encoding="utf-8"), table)
+    except ValueError as exc:
+        click.echo(f"{readme}: {exc}", err=True)
+        sys.exit(1)
+    target.write_text(text, encoding="utf-8")
+    click.echo(f"Wrote the coverage of {path} to {readme}.")
 
 
 @boundaries_cli.command("import")
@@ -245,18 +278,42 @@ def _import_actor(username: str) -> Actor:
     "--skip-invalid", is_flag=True, help="Write the valid features even if others are rejected."
 )
 @click.option("--layer", help="The layer to read, for a file that holds several.")
+@click.option(
+    "--max-features",
+    type=click.IntRange(min=1),
+    default=MAX_IMPORT_FEATURES,
+    show_default=True,
+    help="Refuse a file holding more features (counted before anything is read).",
+)
+@click.option(
+    "--max-bytes",
+    type=click.IntRange(min=1),
+    default=MAX_IMPORT_BYTES,
+    show_default=True,
+    help="Refuse a file larger than this (a zip: what it holds, uncompressed).",
+)
 def clusters_import(
-    path: str, username: str, dry_run: bool, skip_invalid: bool, layer: str | None
+    path: str,
+    username: str,
+    dry_run: bool,
+    skip_invalid: bool,
+    layer: str | None,
+    max_features: int,
+    max_bytes: int,
 ) -> None:
     """Add or change clusters from GeoJSON, GeoPackage, zipped Shapefile or CSV.
 
     Every feature passes the editor's checks; the import is one change set in the history.
+    A file larger than --max-bytes or holding more than --max-features is refused before
+    it is read; a file GDAL cannot read ends with its name and the reason.
     """
     actor = _import_actor(username)
     try:
-        frame = read_import_file(path, layer)
-    except (ValueError, OSError, DataSourceError) as exc:
-        click.echo(f"{path}: cannot read: {exc}", err=True)
+        frame = read_import_file(path, layer, max_features, max_bytes)
+    except (ValueError, OSError, RuntimeError, RecursionError, MemoryError) as exc:
+        # RuntimeError: every pyogrio error (a truncated or corrupt file, a JSON nested
+        # deeper than GDAL parses): the user gets the file and the reason, not a traceback.
+        click.echo(f"{path}: cannot read: {exc or type(exc).__name__}", err=True)
         sys.exit(1)
     with _store().session() as session:
         places = place_points(session)

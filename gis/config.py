@@ -29,9 +29,26 @@ SETTINGS: dict[str, tuple[Any, str]] = {
         "minLon,minLat,maxLon,maxLat data may lie in without boundaries "
         "(default: the province's box)",
     ),
+    "GIS_WORKBOOK_MAX_BYTES": (
+        2 * 1024 * 1024,
+        "Largest district workbook (XLSX) an editor may upload, in bytes",
+    ),
+    "GIS_WORKBOOK_MAX_ROWS": (2000, "Most cluster rows one uploaded workbook may hold"),
+    "GIS_ATTACHMENTS_DIR": (
+        None,
+        "Folder of attachment files (photos, PDFs); default: instance/attachments",
+    ),
+    "GIS_ATTACHMENT_MAX_BYTES": (
+        15 * 1024 * 1024,
+        "Largest photo or PDF that may be attached, in bytes",
+    ),
     "GIS_PROXY_HOPS": (
         0,
         "Reverse proxies in front of the app whose X-Forwarded-For/-Proto/-Host are trusted",
+    ),
+    "GIS_REPORT_PDF_TIMEOUT": (
+        20,
+        "Seconds a report PDF may take to render; then it is stopped and answered 503",
     ),
 }
 

@@ -11,7 +11,10 @@ from typing import Any
 
 import geopandas as gpd
 import pandas as pd
+from lxml import etree
 from shapely.geometry.base import BaseGeometry
+
+from gis.filetext import from_spreadsheet_text, spreadsheet_text, xml_text
 
 WGS84 = "EPSG:4326"
 
@@ -62,9 +65,11 @@ class ExportFile:
     omitted_without_geometry: int
 
 
-def read_layer(path: str | Path, layer: str | None = None) -> gpd.GeoDataFrame:
+def read_layer(
+    path: str | Path, layer: str | None = None, max_features: int | None = None
+) -> gpd.GeoDataFrame:
     """Read any vector file GDAL can open, reprojected to WGS84 lon/lat."""
-    frame = gpd.read_file(path, layer=layer, engine="pyogrio")
+    frame = gpd.read_file(path, layer=layer, engine="pyogrio", max_features=max_features)
     if frame.crs is None:
         raise ValueError(f"{path}: the file states no coordinate reference system")
     return frame.to_crs(WGS84) if frame.crs != WGS84 else frame
@@ -100,6 +105,119 @@ def _geo_frame(
 
 def _write_with_gdal(frame: gpd.GeoDataFrame, path: Path, driver: str, **options: Any) -> None:
     frame.to_file(path, driver=driver, engine="pyogrio", **options)
+
+
+def _spreadsheet_table(table: ExportTable) -> ExportTable:
+    """``table`` with every text cell safe to open in a spreadsheet (gis.filetext)."""
+    text_columns = [c for c in table.columns if table.types.get(c, "str") == "str"]
+    rows = [
+        {**row, **{c: spreadsheet_text(row.get(c)) for c in text_columns}} for row in table.rows
+    ]
+    return ExportTable(
+        columns=table.columns,
+        headers={c: spreadsheet_text(h) for c, h in table.headers.items()},
+        rows=rows,
+        geometries=table.geometries,
+        types=table.types,
+        layer=table.layer,
+    )
+
+
+def _xlsx_bytes(table: ExportTable) -> bytes:
+    buffer = io.BytesIO()
+    with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
+        _frame(table, table.headers).to_excel(writer, index=False, sheet_name=table.layer)
+        for row in writer.sheets[table.layer].iter_rows():
+            for cell in row:
+                if isinstance(cell.value, str):
+                    # Data is text, never a formula, whatever openpyxl guessed from it.
+                    cell.data_type = "s"
+    return buffer.getvalue()
+
+
+KML_NS = "http://www.opengis.net/kml/2.2"
+KML_TYPES = {"float": "double", "bool": "bool", "str": "string"}
+
+
+def _kml_coordinates(coords: Any) -> str:
+    return " ".join(f"{x!r},{y!r}" for x, y, *_z in coords)
+
+
+def _kml_geometry(parent: etree._Element, geom: BaseGeometry) -> None:
+    """KML geometry of a shapely Point, Polygon or a Multi* of them."""
+    kind = geom.geom_type
+    if kind.startswith("Multi") or kind == "GeometryCollection":
+        multi = etree.SubElement(parent, f"{{{KML_NS}}}MultiGeometry")
+        for part in geom.geoms:  # type: ignore[attr-defined]
+            _kml_geometry(multi, part)
+    elif kind == "Point":
+        point = etree.SubElement(parent, f"{{{KML_NS}}}Point")
+        etree.SubElement(point, f"{{{KML_NS}}}coordinates").text = _kml_coordinates(geom.coords)
+    elif kind == "LineString":
+        line = etree.SubElement(parent, f"{{{KML_NS}}}LineString")
+        etree.SubElement(line, f"{{{KML_NS}}}coordinates").text = _kml_coordinates(geom.coords)
+    else:
+        polygon = etree.SubElement(parent, f"{{{KML_NS}}}Polygon")
+        rings = [("outerBoundaryIs", geom.exterior)]  # type: ignore[attr-defined]
+        rings += [("innerBoundaryIs", ring) for ring in geom.interiors]  # type: ignore[attr-defined]
+        for boundary, ring in rings:
+            linear = etree.SubElement(
+                etree.SubElement(polygon, f"{{{KML_NS}}}{boundary}"), f"{{{KML_NS}}}LinearRing"
+            )
+            etree.SubElement(linear, f"{{{KML_NS}}}coordinates").text = _kml_coordinates(
+                ring.coords
+            )
+
+
+def _kml_value(value: Any, kind: str) -> str:
+    if kind == "bool":
+        return "true" if value else "false"
+    if kind == "float":
+        return repr(float(value))
+    return xml_text(str(value))
+
+
+def _kml_bytes(table: ExportTable, keep: list[int]) -> bytes:
+    """A KML 2.2 document built with lxml, so any text is escaped and well-formed.
+
+    The layout is what GDAL's LIBKML driver writes and reads back: a typed Schema, and per
+    Placemark its id, a <name> (the cluster's name) and the other columns as SchemaData.
+    """
+    kml = etree.Element(f"{{{KML_NS}}}kml", nsmap={None: KML_NS})
+    root = etree.SubElement(kml, f"{{{KML_NS}}}Document", id="root_doc")
+    schema_id = f"{table.layer}.schema"
+    schema = etree.SubElement(root, f"{{{KML_NS}}}Schema", id=schema_id)
+    fields = [c for c in table.columns if c not in (table.id_column, table.name_column)]
+    for column in fields:
+        kind = KML_TYPES[table.types.get(column, "str")]
+        etree.SubElement(
+            schema, f"{{{KML_NS}}}SimpleField", name=xml_text(table.headers[column]), type=kind
+        )
+    folder = etree.SubElement(root, f"{{{KML_NS}}}Document", id=table.layer)
+    etree.SubElement(folder, f"{{{KML_NS}}}name").text = table.layer
+    for i in keep:
+        row = table.rows[i]
+        placemark = etree.SubElement(folder, f"{{{KML_NS}}}Placemark")
+        if row.get(table.id_column) is not None:
+            placemark.set("id", xml_text(str(row[table.id_column])))
+        if row.get(table.name_column) is not None:
+            name = etree.SubElement(placemark, f"{{{KML_NS}}}name")
+            name.text = xml_text(str(row[table.name_column]))
+        data = etree.SubElement(
+            etree.SubElement(placemark, f"{{{KML_NS}}}ExtendedData"),
+            f"{{{KML_NS}}}SchemaData",
+            schemaUrl=f"#{schema_id}",
+        )
+        for column in fields:
+            value = row.get(column)
+            if value is None:
+                continue
+            cell = etree.SubElement(
+                data, f"{{{KML_NS}}}SimpleData", name=xml_text(table.headers[column])
+            )
+            cell.text = _kml_value(value, table.types.get(column, "str"))
+        _kml_geometry(placemark, table.geometries[i])  # type: ignore[arg-type]
+    return etree.tostring(kml, xml_declaration=True, encoding="UTF-8", pretty_print=True)
 
 
 def _family(geom: BaseGeometry) -> str:
@@ -163,12 +281,15 @@ def write_export(fmt: str, table: ExportTable, stem: str) -> ExportFile:
     headers = table.headers
     if fmt == "csv":
         # A BOM so that Excel reads the file as UTF-8 and shows Vietnamese letters.
-        data = _frame(table, headers).to_csv(index=False).encode("utf-8-sig")
-        return ExportFile(data, mimetype, filename, omitted)
+        data = _frame(_spreadsheet_table(table), headers).to_csv(index=False)
+        return ExportFile(data.encode("utf-8-sig"), mimetype, filename, omitted)
     if fmt == "xlsx":
-        buffer = io.BytesIO()
-        _frame(table, headers).to_excel(buffer, index=False, sheet_name=table.layer)
-        return ExportFile(buffer.getvalue(), mimetype, filename, omitted)
+        return ExportFile(_xlsx_bytes(_spreadsheet_table(table)), mimetype, filename, omitted)
+    if fmt == "kml":
+        # Built with an XML library, not GDAL's LIBKML driver: that one wrote text holding
+        # "]]>" inside a CDATA section and control characters as they were, so a value
+        # could end the document early or inject elements.
+        return ExportFile(_kml_bytes(table, keep), mimetype, filename, omitted)
     with tempfile.TemporaryDirectory() as tmp_name:
         tmp = Path(tmp_name)
         if fmt == "shp":
@@ -185,15 +306,9 @@ def write_export(fmt: str, table: ExportTable, stem: str) -> ExportFile:
                 RFC7946="YES",
                 ID_FIELD=headers[table.id_column],
             )
-        elif fmt == "gpkg":
+        else:
             frame = _geo_frame(table, headers, keep, table.rows)
             _write_with_gdal(frame, path, "GPKG", layer=table.layer)
-        else:
-            # LIBKML writes an "id" column as the Placemark's id and "name" as its <name>,
-            # which every KML viewer shows; the other columns go to ExtendedData.
-            names = {**headers, table.id_column: "id", table.name_column: "name"}
-            frame = _geo_frame(table, names, keep, table.rows)
-            _write_with_gdal(frame, path, "LIBKML", layer=table.layer)
         return ExportFile(path.read_bytes(), mimetype, filename, omitted)
 
 
@@ -210,22 +325,82 @@ CSV_OPEN_OPTIONS = {
 }
 
 
-def read_import_file(path: str | Path, layer: str | None = None) -> gpd.GeoDataFrame:
+# What one import may read: the national benchmark set of 100,000 features is about 95 MB
+# of GeoJSON; a file past these bounds is refused before GDAL loads it (a zip of a million
+# features is a few MB but took 1.6 GB of memory to read). `clusters import` can raise them.
+MAX_IMPORT_FEATURES = 200_000
+MAX_IMPORT_BYTES = 256 * 2**20
+
+
+def _content_bytes(path: Path) -> int:
+    """Size of the file, or of everything a zip holds once uncompressed (its directory)."""
+    if path.suffix.lower() != ".zip":
+        return path.stat().st_size
+    try:
+        with zipfile.ZipFile(path) as archive:
+            return sum(info.file_size for info in archive.infolist())
+    except zipfile.BadZipFile:
+        raise ValueError("is not a readable zip file") from None
+
+
+def _check_size(path: Path, max_bytes: int) -> None:
+    """ValueError when the file (a zip: what it holds, uncompressed) exceeds ``max_bytes``."""
+    size = _content_bytes(path)
+    if size > max_bytes:
+        raise ValueError(
+            f"holds {size:,} bytes (uncompressed); the limit is {max_bytes:,} (--max-bytes)"
+        )
+
+
+def _check_count(path: Path, layers: list[str | None], max_features: int, **options: Any) -> None:
+    """ValueError when the layers hold more than ``max_features``: GDAL counts them (a
+    Shapefile's header says; other formats are scanned, not loaded) before any is read."""
+    import pyogrio
+
+    count = 0
+    for layer in layers:
+        info = pyogrio.read_info(path, layer=layer, force_feature_count=True, **options)
+        count += max(int(info["features"]), 0)
+        if count > max_features:
+            raise ValueError(
+                f"holds more than {max_features:,} features ({count:,} counted); "
+                "the limit is --max-features"
+            )
+
+
+def read_import_file(
+    path: str | Path,
+    layer: str | None = None,
+    max_features: int = MAX_IMPORT_FEATURES,
+    max_bytes: int = MAX_IMPORT_BYTES,
+) -> gpd.GeoDataFrame:
     """Features of a GeoJSON, GeoPackage, zipped Shapefile or CSV file, in WGS84 lon/lat.
 
     A zip holding several Shapefiles (our export splits points from polygons) is read
-    whole; another file with several layers needs ``layer``. ValueError says what is wrong.
+    whole; another file with several layers needs ``layer``. A file past ``max_bytes`` or
+    ``max_features`` is refused before it is read. ValueError says what is wrong.
     """
     import pyogrio
 
     path = Path(path)
     if path.suffix.lower() == ".csv":
-        frame = gpd.read_file(path, engine="pyogrio", **CSV_OPEN_OPTIONS)
+        _check_size(path, max_bytes)
+        _check_count(path, [None], max_features, **CSV_OPEN_OPTIONS)
+        frame = gpd.read_file(path, engine="pyogrio", max_features=max_features, **CSV_OPEN_OPTIONS)
+        for column in frame.columns:
+            series = frame[column]
+            if column != "geometry" and (
+                series.dtype == object or pd.api.types.is_string_dtype(series)
+            ):
+                # Our CSV export guards text that could start a formula with an apostrophe.
+                frame[column] = series.map(from_spreadsheet_text)
         return frame.set_crs(WGS84, allow_override=True)
+    _check_size(path, max_bytes)
     names = [layer] if layer else [str(name) for name, _kind in pyogrio.list_layers(path)]
     if len(names) > 1 and path.suffix.lower() != ".zip":
-        raise ValueError(f"{path}: holds several layers ({', '.join(names)}); name one")
-    frames = [read_layer(path, name) for name in names]
+        raise ValueError(f"holds several layers ({', '.join(names)}); name one")
+    _check_count(path, list(names), max_features)
+    frames = [read_layer(path, name, max_features) for name in names]
     if len(frames) == 1:
         return frames[0]
     return gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), crs=WGS84)

@@ -385,9 +385,15 @@ def test_compare_two_to_four_clusters_in_the_order_asked(client, store) -> None:
         "",
         "ccn-tam-an",
         "ccn-tam-an,ccn-hung-loc,ccn-phu-tuc,ccn-long-giao,ccn-xuan-hung",
-        "ccn-tam-an,no-such-cluster",
         "ccn-tam-an,ccn-tam-an",
     ],
 )
-def test_compare_refuses_wrong_counts_unknown_and_repeated_ids(client, ids_param: str) -> None:
+def test_compare_refuses_wrong_counts_and_repeated_ids(client, ids_param: str) -> None:
     assert_bad(client.get("/api/compare", query_string={"ids": ids_param}), "ids")
+
+
+def test_compare_of_an_unknown_cluster_is_404_naming_ids(client) -> None:
+    response = client.get("/api/compare", query_string={"ids": "ccn-tam-an,no-such-cluster"})
+    assert response.status_code == 404
+    assert response.mimetype == "application/problem+json"
+    assert [e["field"] for e in response.get_json()["errors"]] == ["ids"]

@@ -90,10 +90,11 @@ def test_polygons_are_simplified_to_half_a_pixel_of_a_512_pixel_tile(client, sto
 
 
 @pytest.mark.parametrize("path", ["/api/tiles/23/0/0.geojson", "/api/tiles/3/8/0.geojson"])
-def test_a_tile_that_does_not_exist_is_400(client, path: str) -> None:
+def test_a_tile_that_does_not_exist_is_404(client, path: str) -> None:
     response = client.get(path)
-    assert response.status_code == 400
-    assert response.get_json()["errors"][0]["field"] == "tile"
+    assert response.status_code == 404
+    assert response.mimetype == "application/problem+json"
+    assert "tile" in response.get_json()["detail"]
 
 
 def test_tiles_revalidate_with_etag(client) -> None:

@@ -37,6 +37,7 @@ PUBLIC_CLUSTER_PROPERTIES = frozenset(
         "planned_area_ha",
         "industrial_land_ha",
         "leased_land_ha",
+        "occupancy_reported_pct",
         "area_note",
         "investor",
         "decision_number",
@@ -52,6 +53,7 @@ PUBLIC_CLUSTER_PROPERTIES = frozenset(
         "location_note",
         "status_note",
         "sources",
+        "inferred",
         "as_of",
         # derived (gis.core.schema.DERIVED_PROPERTIES)
         "district_name",

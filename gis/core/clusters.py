@@ -23,6 +23,7 @@ from gis.core.schema import (
 )
 from gis.errors import NotFound
 from gis.geometry import bbox as geom_bbox
+from gis.geometry import rfc7946
 from gis.store import spatial
 from gis.store.models import Cluster, District
 from gis.text import fold, query_tokens, search_key
@@ -309,7 +310,7 @@ def to_features(
     in one vectorised call rather than once per feature.
     """
     geometries = list(shapely.from_wkb([c.geom_wkb for c in clusters]))
-    located = [g for g in geometries if g is not None]
+    located = rfc7946([g for g in geometries if g is not None])
     # GEOS writes the shortest round-trip form of each coordinate, as Python's repr does.
     geojson = iter(orjson.loads(text) for text in shapely.to_geojson(located))
     distances = distances_km(geometries, places) if places is not None else None
@@ -321,8 +322,9 @@ def to_features(
         props["district_name"] = district.name if district else None
         props["zone"] = district.zone if district else None
         industrial, leased = record.get("industrial_land_ha"), record.get("leased_land_ha")
-        props["occupancy_pct"] = occupancy_pct(industrial, leased)
-        props["free_land_ha"] = free_land_ha(industrial, leased)
+        reported = record.get("occupancy_reported_pct")
+        props["occupancy_pct"] = occupancy_pct(industrial, leased, reported)
+        props["free_land_ha"] = free_land_ha(industrial, leased, reported)
         props["ready"] = _ready(record)
         if distances is not None:
             props["distances_km"] = distances[index]
@@ -372,7 +374,9 @@ def projection(
         "search_key": _search_text(record, district),
         "sort_name": fold(record.name_vi),
         "geom_wkb": None if geometry is None else shapely.to_wkb(geometry),
-        "free_land_ha": free_land_ha(record.industrial_land_ha, record.leased_land_ha),
+        "free_land_ha": free_land_ha(
+            record.industrial_land_ha, record.leased_land_ha, record.occupancy_reported_pct
+        ),
         "ready": readiness(record.clearance_status, record.infrastructure.model_dump()),
         "industries_key": search_key(record.industries),
     }

@@ -17,7 +17,7 @@ from gis.core.clusters import write_cluster
 from gis.core.districts import PROVINCE_BBOX, load_districts
 from gis.core.places import load_places
 from gis.core.plan import load_plan
-from gis.core.schema import DERIVED_PROPERTIES, ClusterRecord
+from gis.core.schema import DERIVED_PROPERTIES, ClusterRecord, inconsistencies
 from gis.geometry import parse_geojson, problems
 from gis.store.db import Store
 from gis.store.models import Cluster, District
@@ -40,7 +40,11 @@ def read_json(path: str | Path) -> Any:
 
 def describe_validation_error(exc: ValidationError) -> list[str]:
     """One "field: reason" line per pydantic error."""
-    return [f"{'.'.join(str(p) for p in e['loc']) or '(record)'}: {e['msg']}" for e in exc.errors()]
+    return [
+        f"{'.'.join(str(p) for p in e['loc']) or '(record)'}: "
+        f"{'missing (every feature must say it)' if e['type'] == 'missing' else e['msg']}"
+        for e in exc.errors()
+    ]
 
 
 def check_collection(
@@ -96,7 +100,44 @@ def _check_feature(
             found.append(f"geometry: {exc}")
     if record is not None:
         found += _district_problems(record, derived, geometry, districts, boundaries)
+        found += [f"{name}: {reason}" for name, reason in inconsistencies(record)]
+        found += [
+            f"{name}: a fact without a source (name it in sources)"
+            for name in unsourced_facts(record, geometry is not None)
+        ]
+        found += [
+            f"inferred: names {name}, which holds no value"
+            for name in record.inferred
+            if getattr(record, name) in (None, [], {})
+        ]
     return CheckedFeature(label, record if not found else None, geometry, found)
+
+
+# Fields that are not facts about the place: identity, bookkeeping and the record's own
+# citations. Every other filled field must name its source.
+_NOT_FACTS = frozenset({"id", "sources", "inferred"})
+
+
+def unsourced_facts(record: ClusterRecord, located: bool) -> list[str]:
+    """Names of the filled fields (and ``geometry`` when located) that cite no source."""
+    filled = [
+        name
+        for name in ClusterRecord.model_fields
+        if name not in _NOT_FACTS and _filled(name, getattr(record, name))
+    ]
+    if located:
+        filled.append("geometry")
+    return [name for name in filled if not record.sources.get(name)]
+
+
+def _filled(name: str, value: Any) -> bool:
+    if name == "infrastructure":
+        return any(v is not None for v in value.model_dump().values())
+    if name == "named_in_plan":
+        return bool(value)
+    if name == "location_precision":
+        return value != "unknown"
+    return value not in (None, [], {}, "")
 
 
 def _district_problems(

@@ -130,14 +130,19 @@ def _occupancy_missing(record: dict[str, Any]) -> list[str]:
 
 def expansion(record: dict[str, Any]) -> dict[str, Any]:
     """Could this cluster be expanded under Article 8(2)? Every figure and gap is shown."""
-    occupancy = occupancy_pct(record.get("industrial_land_ha"), record.get("leased_land_ha"))
+    occupancy = occupancy_pct(
+        record.get("industrial_land_ha"),
+        record.get("leased_land_ha"),
+        record.get("occupancy_reported_pct"),
+    )
     checks = [
         _check(
             "occupancy",
             occupancy,
             EXPANSION_MIN_OCCUPANCY_PCT,
             None if occupancy is None else occupancy >= EXPANSION_MIN_OCCUPANCY_PCT,
-            _occupancy_missing(record),
+            # A reported percentage decides on its own; hectares are missing only without it.
+            [] if occupancy is not None else _occupancy_missing(record),
         )
     ]
     area = record.get("planned_area_ha")

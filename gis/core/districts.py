@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from typing import Any
 
 import shapely
@@ -11,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from gis.errors import FieldError, InvalidInput
-from gis.geometry import to_geojson
+from gis.geometry import to_rfc7946_geojson
 from gis.store.models import District
 from gis.text import fold, nfc
 
@@ -71,6 +73,27 @@ def province_outline(session: Session) -> BaseGeometry:
     return cached
 
 
+def read_district_boxes(path: Path) -> dict[str, tuple[float, float, float, float]]:
+    """Each district's ``bbox`` in ``districts.json`` (the official boundary's extent with a
+    small margin), by GSO code; districts without one are left out."""
+    if not path.exists():
+        return {}
+    rows = json.loads(path.read_text(encoding="utf-8")).get("districts") or []
+    return {row["code"]: tuple(row["bbox"]) for row in rows if row.get("bbox")}
+
+
+def district_box(session: Session, code: str | None) -> BaseGeometry | None:
+    """The district's extent from districts.json (see ``read_district_boxes``), or None.
+
+    Only for the province's own districts: a store given another extent
+    (``GIS_EXTENT_BBOX``, a national data set) has no such boxes.
+    """
+    boxes = session.info.get("district_boxes") or {}
+    if code is None or code not in boxes or session.info.get("extent_bbox"):
+        return None
+    return box(*boxes[code])
+
+
 def forget_boundaries(session: Session) -> None:
     """Drop the session's cached boundaries (after importing new ones)."""
     session.info.pop("district_boundaries", None)
@@ -81,7 +104,7 @@ def district_feature(district: District, cluster_count: int | None = None) -> di
     """GeoJSON Feature of a district: its boundary (or null) and label point."""
     geometry = None
     if district.boundary_wkb is not None:
-        geometry = to_geojson(shapely.from_wkb(district.boundary_wkb))
+        geometry = to_rfc7946_geojson(shapely.from_wkb(district.boundary_wkb))
     props: dict[str, Any] = {
         "code": district.code,
         "name": district.name,

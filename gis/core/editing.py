@@ -12,10 +12,10 @@ from sqlalchemy.orm import Session
 
 from gis.core.actors import Actor, check_admin, check_cluster_edit
 from gis.core.clusters import cluster_geometry, get_cluster, projection
-from gis.core.districts import boundaries, province_outline
+from gis.core.districts import boundaries, district_box, province_outline
 from gis.core.history import apply_versioned, diff, event_dict, events_of, new_event
 from gis.core.plan import today as vietnam_today
-from gis.core.schema import ClusterRecord
+from gis.core.schema import ClusterRecord, inconsistencies
 from gis.errors import FieldError, InvalidInput, NotFound, StaleVersion
 from gis.geometry import area_ha, parse_geojson, problems, to_geojson
 from gis.store.models import ChangeEvent, Cluster, District, utcnow
@@ -72,31 +72,15 @@ def _merge(record: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
 
 
 def _consistency_errors(record: ClusterRecord) -> list[FieldError]:
-    errors = []
-    pairs = [
-        (
-            "clearance_cleared_ha",
-            record.clearance_cleared_ha,
-            "clearance_total_ha",
-            record.clearance_total_ha,
-        ),
-        ("leased_land_ha", record.leased_land_ha, "industrial_land_ha", record.industrial_land_ha),
-        (
-            "industrial_land_ha",
-            record.industrial_land_ha,
-            "planned_area_ha",
-            record.planned_area_ha,
-        ),
-    ]
-    for part_name, part, whole_name, whole in pairs:
-        if part is not None and whole is not None and part > whole:
-            # The share would exceed 100 %.
-            errors.append(FieldError(part_name, f"{part} ha exceeds {whole_name} ({whole} ha)"))
-    return errors
+    return [FieldError(name, reason) for name, reason in inconsistencies(record)]
 
 
 def _geometry_checks(
-    session: Session, geometry_json: Any, district_code: str | None, declared_ha: float | None
+    session: Session,
+    geometry_json: Any,
+    district_code: str | None,
+    declared_ha: float | None,
+    actor: Actor | None = None,
 ) -> tuple[BaseGeometry, list[EditWarning]]:
     try:
         geometry = parse_geojson(geometry_json)
@@ -106,6 +90,16 @@ def _geometry_checks(
     district_boundary = boundaries(session).get(district_code or "")
     if not found and district_boundary is not None and not district_boundary.covers(geometry):
         found.append("outside the cluster's district")
+    elif not found and district_boundary is None and actor is not None and not actor.is_admin:
+        # Without the official boundary an editor's scope still holds: a conservative box
+        # around their district (data/districts.json), so they cannot move a cluster deep
+        # into another district. The exact check replaces it once boundaries are loaded.
+        extent = district_box(session, district_code)
+        if extent is not None and not extent.covers(geometry):
+            found.append(
+                "outside the extent of the cluster's district "
+                "(official boundaries are not loaded; see data/districts.json)"
+            )
     if found:
         raise InvalidInput([FieldError("geometry", p) for p in found], status=422)
     warnings = []
@@ -116,7 +110,18 @@ def _geometry_checks(
     return geometry, warnings
 
 
-def update_cluster(
+@dataclass
+class PlannedUpdate:
+    """An update that passed every check, not yet written: what ``update_cluster`` would do."""
+
+    cluster: Cluster
+    record: ClusterRecord
+    geometry: BaseGeometry | None
+    changed: list[dict[str, Any]]
+    warnings: list[EditWarning] = field(default_factory=list)
+
+
+def check_update(
     session: Session,
     actor: Actor,
     cluster_id: str,
@@ -124,16 +129,16 @@ def update_cluster(
     changes: dict[str, Any],
     note: str | None = None,
     *,
-    reverts: int | None = None,
-    change_set: str | None = None,
-) -> UpdateResult:
-    """Apply ``changes`` (property names as the API returns them, plus "geometry").
+    cluster: Cluster | None = None,
+) -> PlannedUpdate:
+    """Every check of ``update_cluster`` (scope, version, schema, consistency, geometry), no write.
 
-    Raises NotFound, Forbidden, InvalidInput (422) or StaleVersion; writes nothing then.
-    The version check is part of the UPDATE statement, so two writers that read the same
-    version cannot both succeed.
+    Raises NotFound, Forbidden, InvalidInput (422) or StaleVersion. ``changed`` is the
+    field-by-field diff the history event would record (empty: nothing would change).
+    ``cluster``, when the caller has already read it in this session, saves the query.
     """
-    cluster = get_cluster(session, cluster_id)
+    if cluster is None or cluster.id != cluster_id:
+        cluster = get_cluster(session, cluster_id)
     unknown = sorted(set(changes) - set(ClusterRecord.model_fields) - {"geometry"} - READ_ONLY)
     if unknown:
         raise InvalidInput([FieldError(f, "unknown field") for f in unknown], status=422)
@@ -150,7 +155,7 @@ def update_cluster(
         # An admin moving a cluster to another district: scope follows the new one too.
         check_cluster_edit(actor, changes["district_code"], set(changes))
     if cluster.version != expected_version:
-        raise StaleVersion(cluster.version, _changes_since(session, cluster.id, expected_version))
+        raise StaleVersion(cluster.version, changes_since(session, cluster.id, expected_version))
 
     properties = {k: v for k, v in changes.items() if k != "geometry"}
     try:
@@ -167,7 +172,7 @@ def update_cluster(
     warnings: list[EditWarning] = []
     if "geometry" in changes:
         geometry, warnings = _geometry_checks(
-            session, changes["geometry"], record.district_code, record.planned_area_ha
+            session, changes["geometry"], record.district_code, record.planned_area_ha, actor
         )
         if "location_precision" not in changes:
             # Drawn or dragged on the map: surveyed, unless the change says otherwise (an
@@ -176,23 +181,46 @@ def update_cluster(
 
     before = {**cluster.record, "geometry": to_geojson(cluster_geometry(cluster))}
     after = {**record.model_dump(mode="json"), "geometry": to_geojson(geometry)}
-    if not diff(before, after):
-        return UpdateResult(cluster, None, warnings)
-    if "as_of" not in changes:
+    if "as_of" not in changes and diff(before, after):
         # The data now describes the day of the edit (in Viet Nam), unless the change
         # says which day it describes; reports read their data date from it.
         record = record.model_copy(update={"as_of": vietnam_today()})
         after = {**record.model_dump(mode="json"), "geometry": to_geojson(geometry)}
-    changed = diff(before, after)
+    return PlannedUpdate(cluster, record, geometry, diff(before, after), warnings)
+
+
+def update_cluster(
+    session: Session,
+    actor: Actor,
+    cluster_id: str,
+    expected_version: int,
+    changes: dict[str, Any],
+    note: str | None = None,
+    *,
+    reverts: int | None = None,
+    change_set: str | None = None,
+    cluster: Cluster | None = None,
+) -> UpdateResult:
+    """Apply ``changes`` (property names as the API returns them, plus "geometry").
+
+    Raises NotFound, Forbidden, InvalidInput (422) or StaleVersion; writes nothing then.
+    The version check is part of the UPDATE statement, so two writers that read the same
+    version cannot both succeed.
+    """
+    planned = check_update(
+        session, actor, cluster_id, expected_version, changes, note, cluster=cluster
+    )
+    if not planned.changed:
+        return UpdateResult(planned.cluster, None, planned.warnings)
     return _commit(
         session,
         actor,
-        cluster,
-        record,
-        geometry,
-        changed,
+        planned.cluster,
+        planned.record,
+        planned.geometry,
+        planned.changed,
         note,
-        warnings,
+        planned.warnings,
         reverts=reverts,
         change_set=change_set,
     )
@@ -224,11 +252,12 @@ def _commit(
     read_version = cluster.version
     if not apply_versioned(session, Cluster, cluster, projection(session, record, geometry), event):
         fresh = get_cluster(session, cluster.id)
-        raise StaleVersion(fresh.version, _changes_since(session, cluster.id, read_version))
+        raise StaleVersion(fresh.version, changes_since(session, cluster.id, read_version))
     return UpdateResult(cluster, event, warnings)
 
 
-def _changes_since(session: Session, cluster_id: str, version: int) -> list[dict[str, Any]]:
+def changes_since(session: Session, cluster_id: str, version: int) -> list[dict[str, Any]]:
+    """The events of a cluster after ``version``, oldest first (what a stale writer missed)."""
     return [event_dict(e) for e in events_of(session, "cluster", cluster_id) if e.version > version]
 
 

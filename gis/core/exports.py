@@ -35,6 +35,7 @@ BASE_COLUMNS: dict[str, str] = {
     "leased_land_ha": "leased_ha",
     "free_land_ha": "free_ha",
     "occupancy_pct": "occup_pct",
+    "occupancy_reported_pct": "occup_rep",
     "ready": "ready",
     "clearance_status": "clear_stat",
     "clearance_cleared_ha": "cleared_ha",
@@ -51,6 +52,7 @@ BASE_COLUMNS: dict[str, str] = {
     "area_note": "area_note",
     "status_note": "stat_note",
     "as_of": "as_of",
+    "inferred": "inferred",
     "nearest_interchange_id": "near_ic",
     "nearest_interchange_km": "near_ic_km",
     "lon": "lon",
@@ -78,6 +80,7 @@ HEADERS_VI: dict[str, str] = {
     "leased_land_ha": "Đất đã cho thuê (ha)",
     "free_land_ha": "Đất công nghiệp chưa cho thuê (ha)",
     "occupancy_pct": "Tỷ lệ lấp đầy (%)",
+    "occupancy_reported_pct": "Tỷ lệ lấp đầy theo nguồn (%)",
     "ready": "Sẵn sàng xây dựng",
     "clearance_status": "Bồi thường, GPMB",
     "clearance_cleared_ha": "Đã GPMB (ha)",
@@ -99,6 +102,7 @@ HEADERS_VI: dict[str, str] = {
     "area_note": "Ghi chú diện tích",
     "status_note": "Ghi chú tình trạng",
     "as_of": "Thời điểm số liệu",
+    "inferred": "Trường suy luận (nguồn không nêu trực tiếp)",
     "nearest_interchange_id": "Nút giao cao tốc gần nhất",
     "nearest_interchange_km": "Khoảng cách đường chim bay đến nút giao gần nhất (km)",
     "lon": "Kinh độ",
@@ -111,6 +115,7 @@ FLOAT_COLUMNS = (
     "leased_land_ha",
     "free_land_ha",
     "occupancy_pct",
+    "occupancy_reported_pct",
     "clearance_cleared_ha",
     "clearance_total_ha",
     "nearest_interchange_km",
@@ -152,6 +157,7 @@ def flat_row(feature: dict[str, Any], places: tuple[PlacePoint, ...]) -> dict[st
     for component in INFRASTRUCTURE_COMPONENTS:
         row[f"infra_{component}"] = infrastructure.get(component)
     row["industries"] = _joined(props.get("industries"))
+    row["inferred"] = _joined(props.get("inferred"))
     row["plan_actions"] = _joined([a["action"] for a in props.get("plan_actions") or []])
     nearest = props.get("nearest_interchange") or {}
     row["nearest_interchange_id"] = nearest.get("id")

@@ -17,6 +17,7 @@ import typing
 from dataclasses import dataclass, field
 from typing import Any
 
+import shapely
 from pydantic import ValidationError
 from shapely.geometry import mapping
 from shapely.geometry.base import BaseGeometry
@@ -47,12 +48,14 @@ REQUIRED_VALUE_FIELDS = frozenset(
     for name, info in ClusterRecord.model_fields.items()
     if type(None) not in typing.get_args(info.annotation)
 )
-LIST_FIELDS = ("industries", "plan_actions")
+LIST_FIELDS = ("industries", "inferred", "plan_actions")
 DICT_FIELDS = ("infrastructure", "sources")
 # Coordinates closer than this (about 1 cm) are the same location: a GeoJSON export
 # rounds to 7 decimals, a reprojection round trip moves the last digits.
 SAME_PLACE_DEGREES = 1e-7
 ELLIPSIS = "…"
+# Our richest column (plan_actions: a list of objects) nests 2 levels; sources 2.
+MAX_JSON_DEPTH = 8
 ADDED, CHANGED, UNCHANGED, REJECTED = "added", "changed", "unchanged", "rejected"
 
 
@@ -128,17 +131,38 @@ def _plain(value: Any) -> Any:
     return value
 
 
+def _depth(value: Any) -> int:
+    """How deeply lists and objects nest in ``value`` (without recursion)."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        item, level = stack.pop()
+        if isinstance(item, dict | list):
+            deepest = max(deepest, level)
+            stack.extend(
+                (child, level + 1) for child in (item.values() if isinstance(item, dict) else item)
+            )
+    return deepest
+
+
 def _structured(name: str, value: Any, current: dict[str, Any] | None) -> Any:
     """A list or object column: JSON text, our export's flat form, or the value itself."""
     if not isinstance(value, str):
         return value
     if value[:1] in ("[", "{"):
         try:
-            return json.loads(value)
+            parsed = json.loads(value)
+        except RecursionError:
+            parsed = None
         except ValueError:
             raise InvalidInput([FieldError(name, "is not valid JSON")], status=422) from None
-    if name == "industries":
-        # The export joins industries with "; " (their names hold commas themselves).
+        if parsed is None or _depth(parsed) > MAX_JSON_DEPTH:
+            raise InvalidInput(
+                [FieldError(name, f"is JSON nested more than {MAX_JSON_DEPTH} levels deep")],
+                status=422,
+            )
+        return parsed
+    if name in ("industries", "inferred"):
+        # The export joins these lists with "; " (industries' names hold commas themselves).
         return [part.strip() for part in value.split(";") if part.strip()]
     if name == "plan_actions":
         stored = exports.LIST_SEPARATOR.join(a["action"] for a in (current or {}).get(name, []))
@@ -199,7 +223,8 @@ def _geometry_change(geometry: BaseGeometry | None, cluster: Cluster | None) -> 
         return None
     stored = cluster_geometry(cluster) if cluster is not None else None
     if stored is not None:
-        if geometry.equals_exact(stored, SAME_PLACE_DEGREES):
+        # Normalised first: exports wind rings by RFC 7946 and may start them elsewhere.
+        if shapely.normalize(geometry).equals_exact(shapely.normalize(stored), SAME_PLACE_DEGREES):
             return None
         if (
             geometry.geom_type == "Point"

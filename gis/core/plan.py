@@ -59,6 +59,9 @@ VALUE_BOUNDS = {
     "share_change_points": (-100.0, 100.0),
     "growth_on_previous_year": (-100.0, 1000.0),
 }
+# Who "entered" the outcomes that data/plan.json carries, and when: before any person could.
+SEED_ENTERED_BY = "data/plan.json"
+SEED_ENTERED_AT = dt.datetime(2020, 1, 1, tzinfo=dt.UTC)
 _EVERY = re.compile(r"^(?:(\d+) )?months?$")
 
 
@@ -262,6 +265,19 @@ def load_plan(session: Session, doc: dict[str, Any]) -> tuple[int, int]:
                     source_line=item.get("source_line"),
                 )
             )
+            # Published outcomes (the province's statistics) come with the file, cited, so the
+            # tracker can say met or not met; an administrator's later row of a year wins.
+            for outcome in item.get("outcomes") or []:
+                session.add(
+                    TargetValue(
+                        target_id=item["id"],
+                        year=int(outcome["year"]),
+                        value=float(outcome["value"]),
+                        source=nfc(outcome["source"])[:MAX_SOURCE_LENGTH],
+                        entered_by=SEED_ENTERED_BY,
+                        entered_at=SEED_ENTERED_AT,
+                    )
+                )
             targets += 1
     return tasks, targets
 

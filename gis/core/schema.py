@@ -5,9 +5,16 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    field_validator,
+)
 
-from gis.text import nfc
+from gis.text import nfc, unsafe_character
 
 Kind = Literal["CCN", "KCN", "CNHT"]
 Stage = Literal[
@@ -22,7 +29,11 @@ Stage = Literal[
 ]
 ClearanceStatus = Literal["not_started", "in_progress", "done", "blocked"]
 ComponentState = Literal["none", "building", "done"]
-Precision = Literal["surveyed", "commune_centroid", "district_centroid", "unknown"]
+# A commune or district "point" is the point a geocoder gives for the unit's name (the
+# vietnamadminunits table), about ±1 km for a commune: not a computed centroid, not the site.
+Precision = Literal["surveyed", "commune_point", "district_point", "unknown"]
+# Names used before the points were named honestly; still read from old stores and files.
+LEGACY_PRECISIONS = {"commune_centroid": "commune_point", "district_centroid": "district_point"}
 PlanAction = Literal[
     "speed_up_clearance",
     "resolve_state_land",
@@ -42,8 +53,18 @@ PRECISIONS: tuple[str, ...] = Precision.__args__
 INFRASTRUCTURE_COMPONENTS = ("roads", "power", "water", "wastewater", "drainage", "fire")
 ZONES = ("I", "II")
 
-Text = Annotated[str, StringConstraints(min_length=1, max_length=2000)]
+
+def _clean_text(value: str) -> str:
+    """Refuse control characters (line breaks aside) and lone surrogates: see gis.text."""
+    reason = unsafe_character(value, multiline=True)
+    if reason is not None:
+        raise ValueError(reason)
+    return value
+
+
+Text = Annotated[str, StringConstraints(min_length=1, max_length=2000), AfterValidator(_clean_text)]
 Hectares = Annotated[float, Field(ge=0, le=100_000)]
+Percent = Annotated[float, Field(ge=0, le=100)]
 Code = Annotated[str, StringConstraints(pattern=r"^\d{3,5}$")]
 
 
@@ -54,7 +75,7 @@ class _Strict(BaseModel):
     @classmethod
     def _nfc(cls, value: object) -> object:
         # Input from IMEs and macOS may arrive decomposed (NFD); store one form only.
-        return nfc(value) if isinstance(value, str) else value
+        return nfc(_clean_text(value)) if isinstance(value, str) else value
 
 
 class Infrastructure(_Strict):
@@ -95,6 +116,9 @@ class ClusterRecord(_Strict):
     planned_area_ha: Hectares | None = None
     industrial_land_ha: Hectares | None = None
     leased_land_ha: Hectares | None = None
+    # Occupancy as a source reports it (a percentage, "tỷ lệ lấp đầy"), kept apart from
+    # leased hectares: a source that gives only the percentage never becomes typed hectares.
+    occupancy_reported_pct: Percent | None = None
     area_note: Text | None = None
     investor: Text | None = None
     decision_number: Text | None = None
@@ -110,7 +134,14 @@ class ClusterRecord(_Strict):
     location_note: Text | None = None
     status_note: Text | None = None
     sources: dict[str, list[Text]] = Field(default_factory=dict)
+    # Fields whose value is our reading of a source rather than what it states.
+    inferred: list[Text] = Field(default_factory=list)
     as_of: dt.date | None = None
+
+    @field_validator("location_precision", mode="before")
+    @classmethod
+    def _legacy_precision(cls, value: object) -> object:
+        return LEGACY_PRECISIONS.get(value, value) if isinstance(value, str) else value
 
     @field_validator("sources")
     @classmethod
@@ -118,6 +149,14 @@ class ClusterRecord(_Strict):
         unknown = sorted(set(value) - set(cls.model_fields) - {"geometry", "district_name"})
         if unknown:
             raise ValueError(f"sources name unknown fields: {', '.join(unknown)}")
+        return value
+
+    @field_validator("inferred")
+    @classmethod
+    def _inferred_name_fields(cls, value: list[str]) -> list[str]:
+        unknown = sorted(set(value) - set(cls.model_fields))
+        if unknown:
+            raise ValueError(f"inferred names unknown fields: {', '.join(unknown)}")
         return value
 
 
@@ -137,19 +176,50 @@ DERIVED_PROPERTIES = (
 READY_COMPONENTS = ("roads", "power", "water", "wastewater")
 
 
-def occupancy_pct(industrial_ha: float | None, leased_ha: float | None) -> float | None:
-    """Leased share of the industrial land in percent, or None when either is unknown."""
-    if industrial_ha in (None, 0) or leased_ha is None:
-        return None
-    return round(100 * leased_ha / industrial_ha, 1)
+def inconsistencies(record: ClusterRecord) -> list[tuple[str, str]]:
+    """(field, reason) for each part larger than its whole: leased > industrial land, ..."""
+    pairs = [
+        ("clearance_cleared_ha", "clearance_total_ha"),
+        ("leased_land_ha", "industrial_land_ha"),
+        ("industrial_land_ha", "planned_area_ha"),
+    ]
+    found = []
+    for part_name, whole_name in pairs:
+        part, whole = getattr(record, part_name), getattr(record, whole_name)
+        if part is not None and whole is not None and part > whole:
+            # The share would exceed 100 %.
+            found.append((part_name, f"{part} ha exceeds {whole_name} ({whole} ha)"))
+    return found
 
 
-def free_land_ha(industrial_ha: float | None, leased_ha: float | None) -> float | None:
-    """Industrial land not yet leased, in ha, or None when either figure is unknown."""
-    if industrial_ha is None or leased_ha is None:
+def occupancy_pct(
+    industrial_ha: float | None, leased_ha: float | None, reported_pct: float | None = None
+) -> float | None:
+    """Leased share of the industrial land in percent, or None when it is unknown.
+
+    Computed from the hectares when both are known; otherwise the percentage a source
+    reports, as reported.
+    """
+    if industrial_ha not in (None, 0) and leased_ha is not None:
+        return round(100 * leased_ha / industrial_ha, 1)
+    return reported_pct
+
+
+def free_land_ha(
+    industrial_ha: float | None, leased_ha: float | None, reported_pct: float | None = None
+) -> float | None:
+    """Industrial land not yet leased, in ha, or None when it cannot be known.
+
+    From the leased hectares when known, else from a reported occupancy percentage.
+    """
+    if industrial_ha is None:
         return None
     # Rounded to the hundredth the figures are given in, so 49.9 - 47.27 reads 2.63.
-    return round(industrial_ha - leased_ha, 2)
+    if leased_ha is not None:
+        return round(industrial_ha - leased_ha, 2)
+    if reported_pct is not None:
+        return round(industrial_ha * (100 - reported_pct) / 100, 2)
+    return None
 
 
 def readiness(clearance_status: str | None, infrastructure: dict[str, str | None]) -> bool | None:

@@ -15,12 +15,12 @@ from dataclasses import replace
 from typing import Any
 
 import mercantile
-import numpy as np
 import shapely
 from sqlalchemy import Integer, cast, func, select
 from sqlalchemy.orm import Session
 
 from gis.core.clusters import ClusterFilter, filtered_query
+from gis.geometry import rfc7946
 from gis.store.models import Cluster
 
 TILE_PIXELS = 512
@@ -58,8 +58,7 @@ def _simplified(wkb: bytes, z: int) -> dict[str, Any]:
         simpler = shapely.simplify(geometry, tolerance, preserve_topology=True)
         geometry = simpler if not simpler.is_empty else geometry.representative_point()
     # Six decimals is 0.1 m: more precision than any screen shows, fewer bytes to send.
-    geometry = shapely.transform(geometry, lambda coords: np.round(coords, 6))
-    return shapely.geometry.mapping(geometry)
+    return shapely.geometry.mapping(rfc7946(geometry, decimals=6))
 
 
 def tile_content(

@@ -84,13 +84,18 @@ class Store:
     """The app's database: an engine, a session factory and schema set-up."""
 
     def __init__(
-        self, url: str, extent_bbox: tuple[float, float, float, float] | None = None
+        self,
+        url: str,
+        extent_bbox: tuple[float, float, float, float] | None = None,
+        district_boxes: dict[str, tuple[float, float, float, float]] | None = None,
     ) -> None:
         self.engine = make_engine(url)
         self.dialect = self.engine.dialect.name
         # The area this store's data may lie in when no boundaries are loaded (None: the
-        # province); every session carries it so the core's checks need no configuration.
-        info = {"extent_bbox": extent_bbox} if extent_bbox else {}
+        # province), and each district's extent (editors' scope without boundaries); every
+        # session carries them so the core's checks need no configuration.
+        info: dict[str, Any] = {"extent_bbox": extent_bbox} if extent_bbox else {}
+        info["district_boxes"] = district_boxes or {}
         self._sessions = sessionmaker(self.engine, expire_on_commit=False, info=info)
         self._memo: OrderedDict[str, tuple[str, Any]] = OrderedDict()
         self._memo_lock = threading.Lock()

@@ -257,3 +257,48 @@ class TargetValue(Base):
     source: Mapped[str] = mapped_column(Text)
     entered_by: Mapped[str] = mapped_column(String(80))
     entered_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class WorkbookUpload(Base):
+    """A parsed district workbook waiting for its user to confirm it (kept server-side).
+
+    ``rows`` holds each changed cluster's id, the version its row was read at and the
+    changes; ``sha256`` is the uploaded file's hash, which the confirmation must repeat.
+    """
+
+    __tablename__ = "workbook_uploads"
+
+    token: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    sha256: Mapped[str] = mapped_column(String(64))
+    filename: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    rows: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+
+
+class Attachment(Base):
+    """A file on a cluster (a site photo or a document), kept in the file store.
+
+    The row holds what the file is (kind, type judged from its content, size, checksum of
+    the stored bytes), who added it and when, and for a photo its EXIF time and position.
+    """
+
+    __tablename__ = "attachments"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    cluster_id: Mapped[str] = mapped_column(String(80), index=True)
+    kind: Mapped[str] = mapped_column(String(16))  # photo, document
+    media_type: Mapped[str] = mapped_column(String(40))
+    file_key: Mapped[str] = mapped_column(String(120))
+    thumb_key: Mapped[str | None] = mapped_column(String(120))
+    sha256: Mapped[str] = mapped_column(String(64))
+    size: Mapped[int] = mapped_column(Integer)
+    name: Mapped[str] = mapped_column(String(200))
+    caption: Mapped[str | None] = mapped_column(Text)
+    width: Mapped[int | None] = mapped_column(Integer)
+    height: Mapped[int | None] = mapped_column(Integer)
+    taken_at: Mapped[str | None] = mapped_column(String(32))
+    lon: Mapped[float | None]
+    lat: Mapped[float | None]
+    added_by: Mapped[str] = mapped_column(String(80))
+    added_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

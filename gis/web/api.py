@@ -6,8 +6,10 @@ import dataclasses
 import re
 
 from flask import Blueprint, Response, jsonify, request, url_for
+from flask.blueprints import BlueprintSetupState
 from sqlalchemy.orm import Session
 from werkzeug.exceptions import PreconditionRequired
+from werkzeug.routing import BaseConverter
 
 from gis.core import clusters as core
 from gis.core import decree32, exports
@@ -22,9 +24,28 @@ from gis.store.models import Cluster, District
 from gis.web import get_store, labels
 from gis.web.auth import current_actor, optional_actor
 from gis.web.caching import cached_json, etag_for, keyed_json
+from gis.web.errors import problem
 from gis.web.params import cluster_filter, compare_ids, export_options, paging
 
 bp = Blueprint("api", __name__)
+
+
+class ClusterIdConverter(BaseConverter):
+    """A cluster id segment: any segment but "export", which names the export route.
+
+    Without it /api/clusters/<cluster_id> would also match /api/clusters/export, and an
+    OPTIONS or 405 there would announce PATCH. Anything else still reaches the view (and
+    the edge's checks), so a bad id is answered by them, not by routing.
+    """
+
+    regex = r"(?!export$)[^/]+"
+
+
+@bp.record_once
+def _register_converters(state: BlueprintSetupState) -> None:
+    # Before the routes below are added: deferred functions run in the order recorded.
+    state.app.url_map.converters["cluster"] = ClusterIdConverter
+
 
 GEOJSON = "application/geo+json"
 # A page of the list: the province fits in one; the country's 1,700 clusters in two.
@@ -144,7 +165,7 @@ def export_clusters() -> Response:
     return response
 
 
-@bp.get("/clusters/<cluster_id>")
+@bp.get("/clusters/<cluster:cluster_id>")
 def get_cluster(cluster_id: str) -> Response:
     """One cluster as a Feature; its ETag is its version."""
     store = get_store()
@@ -161,7 +182,7 @@ def get_cluster(cluster_id: str) -> Response:
     return keyed_json(f"cluster:{cluster_id}:{revision}:{audience}", build, GEOJSON)
 
 
-@bp.get("/clusters/<cluster_id>/decree32")
+@bp.get("/clusters/<cluster:cluster_id>/decree32")
 def cluster_decree32(cluster_id: str) -> Response:
     """Decree 32/2024/NĐ-CP: could this cluster be expanded? Figures and missing data."""
     store = get_store()
@@ -201,7 +222,10 @@ def compare_clusters() -> Response:
         try:
             rows = core.get_clusters(session, ids)
         except NotFound as exc:
-            raise InvalidInput([FieldError("ids", f"unknown cluster id: {exc.ident}")]) from None
+            # Well-formed ids naming no cluster: the comparison asked for does not exist.
+            return problem(
+                404, "Not Found", str(exc), [FieldError("ids", f"unknown cluster id: {exc.ident}")]
+            )
         districts = core.district_index(session)
         places = place_points(session)
         audience = audience_of(optional_actor())
@@ -260,7 +284,7 @@ def _json_body() -> dict:
     return body
 
 
-@bp.patch("/clusters/<cluster_id>")
+@bp.patch("/clusters/<cluster:cluster_id>")
 def patch_cluster(cluster_id: str) -> Response:
     """Change a cluster's properties and/or geometry; If-Match carries the version read."""
     actor = current_actor()
@@ -285,7 +309,7 @@ def patch_cluster(cluster_id: str) -> Response:
     return response
 
 
-@bp.get("/clusters/<cluster_id>/history")
+@bp.get("/clusters/<cluster:cluster_id>/history")
 def cluster_history(cluster_id: str) -> Response:
     """Every change of a cluster, oldest first (logged-in users: it names who changed what)."""
     current_actor()
@@ -299,8 +323,13 @@ def cluster_history(cluster_id: str) -> Response:
 def revert_change(event_id: int) -> Response:
     """Undo one change (administrators); recorded as a new change."""
     actor = current_actor()
-    body = request.get_json(silent=True) if request.data else {}
-    note = body.get("note") if isinstance(body, dict) else None
+    body = _json_body() if request.data else {}
+    errors = [FieldError(name, "unknown field") for name in sorted(set(body) - {"note"})]
+    note = body.get("note")
+    if note is not None and not isinstance(note, str):
+        errors.append(FieldError("note", "must be text"))
+    if errors:
+        raise InvalidInput(errors, status=422)
     store = get_store()
     with store.write() as session:
         result = revert_event(session, actor, event_id, note)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit, urlunsplit
+
 from flask import Blueprint, Flask, Response, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import LoginManager, UserMixin, current_user, login_user, logout_user
@@ -15,10 +17,12 @@ from gis.core import users
 from gis.core.actors import Actor
 from gis.errors import DomainError
 from gis.store.models import User
+from gis.text import unsafe_character
 from gis.web import get_store
 from gis.web.errors import problem
 
 bp = Blueprint("auth", __name__)
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
 login_manager = LoginManager()
 csrf = CSRFProtect()
 
@@ -104,17 +108,33 @@ def login() -> str | WerkzeugResponse | tuple[str, int]:
                 else:
                     login_user(SessionUser(user))
         if status == 200:
-            return redirect(_safe_next(request.args.get("next")))
+            return redirect(safe_next(request.args.get("next")))
     elif request.method == "POST":
         status = 400
     return render_template("auth/login.html", form=form), status
 
 
-def _safe_next(target: str | None) -> str:
-    # Only local paths: never send a user on to another site after login.
-    if target and target.startswith("/") and not target.startswith("//"):
-        return target
-    return url_for("web.index")
+def safe_next(target: str | None) -> str:
+    r"""``next`` as a path on this site, or the map: never another site after login.
+
+    Read as a browser reads a Location: WHATWG URL parsing drops tab, CR and LF and takes a
+    backslash for a slash, so "/\t/evil.example" and "/\\evil.example" name another host.
+    The target is normalised that way, then kept only when it has neither scheme nor host and
+    its path is absolute; what is returned is rebuilt from those parts, so no control
+    character reaches the Location header.
+    """
+    fallback = url_for("web.index")
+    if not target:
+        return fallback
+    normalised = "".join(c for c in target if c not in "\t\r\n").replace("\\", "/")
+    if unsafe_character(normalised) is not None:
+        return fallback
+    parts = urlsplit(normalised)
+    if parts.scheme or parts.netloc or not parts.path.startswith("/"):
+        return fallback
+    if parts.path.startswith("//"):
+        return fallback
+    return urlunsplit(("", "", parts.path, parts.query, parts.fragment))
 
 
 @bp.route("/logout", methods=["GET", "POST"])
@@ -139,6 +159,21 @@ def init_app(app: Flask) -> None:
         app.config[f"{prefix}_SECURE"] = bool(app.config.get(f"{prefix}_SECURE")) or production
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
+
+    @app.before_request
+    def _api_writes_need_a_login() -> Response | None:
+        # Registered before CSRFProtect's check: an anonymous write to the API is told to
+        # log in (401), not that its CSRF token is missing. Every API write needs a login;
+        # an unknown route or method (no url_rule) is left to its 404 or 405.
+        if (
+            request.method not in SAFE_METHODS
+            and request.url_rule is not None
+            and request.path.startswith("/api/")
+            and not current_user.is_authenticated
+        ):
+            return problem(401, "Unauthorized", "log in first")
+        return None
+
     csrf.init_app(app)
 
     @login_manager.unauthorized_handler

@@ -74,7 +74,15 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def _http(exc: HTTPException):  # type: ignore[no-untyped-def]
-        return _answer(exc.code or 500, exc.name, exc.description or exc.name)
+        response = app.make_response(
+            _answer(exc.code or 500, exc.name, exc.description or exc.name)
+        )
+        # The exception's own headers are part of the answer: Allow on a 405 (RFC 9110
+        # §15.5.6), Retry-After, WWW-Authenticate. Our body keeps its own Content-Type.
+        for name, value in exc.get_headers():
+            if name.lower() != "content-type":
+                response.headers[name] = value
+        return response
 
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception):  # type: ignore[no-untyped-def]

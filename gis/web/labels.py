@@ -75,8 +75,8 @@ COMPONENT_STATE_LABELS = {
 }
 PRECISION_LABELS = {
     "surveyed": _l("Surveyed"),
-    "commune_centroid": _l("Commune centroid (approximate)"),
-    "district_centroid": _l("District centroid (approximate)"),
+    "commune_point": _l("Geocoded point of the commune (about ±1 km), not the site"),
+    "district_point": _l("Geocoded point of the district (several km), not the site"),
     "unknown": _l("Location unknown"),
 }
 ZONE_LABELS = {
@@ -186,6 +186,7 @@ FACT_LABELS = {
     "planned_area_ha": _l("Planned area"),
     "industrial_land_ha": _l("Industrial land"),
     "leased_land_ha": _l("Leased land"),
+    "occupancy_reported_pct": _l("Reported occupancy"),
     "area_note": _l("Area note"),
     "investor": _l("Investor"),
     "decision_number": _l("Establishment decision"),
@@ -201,6 +202,7 @@ FACT_LABELS = {
     "location_note": _l("Location note"),
     "status_note": _l("Status note"),
     "as_of": _l("As of"),
+    "inferred": _l("Our reading, not stated by the source"),
     "geometry": _l("Location"),
 }
 

@@ -23,11 +23,57 @@ SOURCE = Path(__file__).with_name("openapi.yaml")
 MEDIA_TYPE = "application/vnd.oai.openapi+json;version=3.0"
 
 
+# gis/web/input_guard.py refuses control characters in every parameter and JSON string;
+# the document says so on each string it declares (JSON Schema regexes are ECMA-262).
+LINE_PATTERN = "^[^\\u0000-\\u001f\\u007f-\\u009f]*$"
+TEXT_PATTERN = "^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*$"
+_METHODS = ("get", "put", "post", "patch", "delete")
+
+
+def _with_pattern(schema: Any, pattern: str) -> None:
+    """Add ``pattern`` to every free string of a schema (one without enum, pattern, format)."""
+    stack = [schema]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, list):
+            stack.extend(node)
+            continue
+        if not isinstance(node, dict):
+            continue
+        if node.get("type") == "string" and not {"enum", "pattern", "format"} & set(node):
+            node["pattern"] = pattern
+        stack.extend(v for k, v in node.items() if k not in ("example", "examples", "default"))
+
+
+def _apply_input_rules(doc: dict[str, Any]) -> dict[str, Any]:
+    """Write the edge's rules into the document: string patterns, and 400 where they apply."""
+    for parameter in doc["components"]["parameters"].values():
+        _with_pattern(parameter.get("schema"), LINE_PATTERN)
+    _with_pattern(doc["components"]["schemas"], TEXT_PATTERN)
+    for item in doc["paths"].values():
+        for parameter in item.get("parameters", []):
+            _with_pattern(parameter.get("schema"), LINE_PATTERN)
+        for method in _METHODS:
+            operation = item.get(method)
+            if operation is None:
+                continue
+            for parameter in operation.get("parameters", []):
+                _with_pattern(parameter.get("schema"), LINE_PATTERN)
+            if "requestBody" in operation:
+                _with_pattern(operation["requestBody"], TEXT_PATTERN)
+            if item.get("parameters") or operation.get("parameters"):
+                # Any parameter may be refused by the edge: every such operation has a 400.
+                operation["responses"].setdefault(
+                    "400", {"$ref": "#/components/responses/BadRequest"}
+                )
+    return doc
+
+
 @functools.cache
 def document() -> dict[str, Any]:
-    """The OpenAPI document as a dict (parsed once per process)."""
+    """The OpenAPI document as a dict (parsed once per process), with the edge's rules."""
     with SOURCE.open(encoding="utf-8") as handle:
-        return yaml.safe_load(handle)
+        return _apply_input_rules(yaml.safe_load(handle))
 
 
 @functools.cache

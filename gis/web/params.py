@@ -216,30 +216,49 @@ def check_parameter_names(names: Iterable[str], allowed: Iterable[str]) -> None:
         raise InvalidInput(errors)
 
 
-def _integer(name: str, raw: str, minimum: int, errors: list[FieldError]) -> int | None:
+# Offsets beyond any table we hold; the bound keeps a number from overflowing the
+# database's 64-bit integers (SQLite raises OverflowError at 2**63).
+MAX_OFFSET = 1_000_000_000
+# int() of a long run of digits is slow, or refused beyond 4,300 digits: never parsed.
+_MAX_DIGITS = 18
+
+
+def _integer(
+    name: str, raw: str, minimum: int, maximum: int, errors: list[FieldError], *, clamp: bool
+) -> int | None:
+    """An integer in [minimum, maximum]; above it, the maximum when ``clamp``, else an error."""
     text = raw.strip()
-    if not text.isascii() or not text.isdigit() or int(text) < minimum:
-        errors.append(FieldError(name, f"{raw!r} is not an integer of at least {minimum}"))
+    value = None
+    if text.isascii() and text.isdigit():
+        value = int(text) if len(text) <= _MAX_DIGITS else maximum + 1
+    if value is None or value < minimum or (value > maximum and not clamp):
+        shown = raw if len(raw) <= 40 else raw[:40] + "…"
+        errors.append(FieldError(name, f"{shown!r} is not an integer from {minimum} to {maximum}"))
         return None
-    return int(text)
+    return min(value, maximum)
 
 
-def paging(args: Mapping[str, str], default_limit: int, max_limit: int) -> tuple[int, int]:
-    """``limit`` (above ``max_limit`` served at the maximum) and ``offset`` from the request."""
+def paging(
+    args: Mapping[str, str], default_limit: int, max_limit: int, *, clamp_limit: bool = False
+) -> tuple[int, int]:
+    """``limit`` (1 to ``max_limit``) and ``offset`` (0 to MAX_OFFSET) from the request.
+
+    A larger limit is refused, or served at ``max_limit`` when ``clamp_limit`` (OGC's way).
+    """
     errors: list[FieldError] = []
     limit = offset = None
     if "limit" in args:
-        limit = _integer("limit", args["limit"], 1, errors)
+        limit = _integer("limit", args["limit"], 1, max_limit, errors, clamp=clamp_limit)
     if "offset" in args:
-        offset = _integer("offset", args["offset"], 0, errors)
+        offset = _integer("offset", args["offset"], 0, MAX_OFFSET, errors, clamp=False)
     if errors:
         raise InvalidInput(errors)
-    return min(limit or default_limit, max_limit), offset or 0
+    return limit or default_limit, offset or 0
 
 
 def ogc_paging(args: Mapping[str, str]) -> tuple[int, int]:
     """``limit`` (default 10, above OGC_MAX_LIMIT served at the maximum) and ``offset``."""
-    return paging(args, OGC_DEFAULT_LIMIT, OGC_MAX_LIMIT)
+    return paging(args, OGC_DEFAULT_LIMIT, OGC_MAX_LIMIT, clamp_limit=True)
 
 
 def parse_ogc_bbox(raw: str) -> tuple[tuple[float, float, float, float], ...]:
@@ -277,6 +296,9 @@ def parse_datetime_interval(raw: str) -> tuple[dt.datetime | None, dt.datetime |
         if "/" in raw:
             start_raw, end_raw = raw.split("/", 1)
             start, end = _instant(start_raw), _instant(end_raw)
+            if start is None and end is None:
+                # OGC API – Features' grammar opens one end at most: "../.." is no interval.
+                raise ValueError
         else:
             start = end = _instant(raw)
             if start is None:
@@ -287,7 +309,7 @@ def parse_datetime_interval(raw: str) -> tuple[dt.datetime | None, dt.datetime |
                 FieldError(
                     "datetime",
                     f"{raw!r} is neither an RFC 3339 date-time nor an interval "
-                    "start/end with '..' for an open end",
+                    "start/end with '..' for at most one open end",
                 )
             ]
         ) from None

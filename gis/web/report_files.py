@@ -15,6 +15,8 @@ from openpyxl.styles import Font
 from openpyxl.worksheet.worksheet import Worksheet
 from werkzeug.security import safe_join
 
+from gis.filetext import spreadsheet_text
+
 # The printable page's own URLs resolve against this base; only /static/ is served.
 BASE_URL = "http://report.invalid/"
 XLSX_MEDIA = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -57,10 +59,11 @@ Row = Sequence[Any]
 
 def _cell_value(value: Any) -> Any:
     if isinstance(value, list):
-        return "; ".join(str(v) for v in value)
-    if isinstance(value, dict):
-        return str(value)
-    return value
+        value = "; ".join(str(v) for v in value)
+    elif isinstance(value, dict):
+        value = str(value)
+    # User text never starts a formula, and holds nothing XML forbids (gis.filetext).
+    return spreadsheet_text(value)
 
 
 def _sheet(book: Workbook, title: str, preamble: list[Row], header: Row, rows: list[Row]) -> None:
@@ -76,7 +79,7 @@ def _sheet(book: Workbook, title: str, preamble: list[Row], header: Row, rows: l
     for row_cells in sheet.iter_rows():
         for cell in row_cells:
             # openpyxl stores a text starting with "=" as a formula: data is text here.
-            if isinstance(cell.value, str) and cell.value.startswith("="):
+            if isinstance(cell.value, str):
                 cell.data_type = "s"
     sheet.freeze_panes = sheet.cell(row=len(preamble) + 3, column=1)
 

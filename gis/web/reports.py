@@ -5,16 +5,19 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, Response, current_app, render_template, request
+from flask_babel import get_locale
 from flask_babel import gettext as _
+from flask_login import current_user
 
 from gis.core import plan
 from gis.core.districts import all_districts
 from gis.core.reports import PROVINCE, report
 from gis.web import get_store, labels
+from gis.web import report_pdf as report_pdf_files
 from gis.web.dashboard import charts
 from gis.web.formatting import register, unit_label
 from gis.web.plan_labels import STATUS_LABELS, TARGET_STATUS_LABELS, flag_label, target_label
-from gis.web.report_files import XLSX_MEDIA, pdf_bytes, xlsx_bytes
+from gis.web.report_files import XLSX_MEDIA, xlsx_bytes
 
 bp = Blueprint("reports", __name__)
 register(bp)
@@ -84,13 +87,40 @@ def report_page(scope: str) -> str:
     return _page(_report(scope))
 
 
+def _unavailable(message: str) -> Response:
+    """503 with Retry-After: the error page (security headers are added as to any page)."""
+    response = Response(render_template("error.html", status=503, message=message), status=503)
+    response.headers["Retry-After"] = str(report_pdf_files.RETRY_AFTER_SECONDS)
+    return response
+
+
 @bp.get("/reports/<scope>.pdf")
 def report_pdf(scope: str) -> Response:
-    """The printable report as a PDF (its fonts carry Vietnamese glyphs)."""
-    data = _report(scope)
-    pdf = pdf_bytes(_page(data, pdf=True), current_app.static_folder or "static")
+    """The printable report as a PDF (its fonts carry Vietnamese glyphs).
+
+    Cached per store revision; rendered one at a time, within a time bound (report_pdf).
+    """
+    as_of = plan.parse_as_of(request.args.get("as_of"))
+    user = current_user.get_id() if current_user.is_authenticated else ""
+    key = (get_store().revision(), scope, as_of.isoformat(), str(get_locale()), user or "")
+    # An unknown scope is never cached: it fails in _report, which a cached key skips.
+    data = None if report_pdf_files.cached(key) else _report(scope)
+    try:
+        pdf = report_pdf_files.report_pdf(
+            key,
+            lambda: _page(data or _report(scope), pdf=True),
+            current_app.static_folder or "static",
+            current_app.instance_path,
+            float(current_app.config["GIS_REPORT_PDF_TIMEOUT"]),
+        )
+    except report_pdf_files.ReportBusy:
+        return _unavailable(_("Another report is being made. Please try again in a few seconds."))
+    except report_pdf_files.ReportTooSlow:
+        current_app.logger.warning("report %s took too long to render; stopped", scope)
+        return _unavailable(_("The report took too long to make. Please try again later."))
     response = Response(pdf, mimetype="application/pdf")
-    response.headers["Content-Disposition"] = f'attachment; filename="{_filename(data, "pdf")}"'
+    filename = _filename({"scope": scope, "as_of": as_of.isoformat()}, "pdf")
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
 
 

@@ -80,7 +80,8 @@ def init_app(app: Flask) -> None:
         headers = response.headers
         page = response.mimetype == "text/html" or "csp_nonce" in g
         policy = content_security_policy(csp_nonce(), tiles_url) if page else data_policy
-        headers["Content-Security-Policy"] = policy
+        # A response that set a stricter policy of its own (a served attachment) keeps it.
+        headers.setdefault("Content-Security-Policy", policy)
         headers["X-Content-Type-Options"] = "nosniff"
         headers["X-Frame-Options"] = "DENY"
         headers["Referrer-Policy"] = "strict-origin-when-cross-origin"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, request
 
 from gis.core.tiles import tile_bbox, tile_content
-from gis.errors import FieldError, InvalidInput
+from gis.errors import NotFound
 from gis.web import get_store
 from gis.web.api import request_filter
 from gis.web.caching import cached_json, etag_for
@@ -18,8 +18,9 @@ def cluster_tile(z: int, x: int, y: int) -> Response:
     """One tile: the clusters in it (simplified for the zoom), or counts when it is dense."""
     try:
         tile_bbox(z, x, y)
-    except ValueError as exc:
-        raise InvalidInput([FieldError("tile", str(exc))]) from None
+    except ValueError:
+        # x or y beyond 2^z: a tile that does not exist, like an unknown id.
+        raise NotFound("tile", f"{z}/{x}/{y}") from None
     store = get_store()
     args = request.args.to_dict()
     revision = store.revision()

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from gis.core import clusters as core
 from gis.core import plan
+from gis.core.attachments import attachments_of
 from gis.core.audience import audience_of, visible_feature
 from gis.core.districts import all_districts
 from gis.core.history import event_dict, events_of
@@ -30,6 +31,7 @@ from gis.errors import InvalidInput, NotFound
 from gis.store.db import Store
 from gis.store.models import Cluster
 from gis.web import get_store, history_text, investor, labels
+from gis.web.attachments import attachment_view
 from gis.web.auth import optional_actor
 from gis.web.mapview import PROVINCE_CENTER, MapFrame, build_map
 from gis.web.params import compare_ids
@@ -158,8 +160,10 @@ def cluster_page(cluster_id: str) -> str:
             else None
         )
         tasks = plan.tasks_of_cluster(session, cluster_id, plan.today())
+        files = [attachment_view(a) for a in attachments_of(session, cluster_id, optional_actor())]
     return render_template(
         "cluster.html",
+        attachments=files,
         **facts,
         components=INFRASTRUCTURE_COMPONENTS,
         events=list(reversed(events)) if events is not None else None,
