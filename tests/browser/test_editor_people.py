@@ -80,14 +80,18 @@ def test_a_move_asks_the_precision_and_dates_the_data_to_the_day(
     expect(page.locator('#edit-panel [data-field="location_precision"].invalid')).to_have_count(1)
     expect(page.locator("#edit-panel .edit-message.error")).to_contain_text("độ chính xác")
     assert client.get(f"/api/clusters/{LT}").get_json() == before  # nothing saved
-    choice.select_option("commune_centroid")
+    # Any precision but the "surveyed" a silent default would have set.
+    chosen = choice.locator("option").evaluate_all(
+        "els => els.map(e => e.value).filter(v => v && v !== 'surveyed')"
+    )[0]
+    choice.select_option(chosen)
     days = {dt.datetime.now(VIETNAM).date().isoformat()}
     page.locator("#edit-panel button[type=submit]").click()
     expect(page.locator(".edit-status")).to_be_visible()
     days.add(dt.datetime.now(VIETNAM).date().isoformat())
     after = client.get(f"/api/clusters/{LT}").get_json()
     assert after["geometry"] != before["geometry"]
-    assert after["properties"]["location_precision"] == "commune_centroid"
+    assert after["properties"]["location_precision"] == chosen
     assert after["properties"]["as_of"] in days
 
 
