@@ -75,8 +75,12 @@ def _pct(part: float, whole: float) -> float | None:
     return round(100 * part / whole, 1) if whole else None
 
 
+KINDS = ("CCN", "KCN", "CNHT")
+
+
 def _group(rows: list[dict]) -> dict:
     stages = Counter(r["stage"] for r in rows)
+    kinds = Counter(r["kind"] for r in rows)
     planned = [r["planned_area_ha"] for r in rows if r["planned_area_ha"] is not None]
     cleared, cleared_missing = _sum_where(rows, "clearance_cleared_ha", "clearance_total_ha")
     land, land_missing = _sum_where(rows, "industrial_land_ha", "leased_land_ha")
@@ -84,6 +88,7 @@ def _group(rows: list[dict]) -> dict:
     i, le = sum(x for x, _ in land), sum(y for _, y in land)
     return {
         "count": len(rows),
+        "by_kind": {k: kinds.get(k, 0) for k in KINDS},
         "by_stage": {s: stages.get(s, 0) for s in STAGES},
         "planned_area": {
             "ha": round(sum(planned), 2),
@@ -135,7 +140,8 @@ def _recompute(client, as_of: str) -> dict:
         z: {
             "zone": z,
             "district_codes": sorted(d["code"] for d in districts if d["zone"] == z),
-            **_group([c for c in clusters if c["zone"] == z]),
+            # A feature without a district has no zone: the map's zone filter agrees.
+            **_group([c for c in clusters if c["zone"] == z and c["district_code"]]),
         }
         for z in ("I", "II", None)
     }

@@ -105,7 +105,8 @@ def test_without_if_match_428_and_stale_version_412(api_as, store) -> None:
     assert stale.status_code == 412
     body = stale.get_json()
     assert body["current_version"] == 2
-    assert [c["field"] for c in body["changes_since"][0]["changes"]] == ["stage"]
+    # The edit moved "as of" to its day too.
+    assert [c["field"] for c in body["changes_since"][0]["changes"]] == ["as_of", "stage"]
     assert _events(store, LT) == 1
 
 

@@ -103,20 +103,3 @@ def test_industries_are_found_by_their_english_label(client) -> None:
     assert ids("no such industry") == set()
     english = client.get("/?lang=en").get_data(as_text=True)
     assert '"textiles and garments"' in english  # the suggestions' English labels
-
-
-def test_the_area_warning_is_in_the_readers_language(api_as) -> None:
-    from tests.test_editing_api import LT, LT_SQUARE
-
-    editor = api_as("lt-editor")
-    body = editor.patch(LT, {"geometry": LT_SQUARE}).get_json()
-    (warning,) = body["warnings"]
-    assert warning.startswith("Ranh giới vừa vẽ có diện tích 4") and "75 ha" in warning
-    assert "," in warning.split(" ha")[0]  # "43,2 ha": the Vietnamese decimal comma
-    editor.client.get("/?lang=en")  # the language switch, remembered in a cookie
-    square = {
-        **LT_SQUARE,
-        "coordinates": [[[x + 0.0001, y] for x, y in LT_SQUARE["coordinates"][0]]],
-    }
-    (warning,) = editor.patch(LT, {"geometry": square}).get_json()["warnings"]
-    assert warning.startswith("The drawn boundary measures 4") and "75 ha" in warning

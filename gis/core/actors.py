@@ -29,6 +29,8 @@ EDITOR_FIELDS = frozenset(
         "as_of",
         "status_note",
         "geometry",
+        # Who moves a point says how precise its new place is.
+        "location_precision",
     }
 )
 

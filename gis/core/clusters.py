@@ -76,6 +76,8 @@ class ClusterFilter:
     stages: tuple[str, ...] = ()
     q: str = ""
     min_free_land_ha: float | None = None
+    # With min_free_land_ha: also those that do not report free land (unknown, not zero).
+    free_land_unreported: bool = False
     ready: bool | None = None
     industry: str = ""
     sort: SortKey | None = None
@@ -107,7 +109,10 @@ def _apply_filter(query: Select, dialect: str, flt: ClusterFilter, terms: list[s
     for term in terms:
         query = query.where(Cluster.search_key.like(f"%{_escape_like(term)}%", escape="\\"))
     if flt.min_free_land_ha is not None:
-        query = query.where(Cluster.free_land_ha >= flt.min_free_land_ha)
+        enough = Cluster.free_land_ha >= flt.min_free_land_ha
+        if flt.free_land_unreported:
+            enough = or_(enough, Cluster.free_land_ha.is_(None))
+        query = query.where(enough)
     if flt.ready is not None:
         query = query.where(Cluster.ready.is_(flt.ready))
     if flt.industry:
@@ -421,6 +426,12 @@ def located_extent(session: Session) -> tuple[float, float, float, float] | None
 def count_clusters(session: Session) -> int:
     """How many clusters the store holds."""
     return session.scalar(select(func.count()).select_from(Cluster)) or 0
+
+
+def count_free_land_known(session: Session) -> int:
+    """How many clusters report their free land (industrial and leased land both known)."""
+    known = select(func.count()).select_from(Cluster).where(Cluster.free_land_ha.is_not(None))
+    return session.scalar(known) or 0
 
 
 def count_by_district(session: Session) -> dict[str, int]:

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from gis.core import plan
 from gis.core.clusters import district_index, to_feature
-from gis.core.schema import STAGES, ZONES
+from gis.core.schema import KINDS, STAGES, ZONES
 from gis.store.models import Cluster
 
 ZONE_KEYS: tuple[str | None, ...] = (*ZONES, None)
@@ -34,8 +34,10 @@ def group_figures(properties: Iterable[dict[str, Any]]) -> dict[str, Any]:
     """Counts and sums of a group of clusters (their API properties)."""
     rows = list(properties)
     by_stage = dict.fromkeys(STAGES, 0)
+    by_kind = dict.fromkeys(KINDS, 0)
     for p in rows:
         by_stage[p["stage"]] += 1
+        by_kind[p["kind"]] += 1
     planned = [p["planned_area_ha"] for p in rows if p.get("planned_area_ha") is not None]
     cleared = [
         (p["clearance_cleared_ha"], p["clearance_total_ha"])
@@ -51,6 +53,7 @@ def group_figures(properties: Iterable[dict[str, Any]]) -> dict[str, Any]:
     industrial_ha, leased_ha = sum(i for i, _ in land), sum(le for _, le in land)
     return {
         "count": len(rows),
+        "by_kind": by_kind,
         "by_stage": by_stage,
         "planned_area": {
             "ha": round(sum(planned), 2),
@@ -89,7 +92,10 @@ def cluster_figures(session: Session, properties: list[dict[str, Any]]) -> dict[
     by_zone: dict[str | None, list[dict[str, Any]]] = {zone: [] for zone in ZONE_KEYS}
     for p in properties:
         by_district.setdefault(p["district_code"], []).append(p)
-        by_zone[p["zone"]].append(p)
+        # A feature whose district is not known has no zone either: it is not "zone not
+        # assigned" (a district the plan puts in no zone), as the map's zone filter agrees.
+        if p["district_code"] is not None:
+            by_zone[p["zone"]].append(p)
     district_rows = [
         {
             "code": code,
@@ -147,13 +153,22 @@ def target_figures(targets: list[dict[str, Any]]) -> dict[str, Any]:
     }
 
 
+def plan_year_end(targets: list[dict[str, Any]]) -> dt.date | None:
+    """The last day of the year the plan's targets are set for (31/12/2020), if any."""
+    years = [t["year"] for t in targets if t.get("year")]
+    return dt.date(max(years), 12, 31) if years else None
+
+
 def dashboard(session: Session, as_of: dt.date) -> dict[str, Any]:
     """Every dashboard figure; tasks are judged against ``as_of``."""
+    targets = plan.list_targets(session)
+    year_end = plan_year_end(targets)
     return {
         "as_of": as_of.isoformat(),
+        "plan_year_end": year_end.isoformat() if year_end else None,
         "stages": list(STAGES),
         "task_statuses": list(plan.STATUSES),
         "clusters": cluster_figures(session, cluster_properties(session)),
         "tasks": task_figures(plan.list_tasks(session, plan.TaskFilter(), as_of)),
-        "targets": target_figures(plan.list_targets(session)),
+        "targets": target_figures(targets),
     }

@@ -14,6 +14,7 @@ from gis.core.actors import Actor, check_admin, check_cluster_edit
 from gis.core.clusters import cluster_geometry, get_cluster, projection
 from gis.core.districts import boundaries, district_box, province_outline
 from gis.core.history import apply_versioned, diff, event_dict, events_of, new_event
+from gis.core.plan import today as vietnam_today
 from gis.core.schema import ClusterRecord, inconsistencies
 from gis.errors import FieldError, InvalidInput, NotFound, StaleVersion
 from gis.geometry import area_ha, parse_geojson, problems, to_geojson
@@ -25,23 +26,23 @@ MAX_NOTE_LENGTH = 2000
 MAX_ID = 2**31 - 1
 
 
-class AreaWarning(str):
-    """The drawn area differs from the declared one: English text, with its figures kept
-    so that the web edge can say it in the reader's language."""
+@dataclass(frozen=True)
+class EditWarning:
+    """Something about an accepted change the editor should know (not an error).
 
-    measured: float
-    declared: float
+    ``code`` names it for the pages, which word it in the reader's language; ``str()`` is
+    the English sentence the command line prints.
+    """
 
-    @classmethod
-    def of(cls, measured: float, declared: float) -> AreaWarning:
-        """The warning for a drawn ``measured`` ha against a ``declared`` ha."""
-        text = (
-            f"the drawn area is {measured:.1f} ha, the declared planned area "
-            f"{declared:g} ha (differs by more than 20 %)"
+    code: str
+    measured_ha: float
+    declared_ha: float
+
+    def __str__(self) -> str:
+        return (
+            f"the drawn area is {self.measured_ha:.1f} ha, the declared planned area "
+            f"{self.declared_ha:g} ha (differs by more than 20 %)"
         )
-        warning = cls(text)
-        warning.measured, warning.declared = measured, declared
-        return warning
 
 
 @dataclass
@@ -50,7 +51,7 @@ class UpdateResult:
 
     cluster: Cluster
     event: ChangeEvent | None
-    warnings: list[str] = field(default_factory=list)
+    warnings: list[EditWarning] = field(default_factory=list)
 
 
 def _validation_errors(exc: ValidationError) -> list[FieldError]:
@@ -80,7 +81,7 @@ def _geometry_checks(
     district_code: str | None,
     declared_ha: float | None,
     actor: Actor | None = None,
-) -> tuple[BaseGeometry, list[str]]:
+) -> tuple[BaseGeometry, list[EditWarning]]:
     try:
         geometry = parse_geojson(geometry_json)
     except ValueError as exc:
@@ -105,7 +106,7 @@ def _geometry_checks(
     if geometry.geom_type != "Point" and declared_ha:
         measured = area_ha(geometry)
         if abs(measured - declared_ha) > AREA_WARNING_RATIO * declared_ha:
-            warnings.append(AreaWarning.of(measured, declared_ha))
+            warnings.append(EditWarning("area_differs", round(measured, 1), declared_ha))
     return geometry, warnings
 
 
@@ -117,7 +118,7 @@ class PlannedUpdate:
     record: ClusterRecord
     geometry: BaseGeometry | None
     changed: list[dict[str, Any]]
-    warnings: list[str] = field(default_factory=list)
+    warnings: list[EditWarning] = field(default_factory=list)
 
 
 def check_update(
@@ -168,7 +169,7 @@ def check_update(
         raise InvalidInput(errors, status=422)
 
     geometry = cluster_geometry(cluster)
-    warnings: list[str] = []
+    warnings: list[EditWarning] = []
     if "geometry" in changes:
         geometry, warnings = _geometry_checks(
             session, changes["geometry"], record.district_code, record.planned_area_ha, actor
@@ -180,6 +181,11 @@ def check_update(
 
     before = {**cluster.record, "geometry": to_geojson(cluster_geometry(cluster))}
     after = {**record.model_dump(mode="json"), "geometry": to_geojson(geometry)}
+    if "as_of" not in changes and diff(before, after):
+        # The data now describes the day of the edit (in Viet Nam), unless the change
+        # says which day it describes; reports read their data date from it.
+        record = record.model_copy(update={"as_of": vietnam_today()})
+        after = {**record.model_dump(mode="json"), "geometry": to_geojson(geometry)}
     return PlannedUpdate(cluster, record, geometry, diff(before, after), warnings)
 
 
@@ -228,7 +234,7 @@ def _commit(
     geometry: BaseGeometry | None,
     changed: list[dict[str, Any]],
     note: str | None,
-    warnings: list[str],
+    warnings: list[EditWarning],
     reverts: int | None = None,
     change_set: str | None = None,
 ) -> UpdateResult:

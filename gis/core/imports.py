@@ -314,6 +314,10 @@ def import_clusters(
             changes = _changed_only({k: v for k, v in props.items() if k != "id"}, cluster.record)
             if geometry is not None:
                 changes["geometry"] = geometry
+            if changes and "as_of" in props and "as_of" not in changes:
+                # The file states the day its data describes: an import does not move it
+                # to today as an edit on the map does.
+                changes["as_of"] = props["as_of"]
             result = update_cluster(
                 session, actor, cluster_id, cluster.version, changes, note, change_set=change_set
             )

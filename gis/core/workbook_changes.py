@@ -291,7 +291,7 @@ def plan_workbook(session: Session, actor: Actor, reading: Reading) -> Preview:
             continue
         plan.status = "changed" if planned.changed else "unchanged"
         plan.changes = changes
-        plan.warnings = planned.warnings
+        plan.warnings = [str(w) for w in planned.warnings]
         plan.fields = [
             FieldChange(c["field"], c["from"], c["to"])
             for c in planned.changed

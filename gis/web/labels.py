@@ -8,6 +8,15 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from gis.core import decree32, industries
+from gis.core.editing import EditWarning
+from gis.core.schema import (
+    CLEARANCE_STATUSES,
+    COMPONENT_STATES,
+    INFRASTRUCTURE_COMPONENTS,
+    KINDS,
+    PRECISIONS,
+    STAGES,
+)
 from gis.web.i18n import current_language
 
 STAGE_LABELS = {
@@ -76,6 +85,8 @@ ZONE_LABELS = {
     "II": _l("Zone II"),
     None: _l("Zone not assigned"),
 }
+# The shading of districts by the plan's zone (map and legend).
+ZONE_COLORS = {"I": "#4e79a7", "II": "#f28e2b", None: "#9d9d9d"}
 ACTION_LABELS = {
     "speed_up_clearance": _l("Speed up compensation and site clearance"),
     "resolve_state_land": _l("Resolve state-managed land"),
@@ -197,6 +208,34 @@ FACT_LABELS = {
 }
 
 
+# The marker's shape tells the kind at a glance (drawn by map.js, shown in the legend).
+KIND_SHAPES = {"CCN": "circle", "KCN": "square", "CNHT": "diamond"}
+SHAPE_LABELS = {
+    "circle": _l("Circle"),
+    "square": _l("Square"),
+    "diamond": _l("Diamond"),
+}
+
+
+def warning_text(warning: EditWarning) -> str:
+    """An editing warning in the reader's language."""
+    return _(
+        "The drawn area is %(measured)s ha; the declared planned area is %(declared)s ha "
+        "(they differ by more than 20 %%).",
+        measured=f"{warning.measured_ha:.1f}",
+        declared=f"{warning.declared_ha:g}",
+    )
+
+
+def field_label(name: str) -> str:
+    """The label of a record field, or of a dotted infrastructure component."""
+    head, _dot, component = name.partition(".")
+    if head == "infrastructure" and component in COMPONENT_LABELS:
+        return str(_("Infrastructure: %(component)s", component=COMPONENT_LABELS[component]))
+    label = FACT_LABELS.get(name)
+    return str(label) if label is not None else name
+
+
 def _plain(mapping: dict[Any, Any]) -> dict[str, str]:
     return {("" if k is None else k): str(v) for k, v in mapping.items()}
 
@@ -221,6 +260,21 @@ def client_labels() -> dict[str, Any]:
         "placeKind": _plain(PLACE_KIND_LABELS),
         # English labels of the industries (stored in Vietnamese), for the suggestions.
         "industry": industries.ENGLISH if current_language() == "en" else {},
+        # JSON objects lose their order in the page (keys are sorted): the orders are lists.
+        "order": {
+            "stage": list(STAGES),
+            "clearance": list(CLEARANCE_STATUSES),
+            "componentState": list(COMPONENT_STATES),
+            "precision": list(PRECISIONS),
+            "kind": list(KINDS),
+        },
+        "kindShape": KIND_SHAPES,
+        "zoneColor": {("" if k is None else k): v for k, v in ZONE_COLORS.items()},
+        "field": {name: str(label) for name, label in FACT_LABELS.items()}
+        | {
+            f"infrastructure.{c}": field_label(f"infrastructure.{c}")
+            for c in INFRASTRUCTURE_COMPONENTS
+        },
         "text": {
             "district": _("District"),
             "commune": _("Commune"),
@@ -288,6 +342,22 @@ def client_labels() -> dict[str, Any]:
             "compareHint": _("Tick 2 to 4 clusters in the list to compare them."),
             "compareFull": _("At most 4 clusters can be compared at once."),
             "pickToCompare": _("Compare %(name)s", name="{name}"),
+            "precision": _("Location precision"),
+            "choosePrecision": _("Choose how precise the new location is"),
+            "precisionRequired": _("Say how precise the new location is before saving."),
+            "dismiss": _("Dismiss"),
+            "asOfHint": _("Unless you change it, it becomes today's date when you save."),
+            "warning": _("Saved, with a warning"),
+            "locationChanged": _("location changed"),
+            "atThisPoint": _("%(count)s features at this point: choose one", count="{count}"),
+            "noMatchQuery": _("No feature matches “%(q)s” with these filters.", q="{q}"),
+            "noMatch": _("No feature matches these filters."),
+            "widen": _("To widen the search, clear a filter or use fewer words."),
+            "clearFilters": _("Clear filters"),
+            "placesLayer": _("Reference places"),
+            "referencePlace": _("Reference place"),
+            "source": _("Source"),
+            "placeNote": _("Note"),
         },
     }
 

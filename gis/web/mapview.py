@@ -28,6 +28,7 @@ class MapFrame:
     map_name: str
     districts_layer: str
     clusters_layer: str
+    places_layer: str
 
 
 @lru_cache(maxsize=256)
@@ -66,6 +67,9 @@ def build_map(
     districts.add_to(fmap)
     clusters = folium.FeatureGroup(name=names["clusters"])
     clusters.add_to(fmap)
+    # Airports, seaports and interchanges: drawn by the page script from /api/places.
+    places = folium.FeatureGroup(name=names["places"])
+    places.add_to(fmap)
     fullscreen = plugins.Fullscreen(
         title=names["fullscreen"], title_cancel=names["exit_fullscreen"]
     )
@@ -87,4 +91,5 @@ def build_map(
         map_name=fmap.get_name(),
         districts_layer=districts.get_name(),
         clusters_layer=clusters.get_name(),
+        places_layer=places.get_name(),
     )

@@ -120,6 +120,17 @@ def cluster_filter(
         ready = BOOLEANS.get(args["ready"])
         if ready is None:
             errors.append(FieldError("ready", f"{args['ready']!r} is neither true nor false"))
+    unreported = False
+    if args.get("free_land_unreported", "") != "":
+        choice = BOOLEANS.get(args["free_land_unreported"])
+        if choice is None:
+            errors.append(
+                FieldError(
+                    "free_land_unreported",
+                    f"{args['free_land_unreported']!r} is neither true nor false",
+                )
+            )
+        unreported = bool(choice)
     sort = None
     if args.get("sort"):
         try:
@@ -134,6 +145,7 @@ def cluster_filter(
         stages=collect_choices("stage", args.get("stage", ""), STAGES, errors),
         q=_text("q", args.get("q", ""), errors),
         min_free_land_ha=min_free,
+        free_land_unreported=unreported,
         ready=ready,
         # One substring, not a comma-separated list: industry names hold commas themselves
         # ("chế biến nông sản, thực phẩm").

@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, current_app, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    current_app,
+    render_template,
+    request,
+    send_from_directory,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user
 from shapely.geometry import shape
@@ -22,7 +30,7 @@ from gis.core.schema import INFRASTRUCTURE_COMPONENTS, KINDS, STAGES
 from gis.errors import InvalidInput, NotFound
 from gis.store.db import Store
 from gis.store.models import Cluster
-from gis.web import get_store, investor, labels
+from gis.web import get_store, history_text, investor, labels
 from gis.web.attachments import attachment_view
 from gis.web.auth import optional_actor
 from gis.web.mapview import PROVINCE_CENTER, MapFrame, build_map
@@ -30,6 +38,7 @@ from gis.web.params import compare_ids
 from gis.web.plan_labels import STATUS_LABELS
 
 bp = Blueprint("web", __name__)
+history_text.register(bp)
 
 
 def _map_frame(**kwargs: object) -> MapFrame:
@@ -38,6 +47,7 @@ def _map_frame(**kwargs: object) -> MapFrame:
         "plain": _("Plain background"),
         "districts": _("Districts"),
         "clusters": _("Clusters"),
+        "places": _("Reference places"),
         "fullscreen": _("Full screen"),
         "exit_fullscreen": _("Exit full screen"),
     }
@@ -73,9 +83,21 @@ def index() -> str:
     )
 
 
+@bp.get("/favicon.ico")
+def favicon() -> Response:
+    """The icon, for clients that ask for /favicon.ico without reading the page's link."""
+    return send_from_directory(
+        current_app.static_folder or "static", "favicon.svg", mimetype="image/svg+xml"
+    )
+
+
 def _overview(store: Store) -> dict[str, Any]:
     with store.session() as session:
-        return {"extent": core.located_extent(session), "total": core.count_clusters(session)}
+        return {
+            "extent": core.located_extent(session),
+            "total": core.count_clusters(session),
+            "free_land_known": core.count_free_land_known(session),
+        }
 
 
 def _export_formats() -> list[tuple[str, str]]:

@@ -63,6 +63,12 @@
     return M.el("label", { className: "field", "data-field": name }, label, input, M.el("span", { className: "field-error" }));
   }
 
+  // [key, label] pairs of a label table in the order the server gives (life cycle for
+  // stages), not the alphabetical order of the page's JSON keys.
+  function ordered(kind, labels) {
+    return T.order[kind].filter((key) => key in labels).map((key) => [key, labels[key]]);
+  }
+
   function select(name, options, value) {
     const node = M.el("select", { name });
     for (const [key, label] of options) {
@@ -91,15 +97,15 @@
     const blank = [["", t.notReported]];
     const form = M.el("form", { className: "edit-form", novalidate: "" });
     form.append(
-      field(t.stage, select("stage", Object.entries(T.stage), props.stage), "stage"),
-      field(t.clearanceStatus, select("clearance_status", blank.concat(Object.entries(T.clearance).filter(([k]) => k)), props.clearance_status), "clearance_status"),
+      field(t.stage, select("stage", ordered("stage", T.stage), props.stage), "stage"),
+      field(t.clearanceStatus, select("clearance_status", blank.concat(ordered("clearance", T.clearance)), props.clearance_status), "clearance_status"),
       field(t.clearedHa, input("clearance_cleared_ha", "number", props.clearance_cleared_ha, { min: "0", step: "any" }), "clearance_cleared_ha"),
       field(t.totalHa, input("clearance_total_ha", "number", props.clearance_total_ha, { min: "0", step: "any" }), "clearance_total_ha"),
       field(t.blocker, input("clearance_blocker", "text", props.clearance_blocker, { maxlength: "2000" }), "clearance_blocker"),
     );
     const infra = M.el("fieldset", { className: "infra" }, M.el("legend", {}, t.infrastructure));
     for (const c of COMPONENTS) {
-      const states = blank.concat(Object.entries(T.componentState).filter(([k]) => k));
+      const states = blank.concat(ordered("componentState", T.componentState));
       infra.append(field(T.component[c], select("infra_" + c, states, props.infrastructure[c]), "infrastructure." + c));
     }
     const occupancy = M.el("p", { className: "occupancy" });
@@ -112,6 +118,7 @@
       field(t.decisionNumber, input("decision_number", "text", props.decision_number, { maxlength: "200" }), "decision_number"),
       field(t.decisionDate, input("decision_date", "date", props.decision_date), "decision_date"),
       field(t.asOf, input("as_of", "date", props.as_of), "as_of"),
+      M.el("small", { className: "hint" }, t.asOfHint),
       field(t.note, M.el("textarea", { name: "note", maxlength: "2000", rows: "2" }), "note"),
     );
     occupancy.textContent = occupancyText(form);
@@ -162,20 +169,45 @@
         holder.classList.add("invalid");
         holder.querySelector(".field-error").textContent = error.reason;
       } else {
-        unplaced.push(error.field + ": " + error.reason);
+        unplaced.push(fieldLabel(error.field) + ": " + error.reason);
       }
     }
     return unplaced;
   }
 
+  function fieldLabel(name) {
+    return T.field[name] || name;
+  }
+
+  // A recorded value as people read it: labels for codes, "not reported" for none.
+  function valueText(name, value) {
+    const table = name.startsWith("infrastructure.") ? T.componentState
+      : { stage: T.stage, clearance_status: T.clearance, location_precision: T.precision, kind: T.kind }[name];
+    if (value === null || value === undefined || value === "") return table ? table[""] || T.text.notReported : T.text.notReported;
+    if (table && value in table) return table[value];
+    return Array.isArray(value) ? value.join(", ") : String(value);
+  }
+
+  function changeText(change) {
+    if (change.field === "geometry") return fieldLabel("geometry") + ": " + T.text.locationChanged;
+    return fieldLabel(change.field) + ": " + valueText(change.field, change.from) + " → " + valueText(change.field, change.to);
+  }
+
+  // dd/mm/yyyy HH:MM in Viet Nam, as the rest of the app shows times.
+  const LOCAL_TIME = new Intl.DateTimeFormat("en-GB", {
+    timeZone: "Asia/Ho_Chi_Minh", day: "2-digit", month: "2-digit", year: "numeric", hour: "2-digit", minute: "2-digit", hour12: false,
+  });
+
+  function localTime(iso) {
+    const date = new Date(iso);
+    return Number.isNaN(date.getTime()) ? iso : LOCAL_TIME.format(date).replace(",", "");
+  }
+
   function describeChanges(events) {
     const list = M.el("ul", { className: "conflict-list" });
     for (const event of events || []) {
-      const who = T.text.changedBy.replace("{who}", event.actor).replace("{when}", event.at);
-      for (const change of event.changes) {
-        const show = (v) => (v === null || v === undefined ? "—" : typeof v === "object" ? JSON.stringify(v) : String(v));
-        list.append(M.el("li", {}, change.field + ": " + show(change.from) + " → " + show(change.to) + " (" + who + ")"));
-      }
+      const who = T.text.changedBy.replace("{who}", event.actor).replace("{when}", localTime(event.at));
+      for (const change of event.changes) list.append(M.el("li", {}, changeText(change) + " (" + who + ")"));
     }
     return list;
   }
@@ -197,8 +229,8 @@
       closeEditor();
       await M.refresh();
       M.focus(id);
-      const notes = [T.text.saved].concat(data.warnings || []);
-      showStatus(notes);
+      showStatus([T.text.saved]);
+      if (data.warnings && data.warnings.length) showWarnings(data.warnings);
       return;
     }
     if (response.status === 412) {
@@ -211,7 +243,7 @@
       return;
     }
     if (response.status === 422 || response.status === 400) {
-      const unplaced = form ? showFieldErrors(form, data.errors) : (data.errors || []).map((e) => e.field + ": " + e.reason);
+      const unplaced = form ? showFieldErrors(form, data.errors) : (data.errors || []).map((e) => fieldLabel(e.field) + ": " + e.reason);
       message([T.text.invalid].concat(unplaced), "error");
       return;
     }
@@ -220,6 +252,7 @@
     message(T.text.failed, "error");
   }
 
+  // "Saved" is a passing note; it goes after a few seconds.
   function showStatus(lines) {
     const status = document.getElementById("count");
     const box = M.el("div", { className: "edit-status", role: "status" }, ...lines.map((l) => M.el("p", {}, l)));
@@ -227,11 +260,31 @@
     setTimeout(() => box.remove(), 8000);
   }
 
+  // A warning stays until the editor dismisses it: it asks them to check something.
+  function showWarnings(lines) {
+    const dismiss = M.el("button", { type: "button", className: "dismiss" }, T.text.dismiss);
+    const box = M.el("div", { className: "edit-warning", role: "alert" },
+      M.el("p", { className: "title" }, T.text.warning), ...lines.map((l) => M.el("p", {}, l)), dismiss);
+    dismiss.addEventListener("click", () => box.remove());
+    document.getElementById("count").after(box);
+  }
+
+  // An error outside a save (loading a cluster to edit): said on the page, not swallowed.
+  function showError(err) {
+    if (!panel().hidden && panel().querySelector(".edit-message")) return message(T.text.failed, "error");
+    const box = M.el("div", { className: "edit-warning error", role: "alert" }, M.el("p", {}, T.text.failed));
+    document.getElementById("count").after(box);
+    setTimeout(() => box.remove(), 15000);
+    if (window.console) console.error(err);
+  }
+
   function openPanel(title, help) {
     const box = panel();
     box.hidden = false;
-    box.replaceChildren(M.el("h2", {}, title), help ? M.el("p", { className: "help" }, help) : null,
-      M.el("div", { className: "edit-message", role: "alert" }));
+    const parts = [M.el("h2", {}, title), help ? M.el("p", { className: "help" }, help) : null,
+      M.el("div", { className: "edit-message", role: "alert" })];
+    // replaceChildren() would write a null as the text "null".
+    box.replaceChildren(...parts.filter((node) => node !== null));
     box.scrollIntoView({ block: "nearest" });
     return box;
   }
@@ -258,25 +311,46 @@
       const note = form.elements.note.value.trim();
       if (note) body.note = note;
       message(T.text.saving);
-      save(body, form).catch(() => message(T.text.failed, "error"));
+      save(body, form).catch(showError);
     });
     box.append(form);
   }
 
-  function geometryForm(onSave) {
-    const form = M.el("form", { className: "edit-form" },
+  // A moved point is as precise as the editor says: asked, never assumed.
+  function precisionField() {
+    const choices = ordered("precision", T.precision).filter(([key]) => key !== "unknown");
+    const node = select("location_precision", [["", T.text.choosePrecision]].concat(choices), "");
+    node.required = true;
+    return field(T.text.precision, node, "location_precision");
+  }
+
+  function chosenPrecision(form) {
+    const choice = form.elements.location_precision;
+    if (!choice) return undefined;
+    if (choice.value) return choice.value;
+    showFieldErrors(form, [{ field: "location_precision", reason: T.text.precisionRequired }]);
+    message(T.text.precisionRequired, "error");
+    return null;
+  }
+
+  function geometryForm(onSave, askPrecision) {
+    const form = M.el("form", { className: "edit-form", novalidate: "" },
+      askPrecision ? precisionField() : null,
       M.el("label", { className: "field", "data-field": "note" }, T.text.note,
         M.el("textarea", { name: "note", maxlength: "2000", rows: "2" })),
       buttons());
     form.addEventListener("submit", (event) => {
       event.preventDefault();
+      const precision = chosenPrecision(form);
+      if (precision === null) return;
       const geometry = onSave();
       if (!geometry) return;
       const body = { geometry };
+      if (precision) body.location_precision = precision;
       const note = form.elements.note.value.trim();
       if (note) body.note = note;
       message(T.text.saving);
-      save(body, null).catch(() => message(T.text.failed, "error"));
+      save(body, form).catch(showError);
     });
     return form;
   }
@@ -296,7 +370,7 @@
     box.append(geometryForm(() => {
       const p = marker.getLatLng();
       return { type: "Point", coordinates: [Number(p.lng.toFixed(6)), Number(p.lat.toFixed(6))] };
-    }));
+    }, true));
   }
 
   async function openDraw(id) {
@@ -336,7 +410,7 @@
   function actionButton(label, action, id) {
     const button = M.el("button", { type: "button", className: "edit-action", "data-action": action, "data-id": id }, label);
     const run = { update: openUpdate, move: openMove, draw: openDraw }[action];
-    button.addEventListener("click", () => { run(id).catch(() => message(T.text.failed, "error")); });
+    button.addEventListener("click", () => { run(id).catch(showError); });
     return button;
   }
 
@@ -355,7 +429,7 @@
       return actions;
     },
     open(id) {
-      return openUpdate(id).catch(() => {});
+      return openUpdate(id).catch(showError);
     },
   };
 })();

@@ -11,7 +11,7 @@
   const map = window[cfg.map];
   const districtsLayer = window[cfg.districtsLayer];
   const clustersLayer = window[cfg.clustersLayer];
-  const ZONE_FILL = { I: "#4e79a7", II: "#f28e2b", "": "#9d9d9d" };
+  const placesLayer = cfg.placesLayer ? window[cfg.placesLayer] : null;
   const layersById = new Map();
   const featuresById = new Map();
   const legend = document.getElementById("legend");
@@ -112,6 +112,30 @@
     };
   }
 
+  /* Parks and clusters told apart at a glance: a circle for a cluster (CCN), a square for
+   * a park (KCN), a diamond for a support-industry sub-zone; the legend says which. An SVG
+   * path like a circle marker's, so it keeps its class, size, colours and events. */
+  const ShapeMarker = L.CircleMarker.extend({
+    _updatePath() {
+      const shape = this.options.shape;
+      if (shape !== "square" && shape !== "diamond") return L.CircleMarker.prototype._updatePath.call(this);
+      const p = this._point;
+      const r = this._radius;
+      const d = shape === "square"
+        ? `M${p.x - r * 0.9},${p.y - r * 0.9}H${p.x + r * 0.9}V${p.y + r * 0.9}H${p.x - r * 0.9}Z`
+        : `M${p.x},${p.y - r * 1.2}L${p.x + r * 1.2},${p.y}L${p.x},${p.y + r * 1.2}L${p.x - r * 1.2},${p.y}Z`;
+      this._renderer._setPath(this, d);
+    },
+  });
+
+  // className: a boundary's stand-in marker has its own class, so the features' paths
+  // stay one per feature.
+  function shapeMarker(latlng, props, className) {
+    const style = clusterStyle(props);
+    if (className) style.className = className;
+    return new ShapeMarker(latlng, Object.assign(style, { shape: T.kindShape[props.kind] || "circle" }));
+  }
+
   function clusterStyle(props) {
     return {
       className: "cluster-marker",
@@ -133,32 +157,129 @@
     return feature;
   }
 
+  // Point features by id, where they are drawn: to find those sharing a point.
+  const pointsById = new Map();
+  const SAME_POINT_PX = 6;
+
+  function idsAtPoint(id) {
+    const here = pointsById.get(id);
+    if (!here) return [id];
+    const at = map.latLngToLayerPoint(here);
+    const ids = [];
+    for (const [other, latlng] of pointsById) {
+      if (map.latLngToLayerPoint(latlng).distanceTo(at) <= SAME_POINT_PX) ids.push(other);
+    }
+    return ids.length ? ids : [id];
+  }
+
+  const namesById = new Map();
+  const kindsById = new Map();
+
+  function featureName(id) {
+    return namesById.get(id) || id;
+  }
+
+  // Several features on one point (one site, or the same commune's point): a list to pick
+  // from, so each can be reached.
+  function openChooser(latlng, ids) {
+    const buttons = ids.map((id) => {
+      const button = el("button", { type: "button", "data-id": id }, featureName(id));
+      button.addEventListener("click", () => openFeaturePopup(id, latlng));
+      return el("li", {}, button);
+    });
+    L.popup(popupOptions())
+      .setLatLng(latlng)
+      .setContent(el("div", { className: "point-chooser" },
+        el("p", {}, fill(T.text.atThisPoint, { count: ids.length })), el("ul", {}, ...buttons)))
+      .openOn(map);
+  }
+
+  async function openFeaturePopup(id, latlng) {
+    const popup = L.popup(popupOptions())
+      .setLatLng(latlng)
+      .setContent(el("div", { className: "cluster-popup" }, el("h3", {}, featureName(id))))
+      .openOn(map);
+    try {
+      const full = await fullFeature(id);
+      if (map.hasLayer(popup)) popup.setContent(popupContent(full.properties, full.geometry));
+    } catch (err) {
+      if (map.hasLayer(popup)) popup.setContent(el("p", { className: "error" }, T.text.loadError));
+    }
+  }
+
+  function onFeatureClick(feature, event) {
+    L.DomEvent.stopPropagation(event);
+    const ids = idsAtPoint(feature.id);
+    if (ids.length > 1) openChooser(event.latlng, ids);
+    else openFeaturePopup(feature.id, event.latlng);
+  }
+
+  // A drawn boundary smaller than its marker would be a speck at province zoom: until it is
+  // big enough to see, the sized marker stands at its centre too.
+  function areaLayer(feature, style) {
+    const area = L.geoJSON(feature, { style: () => style });
+    const bounds = area.getBounds();
+    const marker = shapeMarker(bounds.getCenter(), feature.properties, "area-marker");
+    const group = L.featureGroup([area]);
+    function sync() {
+      if (!group._map) return;
+      const ne = map.latLngToLayerPoint(bounds.getNorthEast());
+      const sw = map.latLngToLayerPoint(bounds.getSouthWest());
+      const small = Math.max(Math.abs(ne.x - sw.x), Math.abs(ne.y - sw.y)) < 2 * radius(feature.properties) + 4;
+      if (small && !group.hasLayer(marker)) group.addLayer(marker);
+      else if (!small && group.hasLayer(marker)) group.removeLayer(marker);
+      tagElements(group, feature.id);
+    }
+    group.on("add", () => { map.on("zoomend", sync); sync(); });
+    group.on("remove", () => map.off("zoomend", sync));
+    return group;
+  }
+
   function clusterLayer(feature) {
     const props = feature.properties;
+    namesById.set(feature.id, props.name_vi);
+    kindsById.set(feature.id, props.kind || "");
     const style = clusterStyle(props);
-    const layer = L.geoJSON(feature, {
-      pointToLayer: (_f, latlng) => L.circleMarker(latlng, style),
-      style: () => style,
-    });
+    const isPoint = feature.geometry.type === "Point";
+    const layer = isPoint
+      ? L.geoJSON(feature, { pointToLayer: (_f, latlng) => shapeMarker(latlng, props) })
+      : areaLayer(feature, style);
+    if (isPoint) {
+      const [lon, lat] = feature.geometry.coordinates;
+      pointsById.set(feature.id, L.latLng(lat, lon));
+    }
     layer.bindTooltip(el("span", {}, props.name_vi));
-    layer.bindPopup(el("div", { className: "cluster-popup" }, el("h3", {}, props.name_vi)), popupOptions());
-    layer.on("popupopen", async (event) => {
-      const full = await fullFeature(feature.id).catch(() => null);
-      if (full) event.popup.setContent(popupContent(full.properties, full.geometry));
-    });
+    layer.on("click", (event) => onFeatureClick(feature, event));
     return layer;
+  }
+
+  function forgetLayer(id) {
+    pointsById.delete(id);
+    layersById.delete(id);
   }
 
   function tagElements(layer, id) {
     layer.eachLayer((l) => {
+      if (l.eachLayer) return tagElements(l, id);
       const path = l.getElement && l.getElement();
-      if (path) path.setAttribute("data-id", id);
+      if (path) {
+        path.setAttribute("data-id", id);
+        path.setAttribute("data-kind", kindsById.get(id) || "");
+      }
     });
   }
 
   async function focus(id) {
-    const feature = await fullFeature(id).catch(() => null);
-    if (!feature || !feature.geometry) return;
+    let feature = null;
+    try {
+      feature = await fullFeature(id);
+    } catch (err) {
+      // Said where the list's state is said, rather than a click that does nothing.
+      const count = document.getElementById("count");
+      if (count) count.textContent = T.text.loadError;
+      return;
+    }
+    if (!feature.geometry) return;
     const bounds = L.geoJSON(feature).getBounds();
     // Without animation the popup opens on the settled map, and its auto-pan keeps it whole.
     if (bounds.getNorthEast().equals(bounds.getSouthWest())) {
@@ -242,7 +363,7 @@
         drawnCount.delete(item.id);
         const layer = layersById.get(item.id);
         if (layer) clustersLayer.removeLayer(layer);
-        layersById.delete(item.id);
+        forgetLayer(item.id);
       }
     }
     tileContents.delete(key);
@@ -281,7 +402,7 @@
       if (feature.geometry) {
         L.geoJSON(feature, {
           className: "district-boundary",
-          style: { color: "#555", weight: 1.2, fillColor: ZONE_FILL[props.zone || ""], fillOpacity: 0.12 },
+          style: { color: "#555", weight: 1.2, fillColor: T.zoneColor[props.zone || ""], fillOpacity: 0.12 },
           interactive: false,
         }).addTo(districtsLayer);
       }
@@ -292,6 +413,75 @@
         icon: L.divIcon({ className: "district-label", html: el("span", {}, props.short_name), iconSize: null }),
       }).addTo(districtsLayer);
     }
+  }
+
+  /* Reference places (airports, seaports, centres, interchanges): a layer of their own,
+   * with a popup of text nodes and a place in the search. */
+  const placeMarkers = new Map();
+  // Words a searcher may type for a kind of place, in both languages (search keys, not shown).
+  const PLACE_KIND_WORDS = {
+    airport: "sân bay cảng hàng không airport",
+    port: "cảng biển cảng seaport port",
+    city_centre: "trung tâm thành phố city centre center",
+    expressway_interchange: "nút giao cao tốc expressway interchange",
+  };
+
+  function fold(text) {
+    return String(text || "").normalize("NFD").replace(/[\u0300-\u036f]/g, "")
+      .replace(/[đĐ]/g, "d").toLowerCase();
+  }
+
+  function placeSearchKey(p) {
+    return fold([p.name_vi, p.name_en, T.placeKind[p.kind], PLACE_KIND_WORDS[p.kind]].join(" "));
+  }
+
+  function placesMatching(text, limit) {
+    const words = fold(text).split(/\s+/).filter(Boolean);
+    if (!words.length) return [];
+    const found = [];
+    for (const [id, place] of placeById) {
+      const key = placeSearchKey(place);
+      if (words.every((w) => key.includes(w))) found.push(id);
+    }
+    return found.slice(0, limit);
+  }
+
+  function safeUrl(url) {
+    return /^https?:\/\//i.test(String(url || "")) ? url : null;
+  }
+
+  function placePopup(p) {
+    const source = safeUrl(p.source);
+    return el("div", { className: "place-popup" },
+      el("h3", {}, placeName(p.id)),
+      el("p", {}, T.text.referencePlace + " · " + (T.placeKind[p.kind] || p.kind)),
+      source ? el("p", {}, el("a", { href: source, rel: "noopener noreferrer", target: "_blank" }, T.text.source)) : null);
+  }
+
+  function drawPlaces(data) {
+    if (!placesLayer) return;
+    placesLayer.clearLayers();
+    placeMarkers.clear();
+    for (const f of data.features) {
+      if (!f.geometry || f.geometry.type !== "Point") continue;
+      const [lon, lat] = f.geometry.coordinates;
+      const marker = L.marker([lat, lon], {
+        icon: L.divIcon({ className: "place-marker", html: el("span", { "data-place": f.id }), iconSize: [16, 14] }),
+        title: placeName(f.id),
+        alt: placeName(f.id),
+      });
+      marker.bindPopup(() => placePopup(f.properties), popupOptions());
+      marker.addTo(placesLayer);
+      placeMarkers.set(f.id, marker);
+    }
+  }
+
+  function focusPlace(id) {
+    const marker = placeMarkers.get(id);
+    if (!marker) return;
+    if (placesLayer && !map.hasLayer(placesLayer)) placesLayer.addTo(map);
+    map.setView(marker.getLatLng(), Math.max(map.getZoom(), 12), { animate: false });
+    marker.openPopup();
   }
 
   /* Compare: up to four clusters ticked in the list, kept across filter changes. */
@@ -351,10 +541,26 @@
     return null;
   }
 
+  // An empty result says so in words, and how to widen it.
+  function noMatch() {
+    const form = document.getElementById("filters");
+    const q = form && form.elements.q ? form.elements.q.value.trim() : "";
+    const clear = el("button", { type: "button" }, T.text.clearFilters);
+    clear.addEventListener("click", () => form.reset());
+    return el("li", { className: "no-match", role: "status" },
+      el("p", {}, q ? fill(T.text.noMatchQuery, { q }) : T.text.noMatch),
+      el("p", {}, T.text.widen), clear);
+  }
+
   function renderList(features, matched, total) {
     const list = document.getElementById("cluster-list");
     const count = document.getElementById("count");
     count.textContent = T.text.shown.replace("{count}", matched.toLocaleString()).replace("{total}", total.toLocaleString());
+    if (!features.length && matched === 0) {
+      list.replaceChildren(noMatch());
+      updateCompare();
+      return;
+    }
     list.replaceChildren(...features.map((f) => {
       const p = f.properties;
       const metric = rowMetric(p);
@@ -412,6 +618,10 @@
     const params = new URLSearchParams();
     for (const field of form.elements) {
       if (!field.name || field.disabled) continue;
+      if (field.type === "checkbox") {
+        if (field.checked) params.set(field.name, field.value);
+        continue;
+      }
       const value = String(field.value).trim();
       const valid = !field.validity || field.validity.valid;
       if (field.setAttribute) field.setAttribute("aria-invalid", valid ? "false" : "true");
@@ -523,18 +733,31 @@
       const option = options[index];
       if (!option) return;
       close();
-      pick(option.feature);
+      if (option.place) focusPlace(option.place);
+      else pick(option.feature);
     }
 
-    function render(features) {
-      options = features.map((f, i) => {
-        const p = f.properties;
-        const node = el("li", { id: "suggestion-" + i, role: "option", "aria-selected": "false", "data-id": f.id },
-          el("span", { className: "name" }, p.name_vi),
-          el("span", { className: "meta" }, p.district_name || T.text.notReported));
-        node.addEventListener("click", () => choose(i));
-        return { node, feature: f };
-      });
+    function featureOption(f, i) {
+      const p = f.properties;
+      const node = el("li", { id: "suggestion-" + i, role: "option", "aria-selected": "false", "data-id": f.id },
+        el("span", { className: "name" }, p.name_vi),
+        el("span", { className: "meta" }, p.district_name || T.text.notReported));
+      node.addEventListener("click", () => choose(i));
+      return { node, feature: f };
+    }
+
+    function placeOption(id, i) {
+      const p = placeById.get(id);
+      const node = el("li", { id: "suggestion-" + i, role: "option", "aria-selected": "false", "data-place": id },
+        el("span", { className: "name" }, placeName(id)),
+        el("span", { className: "meta" }, T.text.referencePlace + " · " + (T.placeKind[p.kind] || p.kind)));
+      node.addEventListener("click", () => choose(i));
+      return { node, place: id };
+    }
+
+    function render(features, placeIds) {
+      options = features.map(featureOption);
+      for (const id of placeIds || []) options.push(placeOption(id, options.length));
       box.replaceChildren(...options.map((o) => o.node));
       status.textContent = options.length ? fill(T.text.suggestions, { count: options.length }) : T.text.noSuggestions;
       if (!options.length || document.activeElement !== input) {
@@ -560,7 +783,7 @@
       params.set("limit", "8");
       try {
         const data = await fetchJson(cfg.clustersUrl + "?" + params);
-        if (mine === sequence) render(data.features);
+        if (mine === sequence) render(data.features, placesMatching(text, 6));
       } catch (err) {
         if (mine === sequence) close();
       }
@@ -594,7 +817,9 @@
     const form = document.getElementById("filters");
     const initial = new URLSearchParams(window.location.search);
     for (const field of form.elements) {
-      if (field.name && initial.has(field.name)) field.value = initial.get(field.name);
+      if (!field.name || !initial.has(field.name)) continue;
+      if (field.type === "checkbox") field.checked = initial.get(field.name) === field.value;
+      else field.value = initial.get(field.name);
     }
     let total = 0;
     let request = 0;
@@ -703,6 +928,7 @@
     if (shared || extent) startTiles();
     const [districts, placesData, all] = await loading;
     setupSorts(placesData);
+    drawPlaces(placesData);
     restoreSort(initial.get("sort"));
     drawDistricts(districts);
     document.body.dataset.districtsLoaded = String(districts.features.length);

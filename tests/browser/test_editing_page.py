@@ -47,6 +47,7 @@ def test_editor_moves_a_marker_and_updates_site_clearance(
     page.mouse.down()
     page.mouse.move(box["x"] + box["width"] / 2 + 80, box["y"] + box["height"] - 4, steps=8)
     page.mouse.up()
+    page.locator("#edit-panel select[name=location_precision]").select_option("surveyed")
     page.locator("#edit-panel textarea[name=note]").fill("Đo đạc lại vị trí")
     page.locator("#edit-panel button[type=submit]").click()
     expect(page.locator(".edit-status")).to_be_visible()
