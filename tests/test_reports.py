@@ -10,6 +10,7 @@ from openpyxl import load_workbook
 from pypdf import PdfReader
 
 from tests.test_plan_api import _patch
+from tests.test_plan_data import PLAN
 
 AS_OF = "2020-07-15"
 
@@ -53,7 +54,7 @@ def test_the_printable_page_states_its_as_of_date_and_prints_cleanly(client) -> 
 def test_the_province_report_has_districts_zones_and_targets(client) -> None:
     html = client.get(f"/reports/province?as_of={AS_OF}&lang=en").get_data(as_text=True)
     assert len(re.findall(r'<tr data-district="\d+"', html)) == 11
-    assert len(re.findall(r'<tr data-target="', html)) == 7
+    assert len(re.findall(r'<tr data-target="', html)) == len(PLAN["targets"])
     assert len(re.findall(r'<tr data-task="', html)) == 33
     assert html.count("<svg") == 3  # stages, clearance, targets
     overdue = client.get(f"/api/plan/tasks?status=overdue&as_of={AS_OF}").get_json()["count"]
@@ -146,7 +147,7 @@ def test_the_province_workbook_matches_the_dashboard(client, api_as) -> None:
     figures = next(r for r in dashboard["clusters"]["districts"] if r["code"] == "731")
     assert bien_hoa["Cleared (ha)"] == figures["clearance"]["cleared_ha"] == 230
     assert bien_hoa["Clusters"] == figures["count"]
-    assert len(_rows(book["Targets"])) == 1 + 7
+    assert len(_rows(book["Targets"])) == 1 + len(PLAN["targets"])
     total = next(r for r in _rows(book["Tasks"]) if r and r[0] == "Total")
     assert total[1] == 33
 
