@@ -6,6 +6,7 @@ import re
 
 from flask import Blueprint, Response, jsonify, request, url_for
 from flask.blueprints import BlueprintSetupState
+from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 from werkzeug.exceptions import PreconditionRequired
 from werkzeug.routing import BaseConverter
@@ -14,7 +15,7 @@ from gis.core import clusters as core
 from gis.core import decree32, exports
 from gis.core.audience import audience_of, visible_feature
 from gis.core.districts import all_districts, district_feature
-from gis.core.editing import revert_event, update_cluster
+from gis.core.editing import AreaWarning, check_update, commit_update, revert_event
 from gis.core.history import event_dict, events_of
 from gis.core.places import all_places, place_feature, place_points
 from gis.errors import FieldError, InvalidInput, NotFound, StaleVersion
@@ -24,6 +25,7 @@ from gis.web import get_store
 from gis.web.auth import current_actor, optional_actor
 from gis.web.caching import cached_json, etag_for, keyed_json
 from gis.web.errors import problem
+from gis.web.formatting import num
 from gis.web.params import cluster_filter, compare_ids, export_options, paging
 
 bp = Blueprint("api", __name__)
@@ -153,7 +155,7 @@ def export_clusters() -> Response:
                 visible_feature(f, audience)
                 for f in core.query_features(session, store.dialect, flt)
             ]
-            table = exports.export_table(features, place_points(session), lang)
+            table = exports.export_table(features, place_points(session), lang, fmt)
         exported = write_export(fmt, table, exports.FILE_STEM)
         response = Response(exported.data, mimetype=exported.mimetype)
         response.headers["Content-Disposition"] = f'attachment; filename="{exported.filename}"'
@@ -283,6 +285,18 @@ def _json_body() -> dict:
     return body
 
 
+def _warning_text(warning: str) -> str:
+    """A warning of the editor's checks in the reader's language."""
+    if isinstance(warning, AreaWarning):
+        return _(
+            "The drawn boundary measures %(measured)s ha, but the declared planned area is "
+            "%(declared)s ha: they differ by more than 20 %%.",
+            measured=num(warning.measured, 1),
+            declared=num(warning.declared),
+        )
+    return str(warning)
+
+
 @bp.patch("/clusters/<cluster:cluster_id>")
 def patch_cluster(cluster_id: str) -> Response:
     """Change a cluster's properties and/or geometry; If-Match carries the version read."""
@@ -291,12 +305,20 @@ def patch_cluster(cluster_id: str) -> Response:
     body = _json_body()
     note = body.pop("note", None)
     store = get_store()
-    with store.write() as session:
-        result = update_cluster(session, actor, cluster_id, expected, body, note)
+    # Checked and computed in a read session; the write transaction (SQLite's lock) holds
+    # only the versioned UPDATE and the event, which refuse a write made in between.
+    with store.session() as session:
+        planned = check_update(session, actor, cluster_id, expected, body, note)
+    with store.write(revision=bool(planned.changed)) as session:
+        result = commit_update(session, actor, planned, note)
         # Read back inside the transaction: after it, another writer may already have moved
         # the cluster on, and this answer must describe (and tag) what this one wrote.
-        feature = _feature(session, core.get_cluster(session, cluster_id))
-    feature["warnings"] = result.warnings
+        written = core.get_cluster(session, cluster_id)
+    # The answer is built after the commit from that row: the write lock is held only for
+    # the write (building a feature measures distances to every place: milliseconds).
+    with store.session() as session:
+        feature = _feature(session, written)
+    feature["warnings"] = [_warning_text(w) for w in result.warnings]
     response = jsonify(feature)
     response.mimetype = GEOJSON
     response.set_etag(
@@ -329,5 +351,7 @@ def revert_change(event_id: int) -> Response:
     store = get_store()
     with store.write() as session:
         result = revert_event(session, actor, event_id, note)
-        feature = _feature(session, core.get_cluster(session, result.cluster.id))
+        written = core.get_cluster(session, result.cluster.id)
+    with store.session() as session:
+        feature = _feature(session, written)
     return jsonify(feature)
