@@ -82,7 +82,9 @@ def test_the_province_parks_are_there_with_kind_and_stage() -> None:
                  "Loteco", "Long Thành"):  # fmt: skip
         assert any(name in p["properties"]["name_vi"] for p in PARKS), name
     planned = {p["id"] for p in PARKS if p["properties"]["stage"] == "planned"}
-    assert {"kcn-bau-can-tan-hiep", "kcn-xuan-que-song-nhan", "kcn-gia-kiem"} <= planned
+    assert {"kcn-xuan-que-song-nhan", "kcn-gia-kiem", "kcn-cam-my"} <= planned
+    # Bàu Cạn – Tân Hiệp broke ground (VnNow): building, as its newest source says.
+    assert PROPS["kcn-bau-can-tan-hiep"]["stage"] == "building"
 
 
 # --- occupancy as reported stays apart from hectares; free land is computed -------------------
@@ -171,7 +173,7 @@ def test_validate_refuses_bad_data_naming_feature_field_and_reason(
 
 
 def test_inferred_must_name_a_filled_field() -> None:
-    feature = _variant("kcn-long-thanh", inferred=["investor"])
+    feature = _variant("kcn-ong-keo", inferred=["investor"])
     problems = check_collection({"type": "FeatureCollection", "features": [feature]}, DISTRICTS)
     assert "inferred: names investor, which holds no value" in problems[0].problems
 

@@ -65,10 +65,11 @@ def test_compare_page_puts_the_clusters_side_by_side(client, store) -> None:
     assert _cells(page, "planned_area_ha")["ccn-phu-cuong"] == "44.46 ha"
     ready = _cells(page, "ready")
     assert ready["ccn-long-giao"].endswith("Ready to build")
-    assert ready["ccn-phu-cuong"].endswith("Not ready")
+    # Phú Cường: wastewater done (2022 source), site clearance not reported.
+    assert ready["ccn-phu-cuong"].endswith("Not known")
     for component in INFRASTRUCTURE_COMPONENTS:
         assert len(_cells(page, f"infrastructure.{component}")) == 3
-    assert _cells(page, "infrastructure.wastewater")["ccn-phu-cuong"] == "Building"
+    assert _cells(page, "infrastructure.wastewater")["ccn-phu-cuong"] == "Done"
     assert _cells(page, "infrastructure.wastewater")["ccn-long-giao"] == "Done"
     assert _cells(page, "clearance_status")["ccn-long-giao"] == "Cleared"
     # Every distance, labelled as a straight line; approximate points say so.
