@@ -20,6 +20,7 @@ from gis.web import (
     attachments,
     auth,
     dashboard,
+    data_text,
     errors,
     i18n,
     input_guard,
@@ -67,6 +68,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         initialise_store(store, Path(app.config["GIS_DATA_DIR"]))
 
     i18n.init_app(app)
+    data_text.init_app(app)
     errors.init_app(app)
     input_guard.init_app(app)
     # After the guard, so its limit is set first: the guard and the CSRF check read the body.

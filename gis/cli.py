@@ -447,7 +447,7 @@ def clusters_export(
             sys.exit(1)
         places = place_points(session)
         features = [visible_feature(f, PUBLIC) for f in query_features(session, store.dialect, flt)]
-        table = export_table(features, places, lang)
+        table = export_table(features, places, lang, fmt)
     exported = write_export(fmt, table, FILE_STEM)
     Path(path).write_bytes(exported.data)
     omitted = exported.omitted_without_geometry

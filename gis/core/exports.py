@@ -6,6 +6,7 @@ from typing import Any
 
 from shapely.geometry import shape
 
+from gis.core import export_values
 from gis.core.places import PlacePoint
 from gis.core.schema import INFRASTRUCTURE_COMPONENTS
 from gis.io import ExportTable
@@ -149,6 +150,20 @@ def _joined(values: list[Any] | None) -> str | None:
     return LIST_SEPARATOR.join(str(v) for v in values) if values else None
 
 
+def readable_row(row: dict[str, Any], places: tuple[PlacePoint, ...]) -> dict[str, Any]:
+    """A flat row with coded values in Vietnamese words (export_values), for people."""
+    words = {key: export_values.in_words(key, value) for key, value in row.items()}
+    actions = row.get("plan_actions")
+    if actions:
+        codes = actions.split(LIST_SEPARATOR)
+        words["plan_actions"] = LIST_SEPARATOR.join(export_values.actions_in_words(codes))
+    names = {p.id: p.name_vi for p in places}
+    words["nearest_interchange_id"] = names.get(row.get("nearest_interchange_id")) or (
+        row.get("nearest_interchange_id")
+    )
+    return words
+
+
 def flat_row(feature: dict[str, Any], places: tuple[PlacePoint, ...]) -> dict[str, Any]:
     """One feature as flat columns: components as ``infra_*``, lists joined, distances."""
     props = feature["properties"]
@@ -192,16 +207,28 @@ def short_names(places: tuple[PlacePoint, ...]) -> dict[str, str]:
 
 
 def export_table(
-    features: list[dict[str, Any]], places: tuple[PlacePoint, ...], lang: str = "en"
+    features: list[dict[str, Any]],
+    places: tuple[PlacePoint, ...],
+    lang: str = "en",
+    fmt: str | None = None,
 ) -> ExportTable:
-    """The flat export table of ``features``, with headers in ``lang``."""
+    """The flat export table of ``features``, with headers in ``lang``.
+
+    In Vietnamese, a format people read (``fmt`` in READABLE_FORMATS: CSV, XLSX, KML)
+    carries coded values as Vietnamese words; GeoJSON, GeoPackage and Shapefile keep codes.
+    """
     distance_columns = [distance_column(p.id) for p in places]
+    readable = lang == "vi" and fmt in export_values.READABLE_FORMATS
     types = {c: "float" for c in (*FLOAT_COLUMNS, *distance_columns)}
-    types.update({c: "bool" for c in BOOL_COLUMNS})
+    if not readable:
+        types.update({c: "bool" for c in BOOL_COLUMNS})
+    rows = [flat_row(f, places) for f in features]
+    if readable:
+        rows = [readable_row(r, places) for r in rows]
     return ExportTable(
         columns=[*BASE_COLUMNS, *distance_columns],
         headers=headers(lang, places),
-        rows=[flat_row(f, places) for f in features],
+        rows=rows,
         geometries=[shape(f["geometry"]) if f.get("geometry") else None for f in features],
         short_names=short_names(places),
         types=types,
