@@ -111,6 +111,14 @@ def _writes(writes: dict) -> list[str]:
                 f"({w['accepted']} accepted, {w['refused']} refused, "
                 f"{w['errors']} errors in {w['seconds']} s)"
             )
+    before = writes.get("before")
+    if before:
+        lines.append(
+            f"- before this change ({before['code']}), same hour: sqlite "
+            f"{before['sqlite']['updates_per_s']}, postgis {before['postgis']['updates_per_s']} "
+            "accepted updates/s"
+        )
+    lines += [f"- {note}" for note in writes.get("notes", [])]
     soak = writes.get("soak_sqlite")
     if soak:
         lines.append(
@@ -118,6 +126,31 @@ def _writes(writes: dict) -> list[str]:
             f"largest worker RSS {soak['rss_first_mb']} MB near the start, "
             f"{soak['rss_last_mb']} MB at the end"
         )
+    return [*lines, ""]
+
+
+def _crash(crash: dict) -> list[str]:
+    lines = [
+        "## Crash cycles: SIGKILL of gunicorn during acknowledged writes",
+        "",
+        f"`bench/crash_bench.py`: {crash['writers']} editors writing through the API to "
+        f"gunicorn with {crash['workers']} workers; master and workers killed together after "
+        "0.5–2 s, then every acknowledged write, the integrity and the hash chains checked.",
+        "",
+        "| store | cycles | acknowledged writes | lost | duplicated | 5xx | integrity_check | "
+        "history verify | seconds |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+    ]
+    for backend in ("sqlite", "postgis"):
+        if backend in crash:
+            c = crash[backend]
+            integrity = "ok" if not any("integrity" in f for f in c["failures"]) else "FAILED"
+            verify = "ok" if c["history_verify_cli"] else "FAILED"
+            lines.append(
+                f"| {backend} | {c['cycles']} | {c['acknowledged']} | {c['lost']} | "
+                f"{c['duplicated']} | {c['server_errors']} | {integrity} | {verify} | "
+                f"{c['seconds']} |"
+            )
     return [*lines, ""]
 
 
@@ -148,7 +181,8 @@ def main() -> None:
         f"Measured {time.strftime('%Y-%m-%d')} on {_machine()}.",
         "",
         "Command: `make bench` (runs `bench/run_all.sh`: api_bench.py, bbox_scaling.py, "
-        "page_bench.py, write_bench.py, then this report). Raw figures: `bench/results/*.json`.",
+        "page_bench.py, write_bench.py, crash_bench.py, then this report). "
+        "Raw figures: `bench/results/*.json`.",
         "",
     ]
     sections = (
@@ -156,6 +190,7 @@ def main() -> None:
         ("bbox_scaling", _bbox_scaling),
         ("page", _page),
         ("writes", _writes),
+        ("crash", _crash),
     )
     for name, render in sections:
         data = _load(name)

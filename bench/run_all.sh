@@ -18,4 +18,5 @@ rm -f bench/work/*.loaded  # load every data set afresh, once per run
 .venv/bin/python bench/bbox_scaling.py | tee bench/results/bbox_scaling.log
 .venv/bin/python bench/page_bench.py | tee bench/results/page.log
 .venv/bin/python bench/write_bench.py | tee bench/results/writes.log
+.venv/bin/python bench/crash_bench.py | tee bench/results/crash.log
 .venv/bin/python bench/report.py > bench/RESULTS.md

@@ -52,3 +52,11 @@ class StaleVersion(DomainError):
         super().__init__(f"version is stale: the current version is {current_version}")
         self.current_version = current_version
         self.changes_since = changes_since
+
+
+class StoreBusy(DomainError):
+    """The store could not start (or finish) a write in time; the client may retry."""
+
+    def __init__(self, retry_after: int, reason: str = "the database is busy") -> None:
+        super().__init__(f"{reason}; try again in {retry_after} s")
+        self.retry_after = retry_after

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import tempfile
+import xml.etree.ElementTree as ET
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -11,7 +12,6 @@ from typing import Any
 
 import geopandas as gpd
 import pandas as pd
-from lxml import etree
 from shapely.geometry.base import BaseGeometry
 
 from gis.filetext import from_spreadsheet_text, spreadsheet_text, xml_text
@@ -143,30 +143,28 @@ def _kml_coordinates(coords: Any) -> str:
     return " ".join(f"{x!r},{y!r}" for x, y, *_z in coords)
 
 
-def _kml_geometry(parent: etree._Element, geom: BaseGeometry) -> None:
+def _kml_geometry(parent: ET.Element, geom: BaseGeometry) -> None:
     """KML geometry of a shapely Point, Polygon or a Multi* of them."""
     kind = geom.geom_type
     if kind.startswith("Multi") or kind == "GeometryCollection":
-        multi = etree.SubElement(parent, f"{{{KML_NS}}}MultiGeometry")
+        multi = ET.SubElement(parent, f"{{{KML_NS}}}MultiGeometry")
         for part in geom.geoms:  # type: ignore[attr-defined]
             _kml_geometry(multi, part)
     elif kind == "Point":
-        point = etree.SubElement(parent, f"{{{KML_NS}}}Point")
-        etree.SubElement(point, f"{{{KML_NS}}}coordinates").text = _kml_coordinates(geom.coords)
+        point = ET.SubElement(parent, f"{{{KML_NS}}}Point")
+        ET.SubElement(point, f"{{{KML_NS}}}coordinates").text = _kml_coordinates(geom.coords)
     elif kind == "LineString":
-        line = etree.SubElement(parent, f"{{{KML_NS}}}LineString")
-        etree.SubElement(line, f"{{{KML_NS}}}coordinates").text = _kml_coordinates(geom.coords)
+        line = ET.SubElement(parent, f"{{{KML_NS}}}LineString")
+        ET.SubElement(line, f"{{{KML_NS}}}coordinates").text = _kml_coordinates(geom.coords)
     else:
-        polygon = etree.SubElement(parent, f"{{{KML_NS}}}Polygon")
+        polygon = ET.SubElement(parent, f"{{{KML_NS}}}Polygon")
         rings = [("outerBoundaryIs", geom.exterior)]  # type: ignore[attr-defined]
         rings += [("innerBoundaryIs", ring) for ring in geom.interiors]  # type: ignore[attr-defined]
         for boundary, ring in rings:
-            linear = etree.SubElement(
-                etree.SubElement(polygon, f"{{{KML_NS}}}{boundary}"), f"{{{KML_NS}}}LinearRing"
+            linear = ET.SubElement(
+                ET.SubElement(polygon, f"{{{KML_NS}}}{boundary}"), f"{{{KML_NS}}}LinearRing"
             )
-            etree.SubElement(linear, f"{{{KML_NS}}}coordinates").text = _kml_coordinates(
-                ring.coords
-            )
+            ET.SubElement(linear, f"{{{KML_NS}}}coordinates").text = _kml_coordinates(ring.coords)
 
 
 def _kml_value(value: Any, kind: str) -> str:
@@ -178,33 +176,33 @@ def _kml_value(value: Any, kind: str) -> str:
 
 
 def _kml_bytes(table: ExportTable, keep: list[int]) -> bytes:
-    """A KML 2.2 document built with lxml, so any text is escaped and well-formed.
+    """A KML 2.2 document built with ElementTree, so any text is escaped and well-formed.
 
     The layout is what GDAL's LIBKML driver writes and reads back: a typed Schema, and per
     Placemark its id, a <name> (the cluster's name) and the other columns as SchemaData.
     """
-    kml = etree.Element(f"{{{KML_NS}}}kml", nsmap={None: KML_NS})
-    root = etree.SubElement(kml, f"{{{KML_NS}}}Document", id="root_doc")
+    kml = ET.Element(f"{{{KML_NS}}}kml")
+    root = ET.SubElement(kml, f"{{{KML_NS}}}Document", id="root_doc")
     schema_id = f"{table.layer}.schema"
-    schema = etree.SubElement(root, f"{{{KML_NS}}}Schema", id=schema_id)
+    schema = ET.SubElement(root, f"{{{KML_NS}}}Schema", id=schema_id)
     fields = [c for c in table.columns if c not in (table.id_column, table.name_column)]
     for column in fields:
         kind = KML_TYPES[table.types.get(column, "str")]
-        etree.SubElement(
+        ET.SubElement(
             schema, f"{{{KML_NS}}}SimpleField", name=xml_text(table.headers[column]), type=kind
         )
-    folder = etree.SubElement(root, f"{{{KML_NS}}}Document", id=table.layer)
-    etree.SubElement(folder, f"{{{KML_NS}}}name").text = table.layer
+    folder = ET.SubElement(root, f"{{{KML_NS}}}Document", id=table.layer)
+    ET.SubElement(folder, f"{{{KML_NS}}}name").text = table.layer
     for i in keep:
         row = table.rows[i]
-        placemark = etree.SubElement(folder, f"{{{KML_NS}}}Placemark")
+        placemark = ET.SubElement(folder, f"{{{KML_NS}}}Placemark")
         if row.get(table.id_column) is not None:
             placemark.set("id", xml_text(str(row[table.id_column])))
         if row.get(table.name_column) is not None:
-            name = etree.SubElement(placemark, f"{{{KML_NS}}}name")
+            name = ET.SubElement(placemark, f"{{{KML_NS}}}name")
             name.text = xml_text(str(row[table.name_column]))
-        data = etree.SubElement(
-            etree.SubElement(placemark, f"{{{KML_NS}}}ExtendedData"),
+        data = ET.SubElement(
+            ET.SubElement(placemark, f"{{{KML_NS}}}ExtendedData"),
             f"{{{KML_NS}}}SchemaData",
             schemaUrl=f"#{schema_id}",
         )
@@ -212,12 +210,15 @@ def _kml_bytes(table: ExportTable, keep: list[int]) -> bytes:
             value = row.get(column)
             if value is None:
                 continue
-            cell = etree.SubElement(
+            cell = ET.SubElement(
                 data, f"{{{KML_NS}}}SimpleData", name=xml_text(table.headers[column])
             )
             cell.text = _kml_value(value, table.types.get(column, "str"))
         _kml_geometry(placemark, table.geometries[i])  # type: ignore[arg-type]
-    return etree.tostring(kml, xml_declaration=True, encoding="UTF-8", pretty_print=True)
+    ET.indent(kml)
+    # The default namespace, so elements read <Placemark>, not <ns0:Placemark>.
+    ET.register_namespace("", KML_NS)
+    return ET.tostring(kml, encoding="UTF-8", xml_declaration=True)
 
 
 def _family(geom: BaseGeometry) -> str:
@@ -286,9 +287,9 @@ def write_export(fmt: str, table: ExportTable, stem: str) -> ExportFile:
     if fmt == "xlsx":
         return ExportFile(_xlsx_bytes(_spreadsheet_table(table)), mimetype, filename, omitted)
     if fmt == "kml":
-        # Built with an XML library, not GDAL's LIBKML driver: that one wrote text holding
-        # "]]>" inside a CDATA section and control characters as they were, so a value
-        # could end the document early or inject elements.
+        # Built with an XML library (ElementTree), not GDAL's LIBKML driver: that one
+        # wrote control characters as they were (and the issue found "]]>" breaking out
+        # of its CDATA), so a value could end the document early or inject elements.
         return ExportFile(_kml_bytes(table, keep), mimetype, filename, omitted)
     with tempfile.TemporaryDirectory() as tmp_name:
         tmp = Path(tmp_name)

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import re
+import threading
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from app import create_app
-from gis.store.models import User
+from gis.core import users
+from gis.store.models import LoginThrottle, User
 from tests.conftest import PASSWORD, csrf_token, login
 
 LT = "ccn-long-phuoc-1"
@@ -67,27 +69,129 @@ def test_production_refuses_the_development_secret(database_url: str) -> None:
         create_app({"DATABASE_URL": database_url, "GIS_ENV": "production"})
 
 
-def test_failed_logins_are_throttled_per_account(client, accounts) -> None:
-    for _ in range(5):
-        assert login(client, "lt-editor", "wrong password!").status_code == 401
-    assert login(client, "lt-editor").status_code == 429  # even the right password
-    assert login(client, "bh-editor").status_code == 302  # other accounts unaffected
+def _from(app, address: str):
+    """A test client whose requests come from ``address``."""
+    client = app.test_client()
+    client.environ_base["REMOTE_ADDR"] = address
+    return client
 
 
-def test_failed_logins_are_throttled_per_address(client, accounts) -> None:
-    for i in range(20):
-        assert login(client, f"guess-{i}", "wrong password!").status_code == 401
-    assert login(client, "admin").status_code == 429
+def _age_failures(store, seconds: float) -> None:
+    """Let ``seconds`` pass for the throttle (its counts remember Unix times)."""
+    with store.write(revision=False) as session:
+        session.execute(
+            update(LoginThrottle).values(last_failure=LoginThrottle.last_failure - seconds)
+        )
+
+
+def test_failed_logins_slow_down_with_a_growing_delay(app, store, accounts) -> None:
+    attacker = _from(app, "198.51.100.7")
+    for _ in range(users.FREE_FAILURES_PER_PAIR):
+        assert login(attacker, "lt-editor", "wrong password!").status_code == 401
+    waits = []
+    for _ in range(4):
+        refused = login(attacker, "lt-editor", "wrong password!")
+        assert refused.status_code == 429
+        wait = int(refused.headers["Retry-After"])
+        assert wait >= 1 and f"{wait}" in refused.get_data(as_text=True)
+        waits.append(wait)
+        _age_failures(store, wait)  # the wait is over: the next guess is checked and counted
+        assert login(attacker, "lt-editor", "wrong password!").status_code == 401
+    assert waits == sorted(waits) and waits[-1] >= 4 * waits[0]  # it grows
+    assert login(attacker, "lt-editor").status_code == 429  # not even the right password here
+
+
+def test_the_real_user_elsewhere_is_never_locked_out(app, accounts) -> None:
+    attacker = _from(app, "198.51.100.7")
+    for _ in range(users.FREE_FAILURES_PER_PAIR + 5):
+        login(attacker, "admin", "wrong password!")
+    assert login(attacker, "admin").status_code == 429
+    assert login(_from(app, "192.0.2.10"), "admin").status_code == 302  # from the office
+
+
+def test_one_address_trying_many_accounts_is_slowed(app, accounts) -> None:
+    sprayer = _from(app, "198.51.100.8")
+    for i in range(users.FREE_FAILURES_PER_ADDRESS):
+        assert login(sprayer, f"guess-{i}", "wrong password!").status_code == 401
+    refused = login(sprayer, "viewer")
+    assert refused.status_code == 429 and int(refused.headers["Retry-After"]) >= 1
+    assert login(_from(app, "192.0.2.10"), "viewer").status_code == 302
+
+
+def test_a_successful_login_clears_its_failures(app, store, accounts) -> None:
+    user = _from(app, "192.0.2.11")
+    for _ in range(users.FREE_FAILURES_PER_PAIR - 1):
+        assert login(user, "viewer", "wrong password!").status_code == 401
+    assert login(user, "viewer").status_code == 302
+    with store.session() as session:
+        assert users.failure_count(session, "pair:viewer 192.0.2.11") == 0
 
 
 def test_throttle_counts_are_shared_by_every_app_process(app, database_url, accounts) -> None:
     other_worker = create_app(
         {"TESTING": True, "DATABASE_URL": database_url, "SECRET_KEY": "test-secret"}
     )
-    for _ in range(5):
+    for _ in range(users.FREE_FAILURES_PER_PAIR):
         login(app.test_client(), "viewer", "wrong password!")
     assert login(other_worker.test_client(), "viewer").status_code == 429
     other_worker.extensions["store"].dispose()
+
+
+def test_parallel_failures_are_each_counted_exactly_once(store) -> None:
+    """16 threads record 25 failures each at once: the stored counts are exactly 400."""
+    threads_n, each = 16, 25
+    start = threading.Barrier(threads_n)
+
+    def fail() -> None:
+        start.wait()
+        for _ in range(each):
+            with store.write(revision=False) as session:
+                users.record_failure(session, "admin", "198.51.100.9")
+
+    threads = [threading.Thread(target=fail) for _ in range(threads_n)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    with store.session() as session:
+        assert users.failure_count(session, "pair:admin 198.51.100.9") == threads_n * each
+        assert users.failure_count(session, "addr:198.51.100.9") == threads_n * each
+
+
+def test_parallel_wrong_logins_over_http_are_all_counted(app, store, accounts) -> None:
+    """Every refused password (401) is in the count, whatever the interleaving."""
+    statuses: list[int] = []
+    start = threading.Barrier(8)
+
+    def guess() -> None:
+        client = _from(app, "198.51.100.10")
+        token = csrf_token(client)
+        start.wait()
+        data = {"username": "admin", "password": "wrong password!", "csrf_token": token}
+        statuses.append(client.post("/auth/login", data=data).status_code)
+
+    threads = [threading.Thread(target=guess) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert set(statuses) <= {401, 429}
+    with store.session() as session:
+        assert users.failure_count(session, "pair:admin 198.51.100.10") == statuses.count(401)
+
+
+def test_logins_leave_the_store_revision_and_caches_alone(app, store, accounts) -> None:
+    reader = app.test_client()
+    first = reader.get("/api/clusters")
+    etag = first.headers["ETag"]
+    before = store.revision()
+    assert login(app.test_client(), "admin", "wrong password!").status_code == 401
+    assert login(app.test_client(), "admin").status_code == 302
+    for _ in range(users.FREE_FAILURES_PER_PAIR + 1):
+        login(app.test_client(), "viewer", "wrong password!")  # the last one refused (429)
+    assert store.revision() == before
+    again = reader.get("/api/clusters", headers={"If-None-Match": etag})
+    assert again.status_code == 304
 
 
 @pytest.mark.parametrize("how", ["logout", "disable", "password"])

@@ -224,7 +224,9 @@ def initialise_store(store: Store, data_dir: Path) -> tuple[int, int]:
     store.create_schema()
     with store.write() as session:
         if store.dialect == "postgresql":
-            # Several gunicorn workers may start at once: let one of them seed.
+            # Several gunicorn workers may start at once: let one of them seed, however
+            # long it takes (no lock_timeout for this wait).
+            session.execute(text("SET LOCAL lock_timeout = 0"))
             session.execute(text("SELECT pg_advisory_xact_lock(73100)"))
         loaded = load_seed(session, data_dir)
         load_reference_places(session, data_dir)

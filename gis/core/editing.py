@@ -234,6 +234,28 @@ def _commit(
     return UpdateResult(cluster, event, warnings)
 
 
+def commit_update(
+    session: Session, actor: Actor, planned: PlannedUpdate, note: str | None = None
+) -> UpdateResult:
+    """Write an update ``check_update`` planned, if the cluster still has the version read.
+
+    ``session`` may be another one than the one that checked it: a write transaction that
+    holds the lock only for the write. StaleVersion when someone wrote in between.
+    """
+    if not planned.changed:
+        return UpdateResult(planned.cluster, None, planned.warnings)
+    return _commit(
+        session,
+        actor,
+        planned.cluster,
+        planned.record,
+        planned.geometry,
+        planned.changed,
+        note,
+        planned.warnings,
+    )
+
+
 def changes_since(session: Session, cluster_id: str, version: int) -> list[dict[str, Any]]:
     """The events of a cluster after ``version``, oldest first (what a stale writer missed)."""
     return [event_dict(e) for e in events_of(session, "cluster", cluster_id) if e.version > version]

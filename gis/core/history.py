@@ -174,5 +174,6 @@ def apply_versioned(
         return False
     session.add(event)
     session.flush()
-    session.expire(row)
+    if row in session:  # a row read by another session (a prepared change) is left as read
+        session.expire(row)
     return True

@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import re
+import time
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import case, delete, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from gis.core.actors import ROLES, Actor, unit_key
 from gis.core.plan import lead_units
 from gis.errors import FieldError, InvalidInput, NotFound
-from gis.store.models import District, LoginFailure, User, utcnow
+from gis.store.models import District, LoginThrottle, User
 from gis.text import nfc
 
 # werkzeug's default, memory-hard; the test suite swaps in a cheap one except where it tests
@@ -24,9 +25,15 @@ MIN_PASSWORD, MAX_PASSWORD = 8, 128
 # username costs as much time as a wrong password.
 _DUMMY_HASH = generate_password_hash("not-a-real-password-4e0c")
 
-FAILURE_WINDOW = dt.timedelta(minutes=15)
-MAX_FAILURES_PER_ACCOUNT = 5
-MAX_FAILURES_PER_ADDRESS = 20
+# Throttling, not lock-out: failures are counted per account *and* address (so guessing
+# from one place never locks the real user out elsewhere) and per address (one place
+# trying many accounts). Past the free attempts, each further one waits twice as long as
+# the one before, up to MAX_DELAY_S; a count is forgotten FORGET_AFTER_S after its last
+# failure, and a successful login clears its account-and-address count.
+FREE_FAILURES_PER_PAIR = 3
+FREE_FAILURES_PER_ADDRESS = 20
+MAX_DELAY_S = 15 * 60
+FORGET_AFTER_S = 60 * 60
 
 
 def _password_errors(password: str) -> list[FieldError]:
@@ -116,33 +123,80 @@ def authenticate(session: Session, username: str, password: str) -> User | None:
     return user if ok and user is not None and user.active else None
 
 
-def _recent_failures(session: Session, key: str) -> int:
-    since = utcnow() - FAILURE_WINDOW
-    return (
-        session.scalar(
-            select(func.count())
-            .select_from(LoginFailure)
-            .where(LoginFailure.key == key, LoginFailure.at >= since)
+def _keys(username: str, address: str) -> dict[str, int]:
+    """The throttle keys of an attempt, each with its number of free failures."""
+    # Printable characters only: a NUL (which PostgreSQL refuses in text) names no account.
+    account = "".join(c for c in nfc(username or "").lower()[:120] if c.isprintable())
+    return {
+        f"pair:{account} {address}": FREE_FAILURES_PER_PAIR,
+        f"addr:{address}": FREE_FAILURES_PER_ADDRESS,
+    }
+
+
+def delay_after(failures: int, free: int) -> int:
+    """Seconds to wait after ``failures`` counted failures: 0, then 1, 2, 4 … MAX_DELAY_S."""
+    if failures < free:
+        return 0
+    return min(2 ** min(failures - free, 20), MAX_DELAY_S)
+
+
+def login_wait(session: Session, username: str, address: str, now: float | None = None) -> int:
+    """Whole seconds this attempt must wait before its password is checked (0: go ahead)."""
+    now = time.time() if now is None else now
+    keys = _keys(username, address)
+    rows = session.execute(
+        select(LoginThrottle.key, LoginThrottle.failures, LoginThrottle.last_failure).where(
+            LoginThrottle.key.in_(keys)
         )
-        or 0
     )
+    wait = 0.0
+    for key, failures, last in rows:
+        if now - last < FORGET_AFTER_S:
+            wait = max(wait, last + delay_after(failures, keys[key]) - now)
+    return max(0, -int(-wait // 1))  # rounded up
 
 
-def throttled(session: Session, username: str, address: str) -> bool:
-    """True when this account or this address failed too often in the last 15 minutes."""
-    return (
-        _recent_failures(session, f"user:{nfc(username or '').lower()}") >= MAX_FAILURES_PER_ACCOUNT
-        or _recent_failures(session, f"addr:{address}") >= MAX_FAILURES_PER_ADDRESS
-    )
+def record_failure(
+    session: Session, username: str, address: str, now: float | None = None
+) -> dict[str, int]:
+    """Count a failed login against its account-and-address and its address; the counts.
+
+    One INSERT … ON CONFLICT DO UPDATE per key: the database adds the failure to what is
+    stored, so parallel failures (threads or worker processes) are each counted once.
+    """
+    now = time.time() if now is None else now
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    table = LoginThrottle.__table__
+    counts = {}
+    for key in _keys(username, address):
+        statement = insert(table).values(key=key, failures=1, last_failure=now)
+        statement = statement.on_conflict_do_update(
+            index_elements=[table.c.key],
+            set_={
+                # A count idle for FORGET_AFTER_S starts again from this failure.
+                "failures": case(
+                    (table.c.last_failure < now - FORGET_AFTER_S, 1),
+                    else_=table.c.failures + 1,
+                ),
+                "last_failure": now,
+            },
+        ).returning(table.c.failures)
+        counts[key] = session.execute(statement).scalar_one()
+    # Forgotten counts are only clutter.
+    session.execute(delete(LoginThrottle).where(LoginThrottle.last_failure < now - FORGET_AFTER_S))
+    return counts
 
 
-def record_failure(session: Session, username: str, address: str) -> None:
-    """Count a failed login against the account and the address (kept in the database,
-    so every worker process sees the same counts)."""
-    now = utcnow()
-    session.add(LoginFailure(key=f"user:{nfc(username or '').lower()}", at=now))
-    session.add(LoginFailure(key=f"addr:{address}", at=now))
-    session.execute(delete(LoginFailure).where(LoginFailure.at < now - 4 * FAILURE_WINDOW))
+def clear_failures(session: Session, username: str, address: str) -> None:
+    """After a successful login: forget this account-and-address's failures."""
+    pair = next(iter(_keys(username, address)))
+    session.execute(delete(LoginThrottle).where(LoginThrottle.key == pair))
+
+
+def failure_count(session: Session, key: str) -> int:
+    """The stored failure count of a throttle key (0 when none)."""
+    return session.scalar(select(LoginThrottle.failures).where(LoginThrottle.key == key)) or 0
 
 
 def actor_of(user: User) -> Actor:

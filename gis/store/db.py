@@ -6,7 +6,7 @@ import secrets
 import sqlite3
 import threading
 import time
-from collections import OrderedDict
+from collections import OrderedDict, deque
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any, TypeVar
@@ -14,12 +14,23 @@ from typing import Any, TypeVar
 import orjson
 from sqlalchemy import Engine, create_engine, event, update
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
+from gis.errors import StoreBusy
 from gis.store import migrate
 from gis.store.models import StoreRevision
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
+# How long a write waits for its turn among this process's writers before it is refused
+# with 503 (then up to SQLITE_BUSY_TIMEOUT_MS more for another process's write on SQLite).
+WRITE_QUEUE_TIMEOUT_S = 20.0
+# PostgreSQL: a write waits this long for a row or table lock before it is refused.
+PG_LOCK_TIMEOUT_MS = 10_000
+RETRY_AFTER_S = 2
+# SQLSTATEs that mean "contention, try again": serialization failure, deadlock, lock
+# not available (lock_timeout).
+_PG_RETRYABLE = frozenset({"40001", "40P01", "55P03"})
 T = TypeVar("T")
 MEMO_ENTRIES = 256  # names kept by Store.memo; least recently computed go first
 
@@ -57,7 +68,10 @@ def _configure_sqlite(engine: Engine) -> None:
         cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
         _enable_wal(cursor)
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA synchronous=NORMAL")
+        # FULL: each commit's WAL frames reach the disk (fsync) before the write is
+        # acknowledged, so an answered write survives a power cut or OS crash, as on
+        # PostgreSQL (synchronous_commit=on). NORMAL would survive only a process crash.
+        cursor.execute("PRAGMA synchronous=FULL")
         cursor.close()
 
     @event.listens_for(engine, "begin")
@@ -80,6 +94,61 @@ def _enable_wal(cursor: sqlite3.Cursor) -> None:
             time.sleep(0.05)
 
 
+class WriteQueue:
+    """A first-come, first-served lock with a bounded wait: one writer at a time.
+
+    SQLite's own busy handler polls with growing sleeps, so under load a waiting writer
+    can lose to newer ones again and again until its busy timeout ends; queueing this
+    process's writers in arrival order leaves SQLite to arbitrate between processes only.
+    """
+
+    def __init__(self) -> None:
+        self._condition = threading.Condition()
+        self._waiting: deque[object] = deque()
+        self._held = False
+
+    def acquire(self, timeout: float) -> bool:
+        """Wait for this caller's turn; False when ``timeout`` seconds pass first."""
+        me = object()
+        deadline = time.monotonic() + timeout
+        with self._condition:
+            self._waiting.append(me)
+            while self._held or self._waiting[0] is not me:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    self._waiting.remove(me)
+                    self._condition.notify_all()  # the next in line may be first now
+                    return False
+                self._condition.wait(remaining)
+            self._waiting.popleft()
+            self._held = True
+            return True
+
+    def release(self) -> None:
+        """Let the next writer in."""
+        with self._condition:
+            self._held = False
+            self._condition.notify_all()
+
+
+_queues: dict[str, WriteQueue] = {}
+_queues_lock = threading.Lock()
+
+
+def write_queue(key: str) -> WriteQueue:
+    """The process-wide write queue of one database (shared by every Store on it)."""
+    with _queues_lock:
+        return _queues.setdefault(key, WriteQueue())
+
+
+def _is_contention(exc: OperationalError) -> bool:
+    orig = exc.orig
+    if isinstance(orig, sqlite3.OperationalError):
+        text = str(orig).lower()
+        return "locked" in text or "busy" in text
+    return getattr(orig, "sqlstate", None) in _PG_RETRYABLE
+
+
 class Store:
     """The app's database: an engine, a session factory and schema set-up."""
 
@@ -99,25 +168,56 @@ class Store:
         self._sessions = sessionmaker(self.engine, expire_on_commit=False, info=info)
         self._memo: OrderedDict[str, tuple[str, Any]] = OrderedDict()
         self._memo_lock = threading.Lock()
+        url = self.engine.url
+        self._queue = (
+            write_queue(str(url.database or ":memory:")) if self.dialect == "sqlite" else None
+        )
 
     def session(self) -> Session:
         """A new session for reading (and writing, when a transaction is begun)."""
         return self._sessions()
 
     @contextmanager
-    def write(self) -> Iterator[Session]:
-        """A session in one write transaction that also bumps the store revision."""
-        with self._sessions() as session:
-            if self.dialect == "sqlite":
-                # Take the write lock up front: no deadlock on a later lock upgrade.
-                session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
-            try:
-                yield session
-                session.execute(update(StoreRevision).values(revision=StoreRevision.revision + 1))
-                session.commit()
-            except BaseException:
-                session.rollback()
-                raise
+    def write(self, *, revision: bool = True) -> Iterator[Session]:
+        """A session in one write transaction; with ``revision`` it bumps the store revision.
+
+        Writes that no cached answer depends on (login throttling) pass ``revision=False``,
+        so they leave every response cache valid. A write that cannot start or finish for
+        contention raises StoreBusy (the web layer answers 503 with Retry-After), never a
+        raw "database is locked".
+        """
+        queue = self._queue
+        if queue is not None and not queue.acquire(WRITE_QUEUE_TIMEOUT_S):
+            raise StoreBusy(RETRY_AFTER_S, "too many writes are waiting")
+        try:
+            with self._sessions() as session:
+                try:
+                    self._begin_write(session)
+                    yield session
+                    if revision:
+                        session.execute(
+                            update(StoreRevision).values(revision=StoreRevision.revision + 1)
+                        )
+                    session.commit()
+                except OperationalError as exc:
+                    session.rollback()
+                    if _is_contention(exc):
+                        raise StoreBusy(RETRY_AFTER_S) from exc
+                    raise
+                except BaseException:
+                    session.rollback()
+                    raise
+        finally:
+            if queue is not None:
+                queue.release()
+
+    def _begin_write(self, session: Session) -> None:
+        if self.dialect == "sqlite":
+            # Take the write lock up front: no deadlock on a later lock upgrade.
+            session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
+        elif self.dialect == "postgresql":
+            # Bounded waits for locks: contention ends in StoreBusy, not a hung worker.
+            session.connection().exec_driver_sql(f"SET LOCAL lock_timeout = {PG_LOCK_TIMEOUT_MS}")
 
     def create_schema(self) -> None:
         """Migrate the database to the newest schema (idempotent, fast when at head)."""

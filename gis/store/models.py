@@ -136,14 +136,19 @@ class ChangeEvent(Base):
     )
 
 
-class LoginFailure(Base):
-    """A failed login, counted per account and per address to slow down guessing."""
+class LoginThrottle(Base):
+    """Failed logins counted per key ("pair:<account> <address>" or "addr:<address>").
 
-    __tablename__ = "login_failures"
+    One row per key, updated by a single upsert, so parallel failures are all counted.
+    Not part of the data: writing it leaves the store revision (and every cache) alone.
+    """
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    key: Mapped[str] = mapped_column(String(200), index=True)
-    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+    __tablename__ = "login_throttle"
+
+    key: Mapped[str] = mapped_column(String(300), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer)
+    # Unix time of the latest counted failure: a plain number compares the same everywhere.
+    last_failure: Mapped[float] = mapped_column(Float)
 
 
 class Place(Base):

@@ -14,7 +14,7 @@ from gis.core import clusters as core
 from gis.core import decree32, exports
 from gis.core.audience import audience_of, visible_feature
 from gis.core.districts import all_districts, district_feature
-from gis.core.editing import revert_event, update_cluster
+from gis.core.editing import check_update, commit_update, revert_event
 from gis.core.history import event_dict, events_of
 from gis.core.places import all_places, place_feature, place_points
 from gis.errors import FieldError, InvalidInput, NotFound, StaleVersion
@@ -291,11 +291,19 @@ def patch_cluster(cluster_id: str) -> Response:
     body = _json_body()
     note = body.pop("note", None)
     store = get_store()
-    with store.write() as session:
-        result = update_cluster(session, actor, cluster_id, expected, body, note)
+    # Checked and computed in a read session; the write transaction (SQLite's lock) holds
+    # only the versioned UPDATE and the event, which refuse a write made in between.
+    with store.session() as session:
+        planned = check_update(session, actor, cluster_id, expected, body, note)
+    with store.write(revision=bool(planned.changed)) as session:
+        result = commit_update(session, actor, planned, note)
         # Read back inside the transaction: after it, another writer may already have moved
         # the cluster on, and this answer must describe (and tag) what this one wrote.
-        feature = _feature(session, core.get_cluster(session, cluster_id))
+        written = core.get_cluster(session, cluster_id)
+    # The answer is built after the commit from that row: the write lock is held only for
+    # the write (building a feature measures distances to every place: milliseconds).
+    with store.session() as session:
+        feature = _feature(session, written)
     feature["warnings"] = result.warnings
     response = jsonify(feature)
     response.mimetype = GEOJSON
@@ -329,5 +337,7 @@ def revert_change(event_id: int) -> Response:
     store = get_store()
     with store.write() as session:
         result = revert_event(session, actor, event_id, note)
-        feature = _feature(session, core.get_cluster(session, result.cluster.id))
+        written = core.get_cluster(session, result.cluster.id)
+    with store.session() as session:
+        feature = _feature(session, written)
     return jsonify(feature)

@@ -88,30 +88,42 @@ def _client_address() -> str:
 
 
 @bp.route("/login", methods=["GET", "POST"])
-def login() -> str | WerkzeugResponse | tuple[str, int]:
-    """The login form; failed attempts are throttled per account and per address."""
+def login() -> str | WerkzeugResponse | tuple[str, int] | tuple[str, int, dict[str, str]]:
+    """The login form; repeated failures are slowed per account-and-address and per address.
+
+    The password is checked outside any write transaction (scrypt is slow), and the
+    throttle's counts are written without bumping the store revision: logging in leaves
+    every cached answer valid.
+    """
     form = LoginForm()
     status = 200
+    headers: dict[str, str] = {}
     if form.validate_on_submit():
         username, password = form.username.data or "", form.password.data or ""
-        with get_store().write() as session:
-            if users.throttled(session, username, _client_address()):
-                form.form_errors.append(_("Too many failed logins. Try again in 15 minutes."))
-                status = 429
-                user = None
-            else:
-                user = users.authenticate(session, username, password)
-                if user is None:
-                    users.record_failure(session, username, _client_address())
-                    form.form_errors.append(_("Wrong username or password."))
-                    status = 401
-                else:
-                    login_user(SessionUser(user))
-        if status == 200:
+        address = _client_address()
+        store = get_store()
+        with store.session() as session:
+            wait = users.login_wait(session, username, address)
+            user = None if wait else users.authenticate(session, username, password)
+            session_user = SessionUser(user) if user is not None else None
+        if wait:
+            form.form_errors.append(
+                _("Too many failed logins. Try again in %(seconds)s s.", seconds=wait)
+            )
+            status, headers = 429, {"Retry-After": str(wait)}
+        elif session_user is None:
+            with store.write(revision=False) as session:
+                users.record_failure(session, username, address)
+            form.form_errors.append(_("Wrong username or password."))
+            status = 401
+        else:
+            with store.write(revision=False) as session:
+                users.clear_failures(session, username, address)
+            login_user(session_user)
             return redirect(safe_next(request.args.get("next")))
     elif request.method == "POST":
         status = 400
-    return render_template("auth/login.html", form=form), status
+    return render_template("auth/login.html", form=form), status, headers
 
 
 def safe_next(target: str | None) -> str:

@@ -5,9 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Flask, Response, jsonify, render_template, request
+from flask_babel import gettext as _
 from werkzeug.exceptions import HTTPException
 
-from gis.errors import FieldError, Forbidden, InvalidInput, NotFound, StaleVersion
+from gis.errors import FieldError, Forbidden, InvalidInput, NotFound, StaleVersion, StoreBusy
 from gis.web.negotiation import wants_html
 
 PROBLEM_JSON = "application/problem+json"
@@ -71,6 +72,18 @@ def init_app(app: Flask) -> None:
             current_version=exc.current_version,
             changes_since=exc.changes_since,
         )
+
+    @app.errorhandler(StoreBusy)
+    def _busy(exc: StoreBusy):  # type: ignore[no-untyped-def]
+        # Contention is temporary: 503 tells clients (and the map's script) to try again.
+        if _wants_json():
+            response = problem(503, "Service Unavailable", str(exc))
+        else:
+            message = _("The service is busy; please try again in a moment.")
+            html = render_template("error.html", status=503, message=message)
+            response = Response(html, status=503, mimetype="text/html")
+        response.headers["Retry-After"] = str(exc.retry_after)
+        return response
 
     @app.errorhandler(HTTPException)
     def _http(exc: HTTPException):  # type: ignore[no-untyped-def]
