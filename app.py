@@ -19,16 +19,20 @@ from gis.web import (
     api,
     attachments,
     auth,
+    cors,
     dashboard,
+    data_text,
     errors,
     i18n,
     input_guard,
     ogc,
+    ogc_write,
     openapi,
     plan,
     reports,
     security,
     tiles,
+    tokens,
     uploads,
     views,
     workbook,
@@ -67,6 +71,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         initialise_store(store, Path(app.config["GIS_DATA_DIR"]))
 
     i18n.init_app(app)
+    data_text.init_app(app)
     errors.init_app(app)
     input_guard.init_app(app)
     # After the guard, so its limit is set first: the guard and the CSRF check read the body.
@@ -77,14 +82,17 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(tiles.bp, url_prefix="/api")
     app.register_blueprint(auth.bp, url_prefix="/auth")
     app.register_blueprint(admin.bp, url_prefix="/admin")
+    app.register_blueprint(tokens.bp)
     app.register_blueprint(workbook.bp, url_prefix="/workbook")
     app.register_blueprint(attachments.bp)
     app.register_blueprint(attachments.api_bp, url_prefix="/api")
     security.init_app(app)
     app.register_blueprint(openapi.bp, url_prefix="/api")
     app.register_blueprint(ogc.bp, url_prefix="/ogc")
+    app.register_blueprint(ogc_write.bp, url_prefix="/ogc")
     app.register_blueprint(plan.api_bp, url_prefix="/api/plan")
     for blueprint in (plan.bp, dashboard.bp, reports.bp):
         app.register_blueprint(blueprint)
+    cors.init_app(app)
     cli.init_app(app)
     return app

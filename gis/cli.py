@@ -18,7 +18,7 @@ from gis.core.coverage import coverage_table, replace_section
 from gis.core.dataset import check_collection, initialise_store, read_json, store_counts
 from gis.core.districts import all_districts, import_boundaries, province_outline
 from gis.core.districts import boundaries as stored_boundaries
-from gis.core.exports import FILE_STEM, LANGUAGES, export_table
+from gis.core.exports import FILE_STEM, LANGUAGES, export_crs, export_table
 from gis.core.history import verify
 from gis.core.imports import (
     ADDED,
@@ -34,6 +34,7 @@ from gis.core.imports import (
 from gis.core.places import place_points
 from gis.core.plan import plan_counts
 from gis.core.users import actor_of, create_user
+from gis.crs import parse_crs
 from gis.errors import InvalidInput, StaleVersion
 from gis.io import (
     EXPORT_FORMATS,
@@ -292,6 +293,12 @@ def _import_actor(username: str) -> Actor:
     show_default=True,
     help="Refuse a file larger than this (a zip: what it holds, uncompressed).",
 )
+@click.option(
+    "--crs",
+    "crs_name",
+    help="CRS of a file that states none (a CSV's x/y, a Shapefile without .prj), e.g. "
+    "EPSG:5899 (VN-2000 / TM-3 107-45), EPSG:3405, EPSG:4756; default for CSV: WGS84 lon/lat.",
+)
 def clusters_import(
     path: str,
     username: str,
@@ -300,16 +307,22 @@ def clusters_import(
     layer: str | None,
     max_features: int,
     max_bytes: int,
+    crs_name: str | None,
 ) -> None:
     """Add or change clusters from GeoJSON, GeoPackage, zipped Shapefile or CSV.
 
     Every feature passes the editor's checks; the import is one change set in the history.
     A file larger than --max-bytes or holding more than --max-features is refused before
-    it is read; a file GDAL cannot read ends with its name and the reason.
+    it is read; a file GDAL cannot read ends with its name and the reason. Files in VN-2000
+    are moved to WGS84 with the published 7-parameter shift (EPSG:6960).
     """
     actor = _import_actor(username)
     try:
-        frame = read_import_file(path, layer, max_features, max_bytes)
+        crs = parse_crs(crs_name) if crs_name else None
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--crs") from None
+    try:
+        frame = read_import_file(path, layer, crs, max_features, max_bytes)
     except (ValueError, OSError, RuntimeError, RecursionError, MemoryError) as exc:
         # RuntimeError: every pyogrio error (a truncated or corrupt file, a JSON nested
         # deeper than GDAL parses): the user gets the file and the reason, not a traceback.
@@ -427,8 +440,23 @@ EXPORT_SUFFIXES = {
 @click.option("--kind", default="", help="Kind(s): CCN, KCN, CNHT.")
 @click.option("--stage", default="", help="Stage(s), comma-separated.")
 @click.option("--q", default="", help="Search text, as on the map.")
+@click.option(
+    "--crs",
+    "crs_name",
+    default="",
+    help="CRS of the geometry (GeoJSON, GPKG, SHP), e.g. EPSG:5899 (VN-2000 / TM-3 107-45); "
+    "default WGS84 lon/lat.",
+)
 def clusters_export(
-    path: str, fmt: str | None, lang: str, district: str, zone: str, kind: str, stage: str, q: str
+    path: str,
+    fmt: str | None,
+    lang: str,
+    district: str,
+    zone: str,
+    kind: str,
+    stage: str,
+    q: str,
+    crs_name: str,
 ) -> None:
     """Write the clusters as /api/clusters/export does: CSV, XLSX, GeoJSON, GPKG, KML, SHP."""
     fmt = fmt or EXPORT_SUFFIXES.get(Path(path).suffix.lower())
@@ -436,6 +464,10 @@ def clusters_export(
         raise click.BadParameter(
             f"cannot tell the format from {Path(path).name!r}; give one", param_hint="--format"
         )
+    try:
+        crs = export_crs(crs_name, fmt)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--crs") from None
     store = _store()
     args = {"district": district, "zone": zone, "kind": kind, "stage": stage, "q": q}
     with store.session() as session:
@@ -447,7 +479,7 @@ def clusters_export(
             sys.exit(1)
         places = place_points(session)
         features = [visible_feature(f, PUBLIC) for f in query_features(session, store.dialect, flt)]
-        table = export_table(features, places, lang)
+        table = export_table(features, places, lang, fmt, crs)
     exported = write_export(fmt, table, FILE_STEM)
     Path(path).write_bytes(exported.data)
     omitted = exported.omitted_without_geometry

@@ -14,7 +14,9 @@ import geopandas as gpd
 import pandas as pd
 from shapely.geometry.base import BaseGeometry
 
+from gis.crs import CRS84, code, transform, uri_of
 from gis.filetext import from_spreadsheet_text, spreadsheet_text, xml_text
+from gis.xlsx_layout import lay_out
 
 WGS84 = "EPSG:4326"
 
@@ -53,6 +55,8 @@ class ExportTable:
     # "float", "bool" or "str" (the default) per column key.
     types: dict[str, str] = field(default_factory=dict)
     layer: str = "clusters"
+    # The CRS of ``geometries`` (x = longitude or easting), as GDAL names it.
+    crs: str = "EPSG:4326"
 
 
 @dataclass
@@ -66,13 +70,38 @@ class ExportFile:
 
 
 def read_layer(
-    path: str | Path, layer: str | None = None, max_features: int | None = None
+    path: str | Path,
+    layer: str | None = None,
+    crs: str | None = None,
+    max_features: int | None = None,
 ) -> gpd.GeoDataFrame:
-    """Read any vector file GDAL can open, reprojected to WGS84 lon/lat."""
+    """Read any vector file GDAL can open, reprojected to WGS84 lon/lat.
+
+    ``crs`` (a supported CRS URI) states the CRS of a file that names none; a file that
+    names another one is refused rather than silently moved.
+    """
     frame = gpd.read_file(path, layer=layer, engine="pyogrio", max_features=max_features)
-    if frame.crs is None:
-        raise ValueError(f"{path}: the file states no coordinate reference system")
-    return frame.to_crs(WGS84) if frame.crs != WGS84 else frame
+    return to_wgs84(frame, crs, path)
+
+
+def to_wgs84(frame: gpd.GeoDataFrame, crs: str | None, path: str | Path) -> gpd.GeoDataFrame:
+    """``frame`` in WGS84 lon/lat; VN-2000 shifts through EPSG:6960 (see gis.crs)."""
+    stated = uri_of(frame.crs) if frame.crs is not None else None
+    if frame.crs is None and crs is None:
+        raise ValueError(
+            f"{path}: the file states no coordinate reference system; give the one it is in"
+        )
+    if crs is not None and frame.crs is not None and stated != crs:
+        raise ValueError(f"{path}: the file states {frame.crs.to_string()}, not {code(crs)}")
+    source = crs or stated
+    if source is None:
+        # A CRS the service does not list: PROJ's best operation.
+        return frame.to_crs(WGS84)
+    geometries = [
+        None if g is None or g.is_empty else transform(g, source, CRS84, always_xy=True)
+        for g in frame.geometry
+    ]
+    return frame.set_geometry(gpd.GeoSeries(geometries, index=frame.index, crs=WGS84))
 
 
 def _frame(table: ExportTable, names: dict[str, str]) -> pd.DataFrame:
@@ -91,6 +120,7 @@ def _subset(table: ExportTable, keep: list[int], rows: list[dict[str, Any]]) -> 
         rows=[rows[i] for i in keep],
         geometries=[table.geometries[i] for i in keep],
         types=table.types,
+        crs=table.crs,
     )
 
 
@@ -99,7 +129,7 @@ def _geo_frame(
 ) -> gpd.GeoDataFrame:
     subset = _subset(table, keep, rows)
     return gpd.GeoDataFrame(
-        _frame(subset, names), geometry=gpd.GeoSeries(subset.geometries, crs=WGS84)
+        _frame(subset, names), geometry=gpd.GeoSeries(subset.geometries, crs=subset.crs)
     )
 
 
@@ -132,6 +162,7 @@ def _xlsx_bytes(table: ExportTable) -> bytes:
                 if isinstance(cell.value, str):
                     # Data is text, never a formula, whatever openpyxl guessed from it.
                     cell.data_type = "s"
+        lay_out(writer.sheets[table.layer], header_row=1)
     return buffer.getvalue()
 
 
@@ -298,13 +329,14 @@ def write_export(fmt: str, table: ExportTable, stem: str) -> ExportFile:
         path = tmp / filename
         if fmt == "geojson":
             # RFC 7946: WGS84 lon/lat, no "crs" member; the cluster id as each Feature's id.
+            # In another CRS (asked for by a surveyor) GDAL writes the 2008 "crs" member.
             frame = _geo_frame(table, headers, keep, table.rows)
             _write_with_gdal(
                 frame,
                 path,
                 "GeoJSON",
                 layer=table.layer,
-                RFC7946="YES",
+                RFC7946="YES" if table.crs == WGS84 else "NO",
                 ID_FIELD=headers[table.id_column],
             )
         else:
@@ -318,8 +350,9 @@ def write_export(fmt: str, table: ExportTable, stem: str) -> ExportFile:
 # Where GDAL's CSV driver finds a location: lon/lat columns, or a WKT column. A CSV file
 # states no coordinate reference system; its coordinates are taken as WGS84 lon/lat.
 CSV_OPEN_OPTIONS = {
-    "X_POSSIBLE_NAMES": "lon,longitude,lng,x",
-    "Y_POSSIBLE_NAMES": "lat,latitude,y",
+    # The Vietnamese export's lon/lat headers are "Kinh độ" and "Vĩ độ".
+    "X_POSSIBLE_NAMES": "lon,longitude,lng,x,Kinh độ",
+    "Y_POSSIBLE_NAMES": "lat,latitude,y,Vĩ độ",
     "GEOM_POSSIBLE_NAMES": "wkt,geometry,geom",
     "KEEP_GEOM_COLUMNS": "NO",
     "EMPTY_STRING_AS_NULL": "YES",
@@ -372,14 +405,17 @@ def _check_count(path: Path, layers: list[str | None], max_features: int, **opti
 def read_import_file(
     path: str | Path,
     layer: str | None = None,
+    crs: str | None = None,
     max_features: int = MAX_IMPORT_FEATURES,
     max_bytes: int = MAX_IMPORT_BYTES,
 ) -> gpd.GeoDataFrame:
     """Features of a GeoJSON, GeoPackage, zipped Shapefile or CSV file, in WGS84 lon/lat.
 
     A zip holding several Shapefiles (our export splits points from polygons) is read
-    whole; another file with several layers needs ``layer``. A file past ``max_bytes`` or
-    ``max_features`` is refused before it is read. ValueError says what is wrong.
+    whole; another file with several layers needs ``layer``. ``crs`` (a supported CRS URI)
+    is the CRS of a file that states none (a CSV's x/y, a Shapefile without .prj); without
+    it a CSV is WGS84 lon/lat. A file past ``max_bytes`` or ``max_features`` is refused
+    before it is read. ValueError says what is wrong.
     """
     import pyogrio
 
@@ -395,13 +431,13 @@ def read_import_file(
             ):
                 # Our CSV export guards text that could start a formula with an apostrophe.
                 frame[column] = series.map(from_spreadsheet_text)
-        return frame.set_crs(WGS84, allow_override=True)
+        return to_wgs84(frame, crs or CRS84, path)
     _check_size(path, max_bytes)
     names = [layer] if layer else [str(name) for name, _kind in pyogrio.list_layers(path)]
     if len(names) > 1 and path.suffix.lower() != ".zip":
         raise ValueError(f"holds several layers ({', '.join(names)}); name one")
     _check_count(path, list(names), max_features)
-    frames = [read_layer(path, name, max_features) for name in names]
+    frames = [read_layer(path, name, crs, max_features) for name in names]
     if len(frames) == 1:
         return frames[0]
     return gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), crs=WGS84)

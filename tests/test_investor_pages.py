@@ -170,7 +170,7 @@ def test_print_page_holds_a_boards_facts_on_paper(client, store) -> None:
     listed = re.findall(r'<span class="source">(.*?)</span>', page)
     assert len(listed) == len(set(listed))  # each source once, with the facts it supports
     assert re.search(
-        r"Printed on \d{4}-\d{2}-\d{2} from http://localhost/clusters/ccn-tam-an", page
+        r"Printed on \d{2}/\d{2}/\d{4} from http://localhost/clusters/ccn-tam-an", page
     )
 
 

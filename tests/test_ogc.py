@@ -18,6 +18,15 @@ CONFORMANCE = {
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/oas30",
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/html",
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
+    "http://www.opengis.net/spec/ogcapi-features-2/1.0/conf/crs",
+    "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/queryables",
+    "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/filter",
+    "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/features-filter",
+    "http://www.opengis.net/spec/cql2/1.0/conf/basic-cql2",
+    "http://www.opengis.net/spec/cql2/1.0/conf/advanced-comparison-operators",
+    "http://www.opengis.net/spec/cql2/1.0/conf/basic-spatial-functions",
+    "http://www.opengis.net/spec/cql2/1.0/conf/cql2-text",
+    "http://www.opengis.net/spec/cql2/1.0/conf/cql2-json",
 }
 
 
@@ -185,7 +194,7 @@ def test_datetime_selects_by_the_as_of_day(client) -> None:
         ("district=999", "district"),
         ("stage=built", "stage"),
         ("f=xml", "f"),
-        ("filter=stage='operating'", "filter"),
+        ("filter=stage='built'", "filter"),
         ("sortby=name", "sortby"),
         ("limit=1&limit=2", "limit"),
     ],
@@ -324,6 +333,9 @@ def _gdal_read(base_url: str, bbox: str) -> dict:
 
 
 def _same(api_value, gdal_value) -> bool:
+    if isinstance(api_value, list | dict) and isinstance(gdal_value, str):
+        # A nested value typed as text by the collection's schema arrives as its JSON.
+        return json.loads(gdal_value) == api_value
     if api_value is None or api_value == [] or api_value == {}:
         # GDAL reads a JSON null (and an empty list) as an unset field.
         return gdal_value in (None, [], {})

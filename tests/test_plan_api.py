@@ -563,7 +563,7 @@ def test_plan_page_groups_by_section_and_filters(client) -> None:
 def test_plan_page_marks_overdue_as_of_a_chosen_date_and_today(client) -> None:
     html = _page(client, "/plan?as_of=2020-04-01&lang=en")
     row = re.search(r'<tr id="task-i-1-1".*?</tr>', html, re.S)[0]
-    assert 'data-overdue="true"' in row and "Overdue as of 2020-04-01" in row
+    assert 'data-overdue="true"' in row and "Overdue as of 01/04/2020" in row
     assert 'data-overdue-today="true"' in row and "Overdue today" in row
     later = re.search(r'<tr id="task-i-2-2".*?</tr>', html, re.S)[0]  # due 2020-12-31
     assert 'data-overdue="false"' in later and "Overdue as of" not in later

@@ -31,9 +31,15 @@ ALLOWED = {
     "plan.update_task_form": EDITOR_AND_ADMIN,
     "plan_api.add_target_value": ADMIN_ONLY,
     "plan.add_target_value_form": ADMIN_ONLY,
+    # OGC API – Features Part 4: the rules of api.patch_cluster.
+    "ogc_write.update": EDITOR_AND_ADMIN,
+    "ogc_write.replace": EDITOR_AND_ADMIN,
+    "ogc_write.create": ADMIN_ONLY,
 }
 # Routes that change only the caller's own session, open to everyone by design.
 PUBLIC = {"auth.login", "auth.logout"}
+# Routes that change only the caller's own access tokens (tests/test_tokens.py).
+OWN_ONLY = {"tokens.create", "tokens.revoke"}
 
 
 def _state_changing_endpoints(app) -> set[str]:
@@ -45,7 +51,7 @@ def _state_changing_endpoints(app) -> set[str]:
 
 
 def test_every_state_changing_route_has_a_scope_rule(app) -> None:
-    assert _state_changing_endpoints(app) == set(ALLOWED) | PUBLIC
+    assert _state_changing_endpoints(app) == set(ALLOWED) | PUBLIC | OWN_ONLY
 
 
 def _setup(app, api_as) -> dict:
@@ -87,6 +93,28 @@ def _request(endpoint: str, target: str, ctx: dict) -> tuple[str, str, dict]:
         ),
         "api.patch_cluster": ("PATCH", f"/api/clusters/{cluster}", {"json": {"stage": "building"}}),
         "api.revert_change": ("POST", f"/api/history/{ctx['event'][target]}/revert", {}),
+        "ogc_write.update": (
+            "PATCH",
+            f"/ogc/collections/clusters/items/{cluster}",
+            {"json": {"properties": {"stage": "building"}}},
+        ),
+        "ogc_write.replace": ("PUT", f"/ogc/collections/clusters/items/{cluster}", {}),
+        "ogc_write.create": (
+            "POST",
+            "/ogc/collections/clusters/items",
+            {
+                "json": {
+                    "type": "Feature",
+                    "properties": {
+                        "id": f"ccn-moi-{target}",
+                        "name_vi": f"CCN Mới {target}",
+                        "kind": "CCN",
+                        "district_code": "740",
+                    },
+                    "geometry": None,
+                }
+            },
+        ),
         "admin.create_user": (
             "POST",
             "/admin/users",
@@ -137,6 +165,20 @@ def test_scope_matrix(app, api_as, endpoint: str, role: str, target: str) -> Non
     headers = {"X-CSRFToken": token}
     if endpoint in ("api.patch_cluster", "plan_api.patch_task"):
         headers["If-Match"] = client.get(url).headers["ETag"]
+    if endpoint in ("ogc_write.update", "ogc_write.replace"):
+        cluster_url = url.replace("/ogc/collections/clusters/items/", "/api/clusters/")
+        read = client.get(cluster_url)
+        headers["If-Match"] = read.headers["ETag"]
+        if endpoint == "ogc_write.replace":
+            feature = read.get_json()
+            properties = {**feature["properties"], "stage": "building"}
+            kwargs = {
+                "json": {
+                    "type": "Feature",
+                    "properties": properties,
+                    "geometry": feature["geometry"],
+                }
+            }
     if "data" in kwargs:
         kwargs["data"] = {**kwargs["data"], "csrf_token": token}
     before = _state(app)

@@ -12,6 +12,7 @@ from shapely.geometry.base import BaseGeometry
 from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.orm import Session
 
+from gis.core import industries
 from gis.core.districts import all_districts
 from gis.core.places import PlacePoint, distances_km, nearest_of_kind, place_points
 from gis.core.schema import (
@@ -79,6 +80,8 @@ class ClusterFilter:
     industry: str = ""
     sort: SortKey | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+    # Further SQL conditions on ``Cluster`` (a CQL2 filter of /ogc, gis.core.cql2).
+    where: tuple[Any, ...] = ()
 
 
 def _escape_like(term: str) -> str:
@@ -108,11 +111,19 @@ def _apply_filter(query: Select, dialect: str, flt: ClusterFilter, terms: list[s
     if flt.ready is not None:
         query = query.where(Cluster.ready.is_(flt.ready))
     if flt.industry:
+        # Industries are stored in Vietnamese; an English query also matches by label.
         query = query.where(
-            Cluster.industries_key.like(f"%{_escape_like(fold(flt.industry))}%", escape="\\")
+            or_(
+                *(
+                    Cluster.industries_key.like(f"%{_escape_like(term)}%", escape="\\")
+                    for term in industries.search_terms(flt.industry)
+                )
+            )
         )
     if flt.bbox is not None:
         query = spatial.filter_bbox(query, dialect, flt.bbox)
+    for clause in flt.where:
+        query = query.where(clause)
     return query
 
 

@@ -25,6 +25,25 @@ MAX_NOTE_LENGTH = 2000
 MAX_ID = 2**31 - 1
 
 
+class AreaWarning(str):
+    """The drawn area differs from the declared one: English text, with its figures kept
+    so that the web edge can say it in the reader's language."""
+
+    measured: float
+    declared: float
+
+    @classmethod
+    def of(cls, measured: float, declared: float) -> AreaWarning:
+        """The warning for a drawn ``measured`` ha against a ``declared`` ha."""
+        text = (
+            f"the drawn area is {measured:.1f} ha, the declared planned area "
+            f"{declared:g} ha (differs by more than 20 %)"
+        )
+        warning = cls(text)
+        warning.measured, warning.declared = measured, declared
+        return warning
+
+
 @dataclass
 class UpdateResult:
     """What an accepted update produced."""
@@ -86,10 +105,7 @@ def _geometry_checks(
     if geometry.geom_type != "Point" and declared_ha:
         measured = area_ha(geometry)
         if abs(measured - declared_ha) > AREA_WARNING_RATIO * declared_ha:
-            warnings.append(
-                f"the drawn area is {measured:.1f} ha, the declared planned area "
-                f"{declared_ha:g} ha (differs by more than 20 %)"
-            )
+            warnings.append(AreaWarning.of(measured, declared_ha))
     return geometry, warnings
 
 

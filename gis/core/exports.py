@@ -5,9 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from shapely.geometry import shape
+from shapely.geometry.base import BaseGeometry
 
+from gis.core import export_values
 from gis.core.places import PlacePoint
 from gis.core.schema import INFRASTRUCTURE_COMPONENTS
+from gis.crs import CRS84, code, parse_crs, transform
 from gis.io import ExportTable
 
 FILE_STEM = "dong-nai-clusters"
@@ -149,6 +152,20 @@ def _joined(values: list[Any] | None) -> str | None:
     return LIST_SEPARATOR.join(str(v) for v in values) if values else None
 
 
+def readable_row(row: dict[str, Any], places: tuple[PlacePoint, ...]) -> dict[str, Any]:
+    """A flat row with coded values in Vietnamese words (export_values), for people."""
+    words = {key: export_values.in_words(key, value) for key, value in row.items()}
+    actions = row.get("plan_actions")
+    if actions:
+        codes = actions.split(LIST_SEPARATOR)
+        words["plan_actions"] = LIST_SEPARATOR.join(export_values.actions_in_words(codes))
+    names = {p.id: p.name_vi for p in places}
+    words["nearest_interchange_id"] = names.get(row.get("nearest_interchange_id")) or (
+        row.get("nearest_interchange_id")
+    )
+    return words
+
+
 def flat_row(feature: dict[str, Any], places: tuple[PlacePoint, ...]) -> dict[str, Any]:
     """One feature as flat columns: components as ``infra_*``, lists joined, distances."""
     props = feature["properties"]
@@ -191,18 +208,57 @@ def short_names(places: tuple[PlacePoint, ...]) -> dict[str, str]:
     return names
 
 
+# Formats whose geometry may be in another CRS; CSV and XLSX carry WGS84 lon/lat columns
+# and KML is WGS84 by definition.
+REPROJECTABLE_FORMATS = ("geojson", "gpkg", "shp")
+
+
+def export_crs(raw: str, fmt: str) -> str:
+    """The CRS URI an export of ``fmt`` is written in (``raw`` empty: WGS84), or ValueError."""
+    if not raw:
+        return CRS84
+    uri = parse_crs(raw)
+    if uri not in (CRS84, parse_crs("EPSG:4326")) and fmt not in REPROJECTABLE_FORMATS:
+        raise ValueError(
+            f"{fmt} is always WGS84 longitude/latitude; another CRS is for "
+            f"{', '.join(REPROJECTABLE_FORMATS)}"
+        )
+    return uri
+
+
+def _in_crs(geometry: dict[str, Any] | None, crs: str) -> BaseGeometry | None:
+    if not geometry:
+        return None
+    # Files keep x = longitude/easting whatever the CRS's own axis order (GDAL's way).
+    return transform(shape(geometry), CRS84, crs, always_xy=True)
+
+
 def export_table(
-    features: list[dict[str, Any]], places: tuple[PlacePoint, ...], lang: str = "en"
+    features: list[dict[str, Any]],
+    places: tuple[PlacePoint, ...],
+    lang: str = "en",
+    fmt: str | None = None,
+    crs: str = CRS84,
 ) -> ExportTable:
-    """The flat export table of ``features``, with headers in ``lang``."""
+    """The flat export table of ``features``, with headers in ``lang``, geometry in ``crs``.
+
+    In Vietnamese, a format people read (``fmt`` in READABLE_FORMATS: CSV, XLSX, KML)
+    carries coded values as Vietnamese words; GeoJSON, GeoPackage and Shapefile keep codes.
+    """
     distance_columns = [distance_column(p.id) for p in places]
+    readable = lang == "vi" and fmt in export_values.READABLE_FORMATS
     types = {c: "float" for c in (*FLOAT_COLUMNS, *distance_columns)}
-    types.update({c: "bool" for c in BOOL_COLUMNS})
+    if not readable:
+        types.update({c: "bool" for c in BOOL_COLUMNS})
+    rows = [flat_row(f, places) for f in features]
+    if readable:
+        rows = [readable_row(r, places) for r in rows]
     return ExportTable(
         columns=[*BASE_COLUMNS, *distance_columns],
         headers=headers(lang, places),
-        rows=[flat_row(f, places) for f in features],
-        geometries=[shape(f["geometry"]) if f.get("geometry") else None for f in features],
+        rows=rows,
+        geometries=[_in_crs(f.get("geometry"), crs) for f in features],
         short_names=short_names(places),
         types=types,
+        crs="EPSG:4326" if crs == CRS84 else code(crs),
     )

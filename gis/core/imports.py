@@ -24,7 +24,7 @@ from shapely.geometry.base import BaseGeometry
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from gis.core import exports
+from gis.core import export_values, exports
 from gis.core.actors import Actor
 from gis.core.clusters import cluster_geometry
 from gis.core.editing import create_cluster, update_cluster
@@ -165,8 +165,10 @@ def _structured(name: str, value: Any, current: dict[str, Any] | None) -> Any:
         # The export joins these lists with "; " (industries' names hold commas themselves).
         return [part.strip() for part in value.split(";") if part.strip()]
     if name == "plan_actions":
-        stored = exports.LIST_SEPARATOR.join(a["action"] for a in (current or {}).get(name, []))
-        if current is not None and value == stored:
+        codes = [a["action"] for a in (current or {}).get(name, [])]
+        stored = exports.LIST_SEPARATOR.join(codes)
+        in_words = exports.LIST_SEPARATOR.join(export_values.actions_in_words(codes))
+        if current is not None and value in (stored, in_words):
             return ...  # the export's summary of what is stored: nothing to change
         raise InvalidInput(
             [FieldError(name, "the plan's actions must be JSON here, or the column left out")],
@@ -196,7 +198,8 @@ def feature_properties(
     props: dict[str, Any] = {}
     infrastructure: dict[str, Any] = {}
     for name, key in columns.items():
-        value = _plain(feature.columns.get(name))
+        # A Vietnamese CSV, XLSX or KML export holds words where the others hold codes.
+        value = export_values.code_of(key, _plain(feature.columns.get(name)))
         if key in INFRA_COLUMNS:
             infrastructure[INFRA_COLUMNS[key]] = value
             continue

@@ -32,6 +32,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from gis import dates
 from gis.core.actors import Actor, check_admin, check_task_edit, unit_key
 from gis.core.history import apply_versioned, event_dict, events_of, new_event
 from gis.errors import FieldError, InvalidInput, NotFound, StaleVersion
@@ -43,8 +44,6 @@ OVERDUE = "overdue"
 STATUS_FILTERS = (*STATUSES, OVERDUE)
 SECTIONS = ("I", "II", "III")
 TARGET_STATUSES = ("met", "not_met", "not_reported")
-# Viet Nam keeps UTC+7 all year: "today" for a deadline is the province's today.
-VIETNAM = dt.timezone(dt.timedelta(hours=7), "ICT")
 # The plan carries one task over from 2019 ("Quý III, IV/2019"); nothing earlier is its.
 EARLIEST_DATE = dt.date(2019, 1, 1)
 LATEST_DATE = dt.date(2100, 12, 31)
@@ -66,8 +65,8 @@ _EVERY = re.compile(r"^(?:(\d+) )?months?$")
 
 
 def today() -> dt.date:
-    """Today in Viet Nam (UTC+7)."""
-    return dt.datetime.now(VIETNAM).date()
+    """Today in Viet Nam (Asia/Ho_Chi_Minh): "today" for a deadline is the province's."""
+    return dates.today()
 
 
 def parse_date(raw: str) -> dt.date:

@@ -45,7 +45,8 @@ def report(session: Session, scope: str, as_of: dt.date) -> dict[str, Any]:
             else None
         ),
         "as_of": as_of.isoformat(),
-        "generated_at": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        # An instant with its offset; pages show it in Viet Nam's time.
+        "generated_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "plan": (
             {"number": document.number, "date": document.date, "title": document.title}
             if document is not None

@@ -18,7 +18,7 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from gis.errors import StoreBusy
-from gis.store import migrate
+from gis.store import migrate, sql_functions
 from gis.store.models import StoreRevision
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
@@ -73,6 +73,9 @@ def _configure_sqlite(engine: Engine) -> None:
         # PostgreSQL (synchronous_commit=on). NORMAL would survive only a process crash.
         cursor.execute("PRAGMA synchronous=FULL")
         cursor.close()
+        # What PostGIS and PostgreSQL do natively, for CQL2 filters (gis.core.cql2).
+        dbapi_connection.create_function("gis_intersects", 2, sql_functions.intersects)
+        dbapi_connection.create_function("cql2_like", 2, sql_functions.like)
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection):  # type: ignore[no-untyped-def]

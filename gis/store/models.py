@@ -112,6 +112,39 @@ class User(Base):
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
+class AccessToken(Base):
+    """A personal access token for desktop and script clients: only its hash is kept."""
+
+    __tablename__ = "access_tokens"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    name: Mapped[str] = mapped_column(String(100))
+    # SHA-256 of the token: the token is 256 random bits, so no slow hash is needed.
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    # The token's first characters, shown in lists so its owner recognises it.
+    prefix: Mapped[str] = mapped_column(String(16))
+    scope: Mapped[str] = mapped_column(String(8))  # "read" or "write"
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    expires_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    last_used_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    use_count: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class AccessTokenUse(Base):
+    """One request made with an access token: when, what and from where."""
+
+    __tablename__ = "access_token_uses"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    token_id: Mapped[int] = mapped_column(ForeignKey("access_tokens.id"), index=True)
+    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    method: Mapped[str] = mapped_column(String(8))
+    path: Mapped[str] = mapped_column(String(300))
+    address: Mapped[str] = mapped_column(String(64))
+
+
 class ChangeEvent(Base):
     """One append-only change to a cluster (or plan task), hash-chained per subject."""
 

@@ -6,6 +6,7 @@ import re
 
 from flask import Blueprint, Response, jsonify, request, url_for
 from flask.blueprints import BlueprintSetupState
+from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 from werkzeug.exceptions import PreconditionRequired
 from werkzeug.routing import BaseConverter
@@ -14,7 +15,7 @@ from gis.core import clusters as core
 from gis.core import decree32, exports
 from gis.core.audience import audience_of, visible_feature
 from gis.core.districts import all_districts, district_feature
-from gis.core.editing import check_update, commit_update, revert_event
+from gis.core.editing import AreaWarning, check_update, commit_update, revert_event
 from gis.core.history import event_dict, events_of
 from gis.core.places import all_places, place_feature, place_points
 from gis.errors import FieldError, InvalidInput, NotFound, StaleVersion
@@ -24,6 +25,7 @@ from gis.web import get_store
 from gis.web.auth import current_actor, optional_actor
 from gis.web.caching import cached_json, etag_for, keyed_json
 from gis.web.errors import problem
+from gis.web.formatting import num
 from gis.web.params import cluster_filter, compare_ids, export_options, paging
 
 bp = Blueprint("api", __name__)
@@ -141,6 +143,10 @@ def export_clusters() -> Response:
     store = get_store()
     args = request.args.to_dict()
     fmt, lang = export_options(args)
+    try:
+        crs = exports.export_crs(args.get("crs", ""), fmt)
+    except ValueError as exc:
+        raise InvalidInput([FieldError("crs", str(exc))]) from None
     revision = store.revision()
     flt = request_filter(args, revision)
     audience = audience_of(optional_actor())
@@ -153,7 +159,7 @@ def export_clusters() -> Response:
                 visible_feature(f, audience)
                 for f in core.query_features(session, store.dialect, flt)
             ]
-            table = exports.export_table(features, place_points(session), lang)
+            table = exports.export_table(features, place_points(session), lang, fmt, crs)
         exported = write_export(fmt, table, exports.FILE_STEM)
         response = Response(exported.data, mimetype=exported.mimetype)
         response.headers["Content-Disposition"] = f'attachment; filename="{exported.filename}"'
@@ -283,6 +289,18 @@ def _json_body() -> dict:
     return body
 
 
+def _warning_text(warning: str) -> str:
+    """A warning of the editor's checks in the reader's language."""
+    if isinstance(warning, AreaWarning):
+        return _(
+            "The drawn boundary measures %(measured)s ha, but the declared planned area is "
+            "%(declared)s ha: they differ by more than 20 %%.",
+            measured=num(warning.measured, 1),
+            declared=num(warning.declared),
+        )
+    return str(warning)
+
+
 @bp.patch("/clusters/<cluster:cluster_id>")
 def patch_cluster(cluster_id: str) -> Response:
     """Change a cluster's properties and/or geometry; If-Match carries the version read."""
@@ -304,7 +322,7 @@ def patch_cluster(cluster_id: str) -> Response:
     # the write (building a feature measures distances to every place: milliseconds).
     with store.session() as session:
         feature = _feature(session, written)
-    feature["warnings"] = result.warnings
+    feature["warnings"] = [_warning_text(w) for w in result.warnings]
     response = jsonify(feature)
     response.mimetype = GEOJSON
     response.set_etag(

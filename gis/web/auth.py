@@ -4,7 +4,19 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit, urlunsplit
 
-from flask import Blueprint, Flask, Response, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Flask,
+    Request,
+    Response,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask.sessions import SecureCookieSessionInterface
 from flask_babel import gettext as _
 from flask_login import LoginManager, UserMixin, current_user, login_user, logout_user
 from flask_wtf import FlaskForm
@@ -13,9 +25,9 @@ from werkzeug.wrappers import Response as WerkzeugResponse
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
-from gis.core import users
+from gis.core import tokens, users
 from gis.core.actors import Actor
-from gis.errors import DomainError
+from gis.errors import DomainError, FieldError
 from gis.store.models import User
 from gis.text import unsafe_character
 from gis.web import get_store
@@ -62,6 +74,73 @@ def _load_user(token: str) -> SessionUser | None:
         if user is None or not user.active or user.session_generation != int(generation):
             return None
         return SessionUser(user)
+
+
+class TokenUser(SessionUser):
+    """A user acting through a personal access token, limited to the token's scope."""
+
+    def __init__(self, user: User, scope: str) -> None:
+        super().__init__(user)
+        self.token_scope = scope
+
+
+def bearer_token(req: Request) -> str | None:
+    """The personal access token of ``Authorization: Bearer …``, if the request has one."""
+    header = req.headers.get("Authorization", "")
+    if header[:7].lower() == "bearer ":
+        return header[7:].strip()
+    return None
+
+
+class TokenlessSessionInterface(SecureCookieSessionInterface):
+    """Cookie sessions, except that a request with a token neither reads nor gets one."""
+
+    def open_session(self, app: Flask, request: Request):  # type: ignore[no-untyped-def]
+        """An empty session for a token request (its cookie, if any, is ignored)."""
+        if bearer_token(request) is not None:
+            return self.session_class()
+        return super().open_session(app, request)
+
+    def save_session(self, app: Flask, session, response) -> None:  # type: ignore[no-untyped-def]
+        """No Set-Cookie for a token request."""
+        if bearer_token(request) is not None:
+            return
+        super().save_session(app, session, response)
+
+
+READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+TOKEN_PATHS = ("/api/", "/ogc/", "/ogc")
+
+
+def _token_refused(reason: str, status: int = 401) -> Response:
+    title = "Unauthorized" if status == 401 else "Forbidden"
+    response = problem(status, title, reason, [FieldError("Authorization", reason)])
+    if status == 401:
+        response.headers["WWW-Authenticate"] = 'Bearer error="invalid_token"'
+    return response
+
+
+def _authenticate() -> Response | None:
+    """A token request acts as the token's owner and skips CSRF (no cookie can carry it);
+    every other request that changes something needs the CSRF token."""
+    secret = bearer_token(request)
+    if secret is None:
+        csrf.protect(apply_exemptions=True)
+        return None
+    if not request.path.startswith(TOKEN_PATHS):
+        # Tokens serve the data APIs; the pages (a token list, the user admin) need a login.
+        return _token_refused("access tokens are for /api and /ogc only")
+    with get_store().write() as session:
+        try:
+            token, user = tokens.authenticate(session, secret)
+        except tokens.TokenRefused as exc:
+            return _token_refused(str(exc))
+        tokens.record_use(session, token, request.method, request.full_path, _client_address())
+        scope = token.scope
+        g._login_user = TokenUser(user, scope)  # what Flask-Login's current_user reads
+    if scope != "write" and request.method not in READ_METHODS:
+        return _token_refused("this token may only read; a change needs a write token", 403)
+    return None
 
 
 def current_actor() -> Actor:
@@ -171,27 +250,35 @@ def init_app(app: Flask) -> None:
         app.config[f"{prefix}_SECURE"] = bool(app.config.get(f"{prefix}_SECURE")) or production
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
+    # CSRF is checked in _authenticate, which knows a token request from a cookie one.
+    app.config["WTF_CSRF_CHECK_DEFAULT"] = False
 
     @app.before_request
     def _api_writes_need_a_login() -> Response | None:
-        # Registered before CSRFProtect's check: an anonymous write to the API is told to
-        # log in (401), not that its CSRF token is missing. Every API write needs a login;
-        # an unknown route or method (no url_rule) is left to its 404 or 405.
+        # Registered before the CSRF check: an anonymous write to the API is told to log
+        # in (401), not that its CSRF token is missing. Every API write needs a login or an
+        # access token (which _authenticate checks); an unknown route or method (no
+        # url_rule) is left to its 404 or 405.
         if (
             request.method not in SAFE_METHODS
             and request.url_rule is not None
-            and request.path.startswith("/api/")
+            and request.path.startswith(("/api/", "/ogc/"))
+            and bearer_token(request) is None
             and not current_user.is_authenticated
         ):
             return problem(401, "Unauthorized", "log in first")
         return None
 
     csrf.init_app(app)
+    app.session_interface = TokenlessSessionInterface()
+    app.before_request(_authenticate)
 
     @login_manager.unauthorized_handler
     def _unauthorized() -> Response | WerkzeugResponse:
-        if request.path.startswith("/api/"):
-            return problem(401, "Unauthorized", "log in first")
+        if request.path.startswith(("/api/", "/ogc/")):
+            response = problem(401, "Unauthorized", "log in, or send a personal access token")
+            response.headers["WWW-Authenticate"] = "Bearer"
+            return response
         return redirect(url_for("auth.login", next=request.full_path))
 
     @app.errorhandler(NotAuthenticated)

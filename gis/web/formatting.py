@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint
 from flask_babel import format_decimal
 
+from gis import dates
 from gis.web.plan_labels import UNIT_LABELS
 
 
@@ -21,6 +22,9 @@ def unit_label(unit: str) -> str:
 
 
 def register(bp: Blueprint) -> None:
-    """Make ``num`` and ``unit_label`` available to every template."""
+    """Make ``num``, ``dmy``, ``day`` and ``unit_label`` available to every template."""
     bp.add_app_template_filter(num, "num")
+    # One date format everywhere: dd/mm/yyyy, times in Asia/Ho_Chi_Minh (gis/dates.py).
+    bp.add_app_template_filter(dates.show, "dmy")
+    bp.add_app_template_filter(dates.show_date, "day")
     bp.add_app_template_global(unit_label, "unit_label")

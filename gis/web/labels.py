@@ -7,7 +7,8 @@ from typing import Any
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from gis.core import decree32
+from gis.core import decree32, industries
+from gis.web.i18n import current_language
 
 STAGE_LABELS = {
     "planned": _l("Planned"),
@@ -218,6 +219,8 @@ def client_labels() -> dict[str, Any]:
             "": str(READY_LABELS[None]),
         },
         "placeKind": _plain(PLACE_KIND_LABELS),
+        # English labels of the industries (stored in Vietnamese), for the suggestions.
+        "industry": industries.ENGLISH if current_language() == "en" else {},
         "text": {
             "district": _("District"),
             "commune": _("Commune"),
@@ -285,5 +288,50 @@ def client_labels() -> dict[str, Any]:
             "compareHint": _("Tick 2 to 4 clusters in the list to compare them."),
             "compareFull": _("At most 4 clusters can be compared at once."),
             "pickToCompare": _("Compare %(name)s", name="{name}"),
+        },
+    }
+
+
+# The OGC feature pages: every property a collection serves, and its coded values.
+OGC_FIELD_LABELS = {
+    **FACT_LABELS,
+    "id": _l("Identifier"),
+    "zone": _l("Zone"),
+    "district_name": _l("District"),
+    "sources": _l("Sources"),
+    "free_land_ha": _l("Free industrial land (ha)"),
+    "occupancy_pct": _l("Occupancy (%)"),
+    "ready": _l("Readiness"),
+    "distances_km": _l("Straight-line distances (km)"),
+    "nearest_interchange": _l("Nearest expressway interchange"),
+    "code": _l("GSO code"),
+    "name": _l("Name"),
+    "short_name": _l("Short name"),
+    "zone_source": _l("Source of the zone"),
+    "cluster_count": _l("Clusters"),
+    "has_boundary": _l("Official boundary loaded"),
+    "boundary_source": _l("Source of the boundary"),
+    "label_point": _l("Label point"),
+    "status": _l("Status"),
+    "source": _l("Source"),
+    "note": _l("Note"),
+    "coordinate_note": _l("Coordinate note"),
+}
+
+
+def ogc_labels() -> dict[str, Any]:
+    """The labels the OGC feature pages show for property names and coded values."""
+    return {
+        "fields": OGC_FIELD_LABELS,
+        "components": COMPONENT_LABELS,
+        "actions": ACTION_LABELS,
+        "coded": {
+            "stage": STAGE_LABELS,
+            "clearance_status": CLEARANCE_LABELS,
+            "kind": {**KIND_LABELS, **PLACE_KIND_LABELS},
+            "location_precision": PRECISION_LABELS,
+            "zone": ZONE_LABELS,
+            "component": COMPONENT_STATE_LABELS,
+            "status": {**STAGE_LABELS, "operating": STAGE_LABELS["operating"]},
         },
     }

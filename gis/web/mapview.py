@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 
 import folium
 from folium import plugins
+
+# folium declares a viewport that forbids pinch-zoom (user-scalable=no); base.html declares
+# the page's one viewport, so folium's is taken out.
+_FOLIUM_VIEWPORT = re.compile(r'<meta name="viewport"[^>]*>\s*')
 
 # Đồng Nai's centre and a zoom that shows the whole province on a laptop screen.
 PROVINCE_CENTER = (11.0, 107.15)
@@ -76,7 +81,7 @@ def build_map(
     root = fmap.get_root()
     root.render()
     return MapFrame(
-        header=root.header.render(),
+        header=_FOLIUM_VIEWPORT.sub("", root.header.render()),
         html=root.html.render(),
         script=root.script.render(),
         map_name=fmap.get_name(),

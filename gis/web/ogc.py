@@ -11,19 +11,32 @@ import datetime as dt
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from functools import partial
 from typing import Any
 
 from flask import Blueprint, Response, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
-from shapely.geometry import box, shape
-from sqlalchemy import func, select
+from pyproj.exceptions import ProjError
+from shapely.geometry import box, mapping, shape
+from shapely.geometry.base import BaseGeometry
+from shapely.ops import unary_union
+from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session
 
 from gis.core import clusters as core
-from gis.core.audience import Audience, audience_of, visible_feature
+from gis.core import cql2
+from gis.core import queryables as typed
+from gis.core.audience import (
+    PUBLIC_CLUSTER_PROPERTIES,
+    STAFF,
+    Audience,
+    audience_of,
+    visible_feature,
+)
 from gis.core.districts import PROVINCE_BBOX, all_districts, district_feature
 from gis.core.places import PlaceKind, all_places, place_feature, place_points
 from gis.core.schema import ZONES
+from gis.crs import CRS84, SUPPORTED, bbox_area, parse_crs, transform
 from gis.errors import FieldError, InvalidInput, NotFound
 from gis.store.models import Cluster, District, Place
 from gis.web import get_store
@@ -47,29 +60,61 @@ bp = Blueprint("ogc", __name__)
 JSON = "application/json"
 GEOJSON = "application/geo+json"
 HTML = "text/html"
-CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
 GREGORIAN = "http://www.opengis.net/def/uom/ISO-8601/0/Gregorian"
+SCHEMA_JSON = "application/schema+json"
+JSON_SCHEMA = "https://json-schema.org/draft/2020-12/schema"
+QUERYABLES_REL = "http://www.opengis.net/def/rel/ogc/1.0/queryables"
+SCHEMA_REL = "http://www.opengis.net/def/rel/ogc/1.0/schema"
 CONFORMANCE = (
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/oas30",
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/html",
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
+    "http://www.opengis.net/spec/ogcapi-features-2/1.0/conf/crs",
+    "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/queryables",
+    "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/filter",
+    "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/features-filter",
+    "http://www.opengis.net/spec/cql2/1.0/conf/basic-cql2",
+    "http://www.opengis.net/spec/cql2/1.0/conf/advanced-comparison-operators",
+    "http://www.opengis.net/spec/cql2/1.0/conf/basic-spatial-functions",
+    "http://www.opengis.net/spec/cql2/1.0/conf/cql2-text",
+    "http://www.opengis.net/spec/cql2/1.0/conf/cql2-json",
 )
 # Every resource takes f (representation) and lang (the language of the HTML pages, which
 # the page header's language switch adds); items take the standard's query parameters.
 COMMON_PARAMETERS = ("f", "lang")
-ITEMS_PARAMETERS = (*COMMON_PARAMETERS, "bbox", "limit", "offset", "datetime")
+ITEMS_PARAMETERS = (
+    *COMMON_PARAMETERS,
+    "bbox",
+    "bbox-crs",
+    "crs",
+    "limit",
+    "offset",
+    "datetime",
+    "filter",
+    "filter-lang",
+    "filter-crs",
+)
+ITEM_PARAMETERS = (*COMMON_PARAMETERS, "crs")
 
 Box = tuple[float, float, float, float]
+Page = tuple[int, list[dict[str, Any]]]
 
 
 @dataclass(frozen=True)
 class ItemQuery:
-    """The standard's item filters: bounding boxes, a time interval and property filters."""
+    """The standard's item filters: bounding boxes, a time interval and property filters.
+
+    ``bboxes`` are CRS84 boxes the store filters on; a bbox given in another CRS is the box
+    around its outline there, and ``areas`` keeps the outline itself for the exact test.
+    """
 
     bboxes: tuple[Box, ...] = ()
+    areas: tuple[BaseGeometry, ...] = ()
     interval: tuple[dt.datetime | None, dt.datetime | None] | None = None
     properties: dict[str, str] | None = None
+    # SQL conditions on the collection's table: its CQL2 filter (gis.core.cql2).
+    where: tuple[Any, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -80,7 +125,8 @@ class Collection:
     title: Any
     description: Any
     filters: tuple[str, ...]
-    features: Callable[[Session, str, ItemQuery, Audience], list[dict[str, Any]]]
+    # (number matched, the page at offset/limit) of the features a query selects.
+    features: Callable[[Session, str, ItemQuery, Audience, int, int], Page]
     feature: Callable[[Session, str, Audience], dict[str, Any]]
     extent: Callable[[Session], Box]
     # The feature property that names a feature in the HTML pages.
@@ -91,13 +137,15 @@ class Collection:
 # --- the collections -------------------------------------------------------------------
 
 
-def _intersects_any(geometry: dict[str, Any] | None, bboxes: tuple[Box, ...]) -> bool:
-    if not bboxes:
+def _intersects_any(geometry: dict[str, Any] | None, query: ItemQuery) -> bool:
+    """Whether a CRS84 geometry meets the query's bbox (any bbox when there is none)."""
+    if not query.bboxes:
         return True
     if geometry is None:
         return False
     geom = shape(geometry)
-    return any(box(*b).intersects(geom) for b in bboxes)
+    areas = query.areas or tuple(box(*b) for b in query.bboxes)
+    return any(area.intersects(geom) for area in areas)
 
 
 def _in_interval(day: str | None, query: ItemQuery) -> bool:
@@ -114,20 +162,46 @@ def _in_interval(day: str | None, query: ItemQuery) -> bool:
 
 
 def _cluster_features(
-    session: Session, dialect: str, query: ItemQuery, audience: Audience
-) -> list[dict[str, Any]]:
+    session: Session, dialect: str, query: ItemQuery, audience: Audience, limit: int, offset: int
+) -> Page:
     props = query.properties or {}
     codes = [d.code for d in all_districts(session)]
     flt = cluster_filter({k: props[k] for k in CLUSTERS_FILTERS if k in props}, codes)
-    found: dict[str, dict[str, Any]] = {}
-    for bbox in query.bboxes or (None,):
-        for feature in core.query_features(session, dialect, replace(flt, bbox=bbox)):
-            found.setdefault(feature["id"], feature)
-    return [
-        visible_feature(f, audience)
-        for f in found.values()
-        if _in_interval(f["properties"].get("as_of"), query)
-    ]
+    where = list(query.where)
+    bbox = None
+    if len(query.bboxes) == 1 and not query.areas:
+        bbox = query.bboxes[0]
+    elif query.bboxes:
+        # A bbox in another CRS, or two across the antimeridian: the index narrows by the
+        # box around them, the exact test runs in SQL too, so pages stay in SQL.
+        area = unary_union(query.areas or [box(*b) for b in query.bboxes])
+        bbox = area.bounds
+        where.append(cql2.intersects(dialect, area))
+    if query.interval is not None:
+        where.append(_as_of_within(query.interval))
+    flt = replace(flt, bbox=bbox, where=tuple(where))
+    matched, features = core.query_page(session, dialect, flt, limit, offset)
+    return matched, [visible_feature(f, audience) for f in features]
+
+
+def _as_of_within(interval: tuple[dt.datetime | None, dt.datetime | None]) -> Any:
+    """Clusters whose ``as_of`` day (the whole UTC day) meets the interval, in SQL."""
+    start, end = interval
+    day = Cluster.record["as_of"].as_string()
+    # A day d meets [start, end] when d + 1 day > start and d <= end: ISO dates order as text.
+    clauses = [day.is_not(None)]
+    if start is not None:
+        clauses.append(day >= start.astimezone(dt.UTC).date().isoformat())
+    if end is not None:
+        clauses.append(day <= end.astimezone(dt.UTC).date().isoformat())
+    return and_(*clauses)
+
+
+def _matching_keys(session: Session, key: Any, query: ItemQuery) -> set[str] | None:
+    """The keys of the rows the query's CQL2 filter selects (None: no filter)."""
+    if not query.where:
+        return None
+    return set(session.scalars(select(key).where(*query.where)))
 
 
 def _cluster_feature(session: Session, feature_id: str, audience: Audience) -> dict[str, Any]:
@@ -147,20 +221,21 @@ def _cluster_temporal(session: Session) -> list[str | None] | None:
 
 
 def _district_features(
-    session: Session, _dialect: str, query: ItemQuery, _audience: Audience
-) -> list[dict[str, Any]]:
+    session: Session, _dialect: str, query: ItemQuery, _audience: Audience, limit: int, offset: int
+) -> Page:
     props = query.properties or {}
+    keys = _matching_keys(session, District.code, query)
     zones = choices("zone", props.get("zone", ""), (*ZONES, core.UNASSIGNED_ZONE))
     counts = core.count_by_district(session)
     features = []
     for district in all_districts(session):
         zone = district.zone or core.UNASSIGNED_ZONE
-        if zones and zone not in zones:
+        if (zones and zone not in zones) or (keys is not None and district.code not in keys):
             continue
         feature = district_feature(district, counts.get(district.code, 0))
-        if _intersects_any(feature["geometry"], query.bboxes) and _in_interval(None, query):
+        if _intersects_any(feature["geometry"], query) and _in_interval(None, query):
             features.append(feature)
-    return features
+    return len(features), features[offset : offset + limit]
 
 
 def _district_feature(session: Session, feature_id: str, _audience: Audience) -> dict[str, Any]:
@@ -188,17 +263,20 @@ PLACE_KINDS: tuple[str, ...] = PlaceKind.__args__
 
 
 def _place_features(
-    session: Session, _dialect: str, query: ItemQuery, _audience: Audience
-) -> list[dict[str, Any]]:
+    session: Session, _dialect: str, query: ItemQuery, _audience: Audience, limit: int, offset: int
+) -> Page:
     props = query.properties or {}
     kinds = choices("kind", props.get("kind", ""), PLACE_KINDS)
-    return [
+    keys = _matching_keys(session, Place.id, query)
+    features = [
         feature
         for feature in map(place_feature, all_places(session))
         if (not kinds or feature["properties"]["kind"] in kinds)
-        and _intersects_any(feature["geometry"], query.bboxes)
+        and (keys is None or feature["id"] in keys)
+        and _intersects_any(feature["geometry"], query)
         and _in_interval(None, query)
     ]
+    return len(features), features[offset : offset + limit]
 
 
 def _place_feature(session: Session, feature_id: str, _audience: Audience) -> dict[str, Any]:
@@ -405,7 +483,8 @@ def _collection_body(session: Session, collection: Collection, fmt: str) -> dict
         "title": str(collection.title),
         "description": str(collection.description),
         "itemType": "feature",
-        "crs": [CRS84],
+        "crs": list(SUPPORTED),
+        "storageCrs": CRS84,
         "extent": extent,
         "links": [
             *_self_links("ogc.collection", fmt, JSON, **items),
@@ -421,6 +500,21 @@ def _collection_body(session: Session, collection: Collection, fmt: str) -> dict
                 "type": HTML,
                 "title": "the features as HTML",
             },
+            # Part 3's relation, and the short name GDAL's OAPIF driver looks for.
+            *(
+                {
+                    "href": _url("ogc.queryables", None, **items),
+                    "rel": rel,
+                    "type": SCHEMA_JSON,
+                    "title": "the properties a filter may name",
+                }
+                for rel in (QUERYABLES_REL, "queryables")
+            ),
+            # GDAL's OAPIF driver types its fields from a "describedby" JSON Schema.
+            *(
+                {"href": _url("ogc.schema", None, **items), "rel": rel, "type": SCHEMA_JSON}
+                for rel in ("describedby", SCHEMA_REL)
+            ),
         ],
     }
 
@@ -445,13 +539,80 @@ def collection(collection_id: str) -> Response:
     return _answer(fmt, "collection", body, JSON)
 
 
-def _item_query(collection: Collection) -> ItemQuery:
+@bp.get("/collections/<collection_id>/queryables")
+def queryables(collection_id: str) -> Response:
+    """Part 3: the properties a CQL2 filter on the collection may name, as JSON Schema."""
+    found = _collection(collection_id)
+    _check_parameters(COMMON_PARAMETERS)
+    audience = audience_of(optional_actor())
+    fields = typed.queryables(found.id, _visible(found, audience))
+    body: dict[str, Any] = {
+        "$schema": JSON_SCHEMA,
+        "$id": _url("ogc.queryables", None, collection_id=found.id),
+        "type": "object",
+        "title": str(found.title),
+        "properties": {name: prop.json_schema() for name, prop in fields.items()},
+        "additionalProperties": False,
+    }
+    if found.id in typed.SPATIAL_QUERYABLE:
+        body["properties"]["geometry"] = {
+            "format": "geometry-any",
+            "description": "the feature's geometry (S_INTERSECTS)",
+        }
+    return _answer("json", "queryables", body, SCHEMA_JSON)
+
+
+@bp.get("/collections/<collection_id>/schema")
+def schema(collection_id: str) -> Response:
+    """The JSON Schema of one feature of the collection, each property with its type."""
+    found = _collection(collection_id)
+    _check_parameters(COMMON_PARAMETERS)
+    audience = audience_of(optional_actor())
+    props = typed.properties(found.id, _visible(found, audience))
+    body = {
+        "$schema": JSON_SCHEMA,
+        "$id": _url("ogc.schema", None, collection_id=found.id),
+        "title": str(found.title),
+        "type": "object",
+        "required": ["type", "geometry", "properties"],
+        "properties": {
+            "type": {"type": "string", "enum": ["Feature"]},
+            "id": {"type": "string"},
+            "geometry": {"format": "geometry-any"},
+            "properties": {
+                "type": "object",
+                # "id" is left to the Feature's own id: GDAL reads that as its "id" field
+                # and would otherwise list a second one.
+                "properties": {p.name: p.json_schema() for p in props if p.name != "id"},
+            },
+        },
+    }
+    return _answer("json", "schema", body, SCHEMA_JSON)
+
+
+def _item_query(collection: Collection, dialect: str, audience: Audience) -> ItemQuery:
     args = request.args.to_dict()
     errors: list[FieldError] = []
+    where: tuple[Any, ...] = ()
+    try:
+        where = _filter_clauses(collection, args, dialect, audience)
+    except InvalidInput as exc:
+        errors += exc.errors
     bboxes: tuple[Box, ...] = ()
-    if "bbox" in args:
+    areas: tuple[BaseGeometry, ...] = ()
+    bbox_crs = CRS84
+    if "bbox-crs" in args:
         try:
-            bboxes = parse_ogc_bbox(args["bbox"])
+            bbox_crs = parse_crs(args["bbox-crs"])
+        except ValueError as exc:
+            errors.append(FieldError("bbox-crs", str(exc)))
+    if "bbox" in args and not errors:
+        try:
+            if bbox_crs == CRS84:
+                bboxes = parse_ogc_bbox(args["bbox"])
+            else:
+                areas = (bbox_area(bbox_crs, _bbox_numbers(args["bbox"])),)
+                bboxes = tuple(a.bounds for a in areas)
         except ValueError as exc:
             errors.append(FieldError("bbox", str(exc)))
     interval = None
@@ -463,7 +624,88 @@ def _item_query(collection: Collection) -> ItemQuery:
     if errors:
         raise InvalidInput(errors)
     properties = {k: args[k] for k in collection.filters if k in args}
-    return ItemQuery(bboxes, interval, properties)
+    return ItemQuery(bboxes, areas, interval, properties, where)
+
+
+def _visible(collection: Collection, audience: Audience) -> frozenset[str] | None:
+    """The properties this audience sees (None: all), so a filter cannot probe hidden ones."""
+    if collection.id == "clusters" and audience != STAFF:
+        return PUBLIC_CLUSTER_PROPERTIES
+    return None
+
+
+def _filter_clauses(
+    collection: Collection, args: dict[str, str], dialect: str, audience: Audience
+) -> tuple[Any, ...]:
+    """The SQL condition of ``filter`` (Part 3), or InvalidInput naming the parameter."""
+    errors: list[FieldError] = []
+    lang = args.get("filter-lang", "cql2-text")
+    if lang not in cql2.LANGUAGES:
+        reason = f"unknown filter language {lang!r}; allowed: {', '.join(cql2.LANGUAGES)}"
+        errors.append(FieldError("filter-lang", reason))
+    to_crs84 = None
+    if "filter-crs" in args:
+        try:
+            filter_crs = parse_crs(args["filter-crs"])
+            to_crs84 = partial(_geometry_to_crs84, source=filter_crs)
+        except ValueError as exc:
+            errors.append(FieldError("filter-crs", str(exc)))
+    if errors:
+        raise InvalidInput(errors)
+    if "filter" not in args:
+        return ()
+    translator = cql2.Translator(
+        typed.queryables(collection.id, _visible(collection, audience)),
+        dialect,
+        collection.id in typed.SPATIAL_QUERYABLE,
+        to_crs84,
+    )
+    try:
+        return (translator.translate(cql2.parse(args["filter"], lang)),)
+    except ValueError as exc:
+        raise InvalidInput([FieldError("filter", str(exc))]) from None
+
+
+def _geometry_to_crs84(geom: BaseGeometry, source: str) -> BaseGeometry:
+    try:
+        return transform(geom, source, CRS84)
+    except ProjError:
+        raise ValueError(f"the geometry lies outside the area of use of {source}") from None
+
+
+def _bbox_numbers(raw: str) -> list[float]:
+    """The four corner numbers of a bbox (heights of a 6-number bbox dropped), in the
+    order its CRS names its axes."""
+    parts = raw.split(",")
+    if len(parts) not in (4, 6):
+        raise ValueError("expected 4 numbers (lower corner, upper corner) or 6 with heights")
+    try:
+        numbers = [float(p) for p in parts]
+    except ValueError:
+        raise ValueError("expected numbers separated by commas") from None
+    return [numbers[0], numbers[1], numbers[3], numbers[4]] if len(numbers) == 6 else numbers
+
+
+def _output_crs() -> str:
+    """The ``crs`` asked for (CRS84 by default), or InvalidInput naming ``crs``."""
+    if "crs" not in request.args:
+        return CRS84
+    try:
+        return parse_crs(request.args["crs"])
+    except ValueError as exc:
+        raise InvalidInput([FieldError("crs", str(exc))]) from None
+
+
+def _in_crs(feature: dict[str, Any], uri: str) -> dict[str, Any]:
+    """The feature with its geometry in ``uri``, in that CRS's own axis order (Part 2)."""
+    if uri == CRS84 or feature.get("geometry") is None:
+        return feature
+    return {**feature, "geometry": mapping(transform(shape(feature["geometry"]), CRS84, uri))}
+
+
+def _with_crs(response: Response, uri: str) -> Response:
+    response.headers["Content-Crs"] = f"<{uri}>"
+    return response
 
 
 def _page_link(rel: str, fmt: str, collection_id: str, offset: int) -> dict[str, str]:
@@ -489,20 +731,24 @@ def items(collection_id: str) -> Response:
         limit, offset = ogc_paging(request.args)
     except InvalidInput as exc:
         errors += exc.errors
+    store = get_store()
+    audience = audience_of(optional_actor())
     try:
-        query = _item_query(found)
+        query = _item_query(found, store.dialect, audience)
+    except InvalidInput as exc:
+        errors += exc.errors
+    try:
+        crs = _output_crs()
     except InvalidInput as exc:
         errors += exc.errors
     if errors:
         raise InvalidInput(errors)
-    store = get_store()
-    audience = audience_of(optional_actor())
     with store.session() as session:
-        matched = found.features(session, store.dialect, query, audience)
-    page = matched[offset : offset + limit]
+        matched, features = found.features(session, store.dialect, query, audience, limit, offset)
+    page = [_in_crs(f, crs) for f in features]
     params = {k: v for k, v in request.args.items() if k != "f"}
     links = _self_links("ogc.items", fmt, GEOJSON, collection_id=collection_id, **params)
-    if offset + limit < len(matched):
+    if offset + limit < matched:
         links.append(_page_link("next", fmt, collection_id, offset + limit))
     if offset > 0:
         links.append(_page_link("prev", fmt, collection_id, max(0, offset - limit)))
@@ -518,10 +764,10 @@ def items(collection_id: str) -> Response:
         page,
         links=links,
         timeStamp=dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-        numberMatched=len(matched),
+        numberMatched=matched,
         numberReturned=len(page),
     )
-    return _answer(
+    response = _answer(
         fmt,
         "items",
         body,
@@ -530,19 +776,21 @@ def items(collection_id: str) -> Response:
         offset=offset,
         limit=limit,
     )
+    return _with_crs(response, crs)
 
 
 @bp.get("/collections/<collection_id>/items/<feature_id>")
 def item(collection_id: str, feature_id: str) -> Response:
     """One feature with links to itself and to its collection."""
     found = _collection(collection_id)
-    fmt = _check_parameters(COMMON_PARAMETERS)
+    fmt = _check_parameters(ITEM_PARAMETERS)
+    crs = _output_crs()
     audience = audience_of(optional_actor())
     with get_store().session() as session:
         feature = found.feature(session, feature_id, audience)
     ids = {"collection_id": collection_id, "feature_id": feature_id}
     feature = {
-        **feature,
+        **_in_crs(feature, crs),
         "links": [
             *_self_links("ogc.item", fmt, GEOJSON, **ids),
             {
@@ -553,4 +801,4 @@ def item(collection_id: str, feature_id: str) -> Response:
             },
         ],
     }
-    return _answer(fmt, "item", feature, GEOJSON, collection=found)
+    return _with_crs(_answer(fmt, "item", feature, GEOJSON, collection=found), crs)

@@ -49,6 +49,7 @@ TARGET_SHORT_LABELS = {
     "key_industries_share": _l("Key industries share"),
     "zone_ii_share": _l("Zone II share"),
     "domestic_invested_share_change": _l("Domestic-invested share, change"),
+    "local_industrial_growth_uplift": _l("Local industrial growth, uplift"),
 }
 
 

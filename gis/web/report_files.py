@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import logging
 import mimetypes
@@ -16,6 +17,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from werkzeug.security import safe_join
 
 from gis.filetext import spreadsheet_text
+from gis.xlsx_layout import lay_out
 
 # The printable page's own URLs resolve against this base; only /static/ is served.
 BASE_URL = "http://report.invalid/"
@@ -58,6 +60,8 @@ Row = Sequence[Any]
 
 
 def _cell_value(value: Any) -> Any:
+    if isinstance(value, dt.date):
+        return value
     if isinstance(value, list):
         value = "; ".join(str(v) for v in value)
     elif isinstance(value, dict):
@@ -78,10 +82,13 @@ def _sheet(book: Workbook, title: str, preamble: list[Row], header: Row, rows: l
         sheet.append([_cell_value(v) for v in row])
     for row_cells in sheet.iter_rows():
         for cell in row_cells:
+            if isinstance(cell.value, dt.date):
+                cell.number_format = "DD/MM/YYYY"
             # openpyxl stores a text starting with "=" as a formula: data is text here.
             if isinstance(cell.value, str):
                 cell.data_type = "s"
-    sheet.freeze_panes = sheet.cell(row=len(preamble) + 3, column=1)
+    # The header is the row after the preamble and its blank line.
+    lay_out(sheet, header_row=len(preamble) + 2)
 
 
 def xlsx_bytes(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from flask import Blueprint, Response, current_app, render_template, request
@@ -9,6 +10,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from gis import dates
 from gis.core import plan
 from gis.core.districts import all_districts
 from gis.core.reports import PROVINCE, report
@@ -55,6 +57,8 @@ def _page(data: dict[str, Any], pdf: bool = False) -> str:
     return render_template(
         "reports/report.html",
         r=data,
+        # The day the report is made, in Viet Nam: the date of its header block.
+        made=dates.local(dt.datetime.fromisoformat(data["generated_at"])),
         title=_title(data),
         pdf=pdf,
         charts=figure_charts,
@@ -124,6 +128,11 @@ def report_pdf(scope: str) -> Response:
     return response
 
 
+def _day(value: str | None) -> dt.date | None:
+    """An ISO day as a date, which the workbook shows dd/mm/yyyy."""
+    return dt.date.fromisoformat(value) if value else None
+
+
 def _cluster_rows(data: dict[str, Any]) -> list[list[Any]]:
     return [
         [
@@ -140,7 +149,7 @@ def _cluster_rows(data: dict[str, Any]) -> list[list[Any]]:
             p["industrial_land_ha"],
             p["leased_land_ha"],
             p["occupancy_pct"],
-            p["as_of"],
+            _day(p["as_of"]),
         ]
         for p in data["clusters"]
     ]
@@ -155,14 +164,14 @@ def _task_rows(data: dict[str, Any]) -> list[list[Any]]:
             t["task"],
             t["content"],
             t["timeframe"],
-            t["due"].get("date") or "; ".join(t["schedule"]) or None,
+            _day(t["due"].get("date")) or "; ".join(dates.show(d) for d in t["schedule"]) or None,
             t["lead_units"],
             t["partner_units"],
             str(STATUS_LABELS[t["status"]]),
             _("yes") if t["overdue"] else _("no"),
-            t["missed_deadline"],
-            t["next_due"],
-            t["notes"][-1]["date"] if t["notes"] else None,
+            _day(t["missed_deadline"]),
+            _day(t["next_due"]),
+            _day(t["notes"][-1]["date"]) if t["notes"] else None,
             t["notes"][-1]["text"] if t["notes"] else None,
             [str(flag_label(f["kind"])) for f in t["flags"]],
         ]
@@ -207,8 +216,8 @@ def report_xlsx(scope: str) -> Response:
     title = _title(data)
     preamble = [
         [title],
-        [_("As of"), data["as_of"]],
-        [_("Made on"), data["generated_at"]],
+        [_("As of"), _day(data["as_of"])],
+        [_("Made on"), dates.show(data["generated_at"])],
     ]
     if data["plan"]:
         preamble.append([_("Plan"), f"{data['plan']['number']} ({data['plan']['date']})"])
@@ -312,7 +321,9 @@ def report_xlsx(scope: str) -> Response:
             )
         )
     workbook = xlsx_bytes(
-        sheets, preamble, {"title": f"{title} ({data['as_of']})", "creator": "dong-nai-gis"}
+        sheets,
+        preamble,
+        {"title": f"{title} ({dates.show(data['as_of'])})", "creator": "dong-nai-gis"},
     )
     response = Response(workbook, mimetype=XLSX_MEDIA)
     response.headers["Content-Disposition"] = f'attachment; filename="{_filename(data, "xlsx")}"'

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from flask import Blueprint, current_app, render_template, request, url_for
@@ -11,6 +10,7 @@ from flask_login import current_user
 from shapely.geometry import shape
 from sqlalchemy.orm import Session
 
+from gis import dates
 from gis.core import clusters as core
 from gis.core import plan
 from gis.core.attachments import attachments_of
@@ -167,7 +167,7 @@ def cluster_print_page(cluster_id: str) -> str:
         labels=labels,
         point=_center(facts["feature"]) if facts["feature"]["geometry"] else None,
         sources=investor.grouped_sources(facts["p"].get("sources") or {}),
-        printed_on=dt.date.today().isoformat(),
+        printed_on=dates.today(),
         page_url=url_for("web.cluster_page", cluster_id=cluster_id, _external=True),
     )
 

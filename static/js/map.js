@@ -394,7 +394,10 @@
     if (industries.size === before) return;
     const list = document.getElementById("industry-options");
     if (!list) return;
-    const names = [...industries].sort((a, b) => a.localeCompare(b, "vi"));
+    // On the English map an industry is suggested by its English label; the API finds both.
+    const names = [...industries]
+      .map((name) => T.industry?.[name] || name)
+      .sort((a, b) => a.localeCompare(b, cfg.lang));
     list.replaceChildren(...names.map((name) => el("option", { value: name })));
   }
 

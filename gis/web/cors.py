@@ -1,0 +1,66 @@
+"""CORS for the public read endpoints of /api and /ogc, so browser clients of other
+origins (web maps, notebooks) can read the data.
+
+Only reads: GET and HEAD, and the preflight OPTIONS of a GET. Writes, history, the login and
+every page keep the browser's same-origin rule. The answer is ``*`` without credentials, so
+a cross-origin script never reads with the visitor's session: it sees what anonymous
+clients see.
+"""
+
+from __future__ import annotations
+
+from flask import Flask, Response, request
+
+# Endpoints anyone may read; history needs a logged-in user and stays same-origin.
+READ_ENDPOINTS = frozenset(
+    {
+        "api.list_clusters",
+        "api.get_cluster",
+        "api.cluster_decree32",
+        "api.export_clusters",
+        "api.compare_clusters",
+        "api.list_districts",
+        "api.district_decree32",
+        "api.list_places",
+        "dashboard.dashboard_api",
+        "plan_api.list_targets",
+        "plan_api.list_tasks",
+        "plan_api.get_task",
+        "tiles.cluster_tile",
+        "openapi.spec",
+    }
+)
+READ_METHODS = frozenset({"GET", "HEAD"})
+# What a reader may send beyond the CORS-safelisted headers: revalidation and negotiation.
+ALLOWED_HEADERS = "Accept, Accept-Language, If-None-Match, If-Modified-Since"
+EXPOSED_HEADERS = "ETag, Content-Crs, Content-Disposition, X-Omitted-Without-Geometry, Link"
+PREFLIGHT_MAX_AGE = 600
+
+
+def is_read(endpoint: str | None, method: str, preflight_method: str | None) -> bool:
+    """Whether this request may be answered cross-origin."""
+    if endpoint is None or not (endpoint.startswith("ogc.") or endpoint in READ_ENDPOINTS):
+        return False
+    if method == "OPTIONS":
+        return (preflight_method or "").upper() in READ_METHODS
+    return method in READ_METHODS
+
+
+def init_app(app: Flask) -> None:
+    """Add the CORS headers to the answers of read endpoints to another origin."""
+
+    @app.after_request
+    def _cors(response: Response) -> Response:
+        if "Origin" not in request.headers:
+            return response
+        preflight = request.headers.get("Access-Control-Request-Method")
+        if not is_read(request.endpoint, request.method, preflight):
+            return response
+        response.headers["Access-Control-Allow-Origin"] = "*"
+        if request.method == "OPTIONS":
+            response.headers["Access-Control-Allow-Methods"] = "GET, HEAD, OPTIONS"
+            response.headers["Access-Control-Allow-Headers"] = ALLOWED_HEADERS
+            response.headers["Access-Control-Max-Age"] = str(PREFLIGHT_MAX_AGE)
+        else:
+            response.headers["Access-Control-Expose-Headers"] = EXPOSED_HEADERS
+        return response
