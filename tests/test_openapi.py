@@ -109,7 +109,7 @@ def test_docs_page_uses_the_vendored_swagger_ui(client) -> None:
 # and operations that declare the session refused without it. Writes run as a logged-in
 # administrator (the session cookie as the document's `session` scheme, with its CSRF
 # token). Up to 10 examples per operation, a fixed seed, stateful phase off: measured at
-# 2 to 2.3 minutes on SQLite and 2.3 to 3.3 on PostGIS on a loaded 2-core machine.
+# 2 to 2.8 minutes on SQLite and 2.3 to 3.3 on PostGIS on a loaded 2-core machine.
 MAX_EXAMPLES = 10
 SCHEMATHESIS = Path(sys.executable).with_name("schemathesis")
 
