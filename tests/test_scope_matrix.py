@@ -5,14 +5,22 @@ The routes are enumerated from the app itself, so a new route without a rule her
 
 from __future__ import annotations
 
+import io
+import re
+
+import openpyxl
 import pytest
+from PIL import Image
 from sqlalchemy import func, select
 
-from gis.store.models import ChangeEvent, TargetValue, User
+from gis.core import workbook as wb
+from gis.store.files import FolderStore
+from gis.store.models import Attachment, ChangeEvent, TargetValue, User, WorkbookUpload
 from tests.conftest import csrf_token, login
 
 STATE_CHANGING = {"POST", "PUT", "PATCH", "DELETE"}
 OWN, OTHER = "ccn-long-phuoc-1", "ccn-gom-su-tan-hanh"  # Long Thành (editor's), Biên Hòa
+DISTRICTS = {"own": "740", "other": "731"}  # Long Thành, Biên Hòa
 # Plan tasks led by UBND huyện Long Thành (the editor's lead unit) and by Sở Công Thương.
 OWN_TASK, OTHER_TASK = "i-2-4", "i-1-1"
 TARGETS = {"own": "industrial-production-index", "other": "high-tech-share"}
@@ -35,6 +43,21 @@ ALLOWED = {
     "ogc_write.update": EDITOR_AND_ADMIN,
     "ogc_write.replace": EDITOR_AND_ADMIN,
     "ogc_write.create": ADMIN_ONLY,
+    # Attachments: the rules of api.patch_cluster, on the photo's cluster.
+    "attachments.add": EDITOR_AND_ADMIN,
+    "attachments.remove": EDITOR_AND_ADMIN,
+    # The district workbook: own (Long Thành) or another district's (Biên Hòa) clusters.
+    "workbook.upload": EDITOR_AND_ADMIN,
+    "workbook.confirm": EDITOR_AND_ADMIN,
+    "workbook.cancel": EDITOR_AND_ADMIN,
+}
+# Refusals that are not a 403, and why.
+REFUSED = {
+    # The preview names each row outside the editor's district (422) and keeps nothing.
+    ("workbook.upload", "lt-editor", "other"): 422,
+    # Another user's pending upload is not found for the editor: gone, as if expired.
+    ("workbook.confirm", "lt-editor", "other"): 409,
+    ("workbook.cancel", "lt-editor", "other"): 409,
 }
 # Routes that change only the caller's own session, open to everyone by design.
 PUBLIC = {"auth.login", "auth.logout"}
@@ -52,6 +75,66 @@ def _state_changing_endpoints(app) -> set[str]:
 
 def test_every_state_changing_route_has_a_scope_rule(app) -> None:
     assert _state_changing_endpoints(app) == set(ALLOWED) | PUBLIC | OWN_ONLY
+
+
+def _jpeg() -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", (64, 48), (30, 120, 60)).save(out, "JPEG")
+    return out.getvalue()
+
+
+def _workbook(client, target: str) -> bytes:
+    """The target district's workbook, its first cluster's stage changed."""
+    response = client.get(f"/workbook/download?district={DISTRICTS[target]}")
+    assert response.status_code == 200
+    book = openpyxl.load_workbook(io.BytesIO(response.data))
+    sheet = book[wb.DATA_SHEET]
+    current = sheet[f"{wb.column_letter('stage')}2"].value
+    sheet[f"{wb.column_letter('stage')}2"] = (
+        "Đã thành lập" if current != "Đã thành lập" else "Đã quy hoạch"
+    )
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def _upload(client, data: bytes):
+    return client.post(
+        "/workbook/upload",
+        data={"file": (io.BytesIO(data), "so-lieu.xlsx"), "csrf_token": csrf_token(client, "/")},
+        content_type="multipart/form-data",
+    )
+
+
+def _setup_endpoint(app, api_as, endpoint: str, role: str, target: str, tmp_path) -> dict:
+    """What one endpoint acts on: a photo on each cluster, a workbook, a pending upload."""
+    admin = api_as("admin").client
+    if endpoint.startswith("attachments."):
+        app.extensions["files"] = FolderStore(tmp_path / "attachments")
+        cluster = OWN if target == "own" else OTHER
+        response = admin.post(
+            f"/clusters/{cluster}/attachments",
+            data={"file": (io.BytesIO(_jpeg()), "anh.jpg"), "csrf_token": csrf_token(admin, "/")},
+            content_type="multipart/form-data",
+        )
+        assert response.status_code == 302
+        listed = admin.get(f"/api/clusters/{cluster}/attachments").get_json()["attachments"]
+        return {"attachment": listed[-1]["id"], "photo": _jpeg()}
+    if endpoint == "workbook.upload":
+        return {"workbook": _workbook(admin, target)}
+    if endpoint in ("workbook.confirm", "workbook.cancel"):
+        # The editor's own upload of their district; otherwise the admin's of the target's.
+        owner = admin
+        if (role, target) == ("lt-editor", "own"):
+            owner = app.test_client()
+            assert login(owner, "lt-editor").status_code == 302
+        html = _upload(owner, _workbook(admin, target)).get_data(as_text=True)
+        pending = {
+            name: re.search(rf'name="{name}" value="([^"]+)"', html)[1]
+            for name in ("token", "sha256")
+        }
+        return {"pending": pending}
+    return {}
 
 
 def _setup(app, api_as) -> dict:
@@ -115,6 +198,29 @@ def _request(endpoint: str, target: str, ctx: dict) -> tuple[str, str, dict]:
                 }
             },
         ),
+        "attachments.add": (
+            "POST",
+            f"/clusters/{cluster}/attachments",
+            {
+                "data": {"file": (io.BytesIO(ctx.get("photo", b"")), "anh.jpg")},
+                "content_type": "multipart/form-data",
+            },
+        ),
+        "attachments.remove": (
+            "POST",
+            f"/attachments/{ctx.get('attachment')}/delete",
+            {"data": {}},
+        ),
+        "workbook.upload": (
+            "POST",
+            "/workbook/upload",
+            {
+                "data": {"file": (io.BytesIO(ctx.get("workbook", b"")), "so-lieu.xlsx")},
+                "content_type": "multipart/form-data",
+            },
+        ),
+        "workbook.confirm": ("POST", "/workbook/confirm", {"data": ctx.get("pending", {})}),
+        "workbook.cancel": ("POST", "/workbook/cancel", {"data": ctx.get("pending", {})}),
         "admin.create_user": (
             "POST",
             "/admin/users",
@@ -144,19 +250,22 @@ def _state(app) -> tuple:
         events = session.scalar(select(func.count()).select_from(ChangeEvent))
         # Reported target values are rows of their own, not change events.
         events += session.scalar(select(func.count()).select_from(TargetValue))
+        attachments = session.scalar(select(func.count()).select_from(Attachment))
+        pending = session.scalar(select(func.count()).select_from(WorkbookUpload))
         users = tuple(
             session.execute(
                 select(User.username, User.active, User.password_hash).order_by(User.username)
             ).all()
         )
-    return events, users
+    return events, attachments, pending, users
 
 
 @pytest.mark.parametrize("endpoint", sorted(ALLOWED))
 @pytest.mark.parametrize("role", ROLES)
 @pytest.mark.parametrize("target", ["own", "other"])
-def test_scope_matrix(app, api_as, endpoint: str, role: str, target: str) -> None:
+def test_scope_matrix(app, api_as, tmp_path, endpoint: str, role: str, target: str) -> None:
     ctx = _setup(app, api_as)
+    ctx.update(_setup_endpoint(app, api_as, endpoint, role, target, tmp_path))
     client = app.test_client()
     if role != "anonymous":
         assert login(client, role).status_code == 302
@@ -187,7 +296,8 @@ def test_scope_matrix(app, api_as, endpoint: str, role: str, target: str) -> Non
         assert response.status_code in (200, 201, 302), response.get_data(as_text=True)
         assert _state(app) != before
     else:
-        expected = {"anonymous": (401, 302)}.get(role, (403,))
+        refused = REFUSED.get((endpoint, role, target), 403)
+        expected = {"anonymous": (401, 302)}.get(role, (refused,))
         assert response.status_code in expected, (response.status_code, response.location)
         if response.status_code == 302:
             assert "/auth/login" in response.location

@@ -360,13 +360,14 @@ def take_pending(session: Session, user_id: int, token: str, sha256: str) -> Wor
     return upload
 
 
-def drop_pending(session: Session, user_id: int, token: str) -> None:
-    """Forget a user's pending upload (cancelled)."""
-    session.execute(
+def drop_pending(session: Session, user_id: int, token: str) -> bool:
+    """Forget a user's pending upload (cancelled); False when they had none such."""
+    gone = session.execute(
         delete(WorkbookUpload).where(
             WorkbookUpload.token == token[:64], WorkbookUpload.user_id == user_id
         )
     )
+    return gone.rowcount == 1
 
 
 class RowRefused(Exception):

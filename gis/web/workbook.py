@@ -298,10 +298,20 @@ class _Gone(Exception):
 
 
 @bp.post("/cancel")
-def cancel() -> WerkzeugResponse:
+def cancel() -> WerkzeugResponse | tuple[str, int]:
     """Forget a previewed upload without writing anything."""
-    current_actor()
+    # The rules of upload and confirm: a viewer has no upload to cancel.
+    changes.check_download(current_actor(), None)
     with get_store().write() as session:
-        changes.drop_pending(session, current_user.user_id, request.form.get("token", ""))
+        dropped = changes.drop_pending(session, current_user.user_id, request.form.get("token", ""))
+    if not dropped:
+        # Not this user's (or already confirmed, cancelled, expired): say so, as confirm does.
+        return _form_error(
+            _(
+                "This upload was already confirmed, cancelled or has expired. "
+                "Upload the file again."
+            ),
+            409,
+        )
     flash(_("The upload was cancelled; nothing was saved."))
     return redirect(url_for("workbook.index"))
