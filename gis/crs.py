@@ -120,8 +120,14 @@ def bbox_area(uri: str, numbers: list[float]) -> BaseGeometry:
     """The bbox ``numbers`` (in the CRS's axis order) as a CRS84 polygon, or ValueError when
     it is malformed or lies wholly outside the CRS's area of use."""
     xy_box = axis_order_box(uri, numbers)
-    # Edges densified: a straight edge in a projection is a curve in longitude/latitude.
-    outline = shapely.segmentize(box(*xy_box), max_segment_length=_step(xy_box))
+    min_x, min_y, max_x, max_y = xy_box
+    if min_x == max_x or min_y == max_y:
+        # A box of no width or height is a line or a point (GEOS cannot densify its ring).
+        corners = {(min_x, min_y), (max_x, max_y)}
+        outline = shapely.Point(min_x, min_y) if len(corners) == 1 else shapely.LineString(sorted(corners))
+    else:
+        # Edges densified: a straight edge in a projection is a curve in longitude/latitude.
+        outline = shapely.segmentize(box(*xy_box), max_segment_length=_step(xy_box))
     area = box(*area_of_use(uri))
     try:
         lonlat = transform(outline, uri, CRS84, always_xy=True)

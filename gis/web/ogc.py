@@ -779,6 +779,12 @@ def items(collection_id: str) -> Response:
     return _with_crs(response, crs)
 
 
+@bp.get("/collections/clusters/items/<cluster_id>")
+def cluster_item(cluster_id: str) -> Response:
+    """One cluster: clusters' items have their own path, beside their Part 4 writes."""
+    return item("clusters", cluster_id)
+
+
 @bp.get("/collections/<collection_id>/items/<feature_id>")
 def item(collection_id: str, feature_id: str) -> Response:
     """One feature with links to itself and to its collection."""
