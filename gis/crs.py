@@ -124,7 +124,11 @@ def bbox_area(uri: str, numbers: list[float]) -> BaseGeometry:
     if min_x == max_x or min_y == max_y:
         # A box of no width or height is a line or a point (GEOS cannot densify its ring).
         corners = {(min_x, min_y), (max_x, max_y)}
-        outline = shapely.Point(min_x, min_y) if len(corners) == 1 else shapely.LineString(sorted(corners))
+        outline = (
+            shapely.Point(min_x, min_y)
+            if len(corners) == 1
+            else shapely.LineString(sorted(corners))
+        )
     else:
         # Edges densified: a straight edge in a projection is a curve in longitude/latitude.
         outline = shapely.segmentize(box(*xy_box), max_segment_length=_step(xy_box))
