@@ -210,20 +210,7 @@ def update_cluster(
     planned = check_update(
         session, actor, cluster_id, expected_version, changes, note, cluster=cluster
     )
-    if not planned.changed:
-        return UpdateResult(planned.cluster, None, planned.warnings)
-    return _commit(
-        session,
-        actor,
-        planned.cluster,
-        planned.record,
-        planned.geometry,
-        planned.changed,
-        note,
-        planned.warnings,
-        reverts=reverts,
-        change_set=change_set,
-    )
+    return commit_update(session, actor, planned, note, reverts=reverts, change_set=change_set)
 
 
 def _commit(
@@ -257,7 +244,12 @@ def _commit(
 
 
 def commit_update(
-    session: Session, actor: Actor, planned: PlannedUpdate, note: str | None = None
+    session: Session,
+    actor: Actor,
+    planned: PlannedUpdate,
+    note: str | None = None,
+    reverts: int | None = None,
+    change_set: str | None = None,
 ) -> UpdateResult:
     """Write an update ``check_update`` planned, if the cluster still has the version read.
 
@@ -275,6 +267,8 @@ def commit_update(
         planned.changed,
         note,
         planned.warnings,
+        reverts=reverts,
+        change_set=change_set,
     )
 
 
