@@ -124,5 +124,6 @@ def english_in(text: str) -> list[str]:
     """The English phrases and codes found in ``text``."""
     text = PROPER_NAMES.sub(" ", text)
     found = [m.group(0) for m in _pattern().finditer(text)]
-    found += SNAKE_CASE.findall(text)
+    # A code in KNOWN_ENGLISH is snake_case too: name it once.
+    found += [code for code in SNAKE_CASE.findall(text) if code not in found]
     return found

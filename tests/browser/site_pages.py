@@ -15,8 +15,9 @@ from tests.conftest import PASSWORD
 
 # Routes that are not pages a person reads: the JSON API (its /api/docs page is visited),
 # static files, uploaded files (a photo or a document, never HTML), logging out (a form's
-# target) and the report files (tested as files).
-NOT_PAGES = ("/api/", "/static/", "/attachments/", "/auth/logout")
+# target) and the report files and the editing workbook (tested as files; logged out, the
+# workbook's address answers the login page, so the answer's type cannot tell).
+NOT_PAGES = ("/api/", "/static/", "/attachments/", "/auth/logout", "/workbook/download")
 FILE_ENDINGS = (".pdf", ".xlsx")
 # Extra query strings a page shows more with (a chosen as-of date, the comparison's ids).
 VARIANTS: dict[str, list[str]] = {
