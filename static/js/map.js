@@ -729,9 +729,20 @@
       }
     }
 
+    // A suggestion still on its way would reopen the list the user has just closed.
+    function dropPending() {
+      clearTimeout(timer);
+      sequence += 1;
+    }
+
+    function optionKey(option) {
+      return option.place ? "place:" + option.place : "feature:" + option.feature.id;
+    }
+
     function choose(index) {
       const option = options[index];
       if (!option) return;
+      dropPending();
       close();
       if (option.place) focusPlace(option.place);
       else pick(option.feature);
@@ -756,6 +767,8 @@
     }
 
     function render(features, placeIds) {
+      // The option picked with the arrow keys stays picked when later results still hold it.
+      const picked = active >= 0 && options[active] ? optionKey(options[active]) : null;
       options = features.map(featureOption);
       for (const id of placeIds || []) options.push(placeOption(id, options.length));
       box.replaceChildren(...options.map((o) => o.node));
@@ -766,7 +779,7 @@
       }
       box.hidden = false;
       input.setAttribute("aria-expanded", "true");
-      highlight(-1);
+      highlight(options.findIndex((o) => optionKey(o) === picked));
     }
 
     async function suggest() {
@@ -803,6 +816,7 @@
         choose(active);
       } else if (event.key === "Escape" && !box.hidden) {
         event.preventDefault();
+        dropPending();
         close();
       }
     });

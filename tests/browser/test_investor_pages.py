@@ -10,14 +10,16 @@ from urllib.parse import parse_qs, urlparse
 from playwright.sync_api import Browser, Page, expect
 
 from tests.browser.conftest import LOCAL_HOSTS, PageWatch, save_screenshot
-from tests.test_investor_api import apply_changes
+from tests.test_investor_api import apply_changes, changed_features, expected_free, expected_ready
 
 MAP = "window[JSON.parse(document.getElementById('map-config').textContent).map]"
 LONG_PHUOC = "ccn-long-phuoc-1"  # 10.718385, 106.994895
-# After apply_changes: free land 30 (ready), 14 (wastewater building), 30 (clearance in
-# progress), 2.63 ha; no other cluster has free land on record.
-FREE_10 = ["ccn-hung-loc", "ccn-long-giao", "ccn-phu-cuong"]
-READY = ["ccn-long-giao"]
+# After apply_changes, computed from the data file the way the server should: the clusters with
+# at least 10 ha free (Long Giao 30 ready, Phú Cường 14 with wastewater building, Hưng Lộc 30
+# with clearance in progress, and any park whose sources give free land), and the ready ones.
+_FREE = {f["id"]: (expected_free(f["properties"]), f["properties"]) for f in changed_features()}
+FREE_10 = sorted(i for i, (free, _) in _FREE.items() if free is not None and free >= 10)
+READY = sorted(i for i in FREE_10 if expected_ready(_FREE[i][1]))
 
 
 def _open_map(page: Page, url: str) -> None:
@@ -176,23 +178,37 @@ def test_compare_two_to_four_ticked_clusters_side_by_side(
     expect(heads.nth(0)).to_contain_text("CCN Long Giao")
     free = page.locator('#compare-table tr[data-field="free_land_ha"] td')
     assert free.all_inner_texts() == ["30 ha", "14 ha", "30 ha"]
+    # Readiness from the data: Long Giao ready, Hưng Lộc not (clearance in progress), Phú
+    # Cường unknown (its sources give no fire protection state).
     ready = page.locator('#compare-table tr[data-field="ready"]')
-    expect(ready.locator('td[data-id="ccn-long-giao"] .check-yes')).to_have_count(1)
-    expect(ready.locator('td[data-id="ccn-phu-cuong"] .check-no')).to_have_count(1)
+    props = {i: _FREE[i][1] for i in chosen}
+    marks = {True: "yes", False: "no", None: "unknown"}
+    assert {marks[expected_ready(props[i])] for i in chosen} == {"yes", "no", "unknown"}
+    for cluster_id in chosen:
+        mark = marks[expected_ready(props[cluster_id])]
+        expect(ready.locator(f'td[data-id="{cluster_id}"] .check-{mark}')).to_have_count(1)
     for cluster_id in chosen:
         km = client.get(f"/api/clusters/{cluster_id}").get_json()["properties"]["distances_km"]
         cell = page.locator(
             f'#compare-table tr[data-field="distances_km.port-cai-mep"] td[data-id="{cluster_id}"]'
         )
         expect(cell).to_have_text(_km_vi(km["port-cai-mep"]))
-    expect(page.locator('#compare-table tr[data-field="industries"]')).to_contain_text("dệt may")
+    industries = page.locator('#compare-table tr[data-field="industries"]')
+    assert any(props[i]["industries"] for i in chosen)
+    for cluster_id in chosen:
+        cell = industries.locator(f'td[data-id="{cluster_id}"]')
+        for industry in props[cluster_id]["industries"] or ["Chưa có thông tin"]:
+            expect(cell).to_contain_text(industry)
     expect(page.locator('#compare-table tr[data-field="decree32.expansion"] td')).to_have_count(3)
 
     # In English: the components' states and the straight-line label.
     page.goto(page.url + "&lang=en")
     wastewater = page.locator('#compare-table tr[data-field="infrastructure.wastewater"]')
-    expect(wastewater.locator('td[data-id="ccn-long-giao"]')).to_have_text("Done")
-    expect(wastewater.locator('td[data-id="ccn-phu-cuong"]')).to_have_text("Building")
+    states = {"done": "Done", "building": "Building", "none": "Not built", None: "Not reported"}
+    for cluster_id in chosen:
+        state = props[cluster_id]["infrastructure"]["wastewater"]
+        expect(wastewater.locator(f'td[data-id="{cluster_id}"]')).to_have_text(states[state])
+    assert len({props[i]["infrastructure"]["wastewater"] for i in chosen}) > 1
     expect(page.locator("#compare-table")).to_contain_text("straight line")
     assert "ids=" + ",".join(chosen) in page.url
 

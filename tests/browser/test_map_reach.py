@@ -42,6 +42,9 @@ def test_features_sharing_a_point_can_each_be_reached(page: Page, live_server, c
         _open(page, f"{live_server}/?view={lat},{lon},13")
         for feature in group:
             page.evaluate(f"() => {MAP}.closePopup()")  # the last one's popup covers the point
+            # Leaflet keeps a closed popup (and the chooser it replaced) in the page for its
+            # fade-out: wait until they are gone, so the chooser below is the new one.
+            expect(page.locator(".leaflet-popup")).to_have_count(0)
             page.locator(f'path.cluster-marker[data-id="{group[-1]["id"]}"]').click(force=True)
             chooser = page.locator(".leaflet-popup-content .point-chooser")
             expect(chooser).to_be_visible()
