@@ -78,18 +78,19 @@ def test_100k_features_are_drawn_panned_and_opened(page: Page, national_server: 
 
     # Zoom into one park: single lots, clickable, with their full facts in the popup.
     page.evaluate(f"() => {MAP}.setView([11.10, 106.65], 13, {{animate: false}})")
-    page.wait_for_function(
-        "() => document.querySelectorAll('path.cluster-marker').length > 0", timeout=60_000
-    )
-    # Tiles reach beyond the screen: click a lot whose centre is visible, not under a panel.
-    index = page.evaluate(
-        """() => [...document.querySelectorAll('path.cluster-marker')].findIndex((el) => {
+    # Tiles reach beyond the screen and arrive one by one: wait until a lot whose centre is
+    # on screen, and not under a panel, is drawn (the first tile may be an off-screen one).
+    # Click that point, not the n-th path: later tiles add paths and change their order.
+    hittable = """() => {
+        for (const el of document.querySelectorAll('path.cluster-marker')) {
             const r = el.getBoundingClientRect();
-            return document.elementFromPoint(r.x + r.width / 2, r.y + r.height / 2) === el;
-        })"""
-    )
-    assert index >= 0
-    page.locator("path.cluster-marker").nth(index).click()
+            const x = r.x + r.width / 2, y = r.y + r.height / 2;
+            if (document.elementFromPoint(x, y) === el) return [x, y];
+        }
+        return null;
+    }"""
+    point = page.wait_for_function(hittable, timeout=60_000).json_value()
+    page.mouse.click(*point)
     popup = page.locator(".leaflet-popup-content")
     expect(popup.locator("h3")).to_contain_text("Lô")
     expect(popup).to_contain_text("ha")
