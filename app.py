@@ -26,6 +26,7 @@ from gis.web import (
     i18n,
     input_guard,
     ogc,
+    ogc_tiles,
     ogc_write,
     openapi,
     plan,
@@ -90,6 +91,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(openapi.bp, url_prefix="/api")
     app.register_blueprint(ogc.bp, url_prefix="/ogc")
     app.register_blueprint(ogc_write.bp, url_prefix="/ogc")
+    app.register_blueprint(ogc_tiles.bp, url_prefix="/ogc")
     app.register_blueprint(plan.api_bp, url_prefix="/api/plan")
     for blueprint in (plan.bp, dashboard.bp, reports.bp):
         app.register_blueprint(blueprint)

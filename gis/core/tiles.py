@@ -16,7 +16,7 @@ from typing import Any
 
 import mercantile
 import shapely
-from sqlalchemy import Integer, cast, func, select
+from sqlalchemy import Integer, Select, cast, func, select
 from sqlalchemy.orm import Session
 
 from gis.core.clusters import ClusterFilter, filtered_query
@@ -47,13 +47,14 @@ def tile_bbox(z: int, x: int, y: int) -> tuple[float, float, float, float]:
     return west, south, east, north
 
 
-def _degrees_per_pixel(z: int) -> float:
+def degrees_per_pixel(z: int) -> float:
+    """The width of a pixel of a 512-pixel tile at zoom ``z``, in degrees of longitude."""
     return 360.0 / (TILE_PIXELS * 2**z)
 
 
 def _simplified(wkb: bytes, z: int) -> dict[str, Any]:
     geometry = shapely.from_wkb(wkb)
-    tolerance = _degrees_per_pixel(z) / 2
+    tolerance = degrees_per_pixel(z) / 2
     if geometry.geom_type != "Point":
         simpler = shapely.simplify(geometry, tolerance, preserve_topology=True)
         geometry = simpler if not simpler.is_empty else geometry.representative_point()
@@ -61,16 +62,23 @@ def _simplified(wkb: bytes, z: int) -> dict[str, Any]:
     return shapely.geometry.mapping(rfc7946(geometry, decimals=6))
 
 
+def tile_matches(
+    session: Session, dialect: str, flt: ClusterFilter, z: int, x: int, y: int
+) -> tuple[Select, int]:
+    """The SELECT of the clusters in tile z/x/y that ``flt`` asks for, and their number."""
+    query = filtered_query(session, dialect, replace(flt, bbox=tile_bbox(z, x, y)))
+    matching = query.with_only_columns(Cluster.pk).subquery()
+    return query, session.scalar(select(func.count()).select_from(matching)) or 0
+
+
 def tile_content(
     session: Session, dialect: str, flt: ClusterFilter, z: int, x: int, y: int
 ) -> dict[str, Any]:
     """The GeoJSON of one tile: features, or counts per grid cell when the tile is dense."""
-    minx, miny, maxx, maxy = tile_bbox(z, x, y)
-    query = filtered_query(session, dialect, replace(flt, bbox=(minx, miny, maxx, maxy)))
-    matching = query.with_only_columns(Cluster.pk).subquery()
-    total = session.scalar(select(func.count()).select_from(matching)) or 0
+    query, total = tile_matches(session, dialect, flt, z, x, y)
     if total > MAX_TILE_FEATURES:
-        return _aggregate(session, matching, (minx, miny, maxx, maxy), z, x, y)
+        matching = query.with_only_columns(Cluster.pk).subquery()
+        return _aggregate(session, matching, tile_bbox(z, x, y), z, x, y)
     rows = session.execute(query.with_only_columns(Cluster.record, Cluster.geom_wkb)).all()
     features = [
         {

@@ -30,6 +30,8 @@ READ_ENDPOINTS = frozenset(
         "openapi.spec",
     }
 )
+# Every endpoint of these blueprints is a read (Part 4's writes are in ogc_write).
+READ_PREFIXES = ("ogc.", "ogc_tiles.")
 READ_METHODS = frozenset({"GET", "HEAD"})
 # What a reader may send beyond the CORS-safelisted headers: revalidation and negotiation.
 ALLOWED_HEADERS = "Accept, Accept-Language, If-None-Match, If-Modified-Since"
@@ -39,7 +41,7 @@ PREFLIGHT_MAX_AGE = 600
 
 def is_read(endpoint: str | None, method: str, preflight_method: str | None) -> bool:
     """Whether this request may be answered cross-origin."""
-    if endpoint is None or not (endpoint.startswith("ogc.") or endpoint in READ_ENDPOINTS):
+    if endpoint is None or not (endpoint.startswith(READ_PREFIXES) or endpoint in READ_ENDPOINTS):
         return False
     if method == "OPTIONS":
         return (preflight_method or "").upper() in READ_METHODS

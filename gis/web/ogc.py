@@ -79,6 +79,18 @@ CONFORMANCE = (
     "http://www.opengis.net/spec/cql2/1.0/conf/basic-spatial-functions",
     "http://www.opengis.net/spec/cql2/1.0/conf/cql2-text",
     "http://www.opengis.net/spec/cql2/1.0/conf/cql2-json",
+    "http://www.opengis.net/spec/ogcapi-features-4/1.0/conf/create-replace-delete",
+    "http://www.opengis.net/spec/ogcapi-features-4/1.0/conf/update",
+    "http://www.opengis.net/spec/ogcapi-features-4/1.0/conf/features",
+    # OGC API – Tiles (gis.web.ogc_tiles) and its tile matrix set (OGC 17-083r4).
+    "http://www.opengis.net/spec/ogcapi-tiles-1/1.0/conf/core",
+    "http://www.opengis.net/spec/ogcapi-tiles-1/1.0/conf/tileset",
+    "http://www.opengis.net/spec/ogcapi-tiles-1/1.0/conf/tilesets-list",
+    "http://www.opengis.net/spec/ogcapi-tiles-1/1.0/conf/geodata-tilesets",
+    "http://www.opengis.net/spec/ogcapi-tiles-1/1.0/conf/oas30",
+    "http://www.opengis.net/spec/ogcapi-tiles-1/1.0/conf/mvt",
+    "http://www.opengis.net/spec/tms/2.0/conf/tilematrixset",
+    "http://www.opengis.net/spec/tms/2.0/conf/json-tilematrixset",
 )
 # Every resource takes f (representation) and lang (the language of the HTML pages, which
 # the page header's language switch adds); items take the standard's query parameters.
@@ -397,7 +409,7 @@ def _invalid(exc: InvalidInput) -> Response | tuple[str, int]:
     if wants_html():
         return render_template("error.html", status=400, message=str(exc)), 400
     response = problem(400, "Bad Request", str(exc), exc.errors)
-    return _with_code(response, "InvalidParameterValue")
+    return with_ogc_code(response, "InvalidParameterValue")
 
 
 @bp.errorhandler(NotFound)
@@ -405,10 +417,11 @@ def _not_found(exc: NotFound) -> Response | tuple[str, int]:
     """404 for an unknown collection or feature, with the OGC exception's ``code``."""
     if wants_html():
         return render_template("error.html", status=404, message=str(exc)), 404
-    return _with_code(problem(404, "Not Found", str(exc)), "NotFound")
+    return with_ogc_code(problem(404, "Not Found", str(exc)), "NotFound")
 
 
-def _with_code(response: Response, code: str) -> Response:
+def with_ogc_code(response: Response, code: str) -> Response:
+    """The problem+json ``response`` with OGC's exception ``code`` and ``description``."""
     body = response.get_json()
     # OGC's exception schema requires "code" and suggests "description".
     body["code"] = code
@@ -455,6 +468,12 @@ def landing() -> Response:
                 "rel": "data",
                 "type": JSON,
                 "title": "the feature collections",
+            },
+            {
+                "href": url_for("ogc_tiles.tile_matrix_sets", _external=True),
+                "rel": "http://www.opengis.net/def/rel/ogc/1.0/tiling-schemes",
+                "type": JSON,
+                "title": "the tile matrix sets of the vector tiles",
             },
         ],
     }
@@ -515,8 +534,23 @@ def _collection_body(session: Session, collection: Collection, fmt: str) -> dict
                 {"href": _url("ogc.schema", None, **items), "rel": rel, "type": SCHEMA_JSON}
                 for rel in ("describedby", SCHEMA_REL)
             ),
+            *_tiles_links(collection.id),
         ],
     }
+
+
+def _tiles_links(collection_id: str) -> list[dict[str, str]]:
+    """OGC API – Tiles: the vector tilesets of a collection that has them (clusters)."""
+    if collection_id != "clusters":
+        return []
+    return [
+        {
+            "href": url_for("ogc_tiles.tilesets", _external=True),
+            "rel": "http://www.opengis.net/def/rel/ogc/1.0/tilesets-vector",
+            "type": JSON,
+            "title": "the clusters as vector tiles",
+        }
+    ]
 
 
 @bp.get("/collections")
