@@ -43,6 +43,8 @@ ALLOWED = {
     "ogc_write.update": EDITOR_AND_ADMIN,
     "ogc_write.replace": EDITOR_AND_ADMIN,
     "ogc_write.create": ADMIN_ONLY,
+    # Deleting is the inverse of creating: administrators only, and If-Match as for updates.
+    "ogc_write.remove": ADMIN_ONLY,
     # Attachments: the rules of api.patch_cluster, on the photo's cluster.
     "attachments.add": EDITOR_AND_ADMIN,
     "attachments.remove": EDITOR_AND_ADMIN,
@@ -182,6 +184,7 @@ def _request(endpoint: str, target: str, ctx: dict) -> tuple[str, str, dict]:
             {"json": {"properties": {"stage": "building"}}},
         ),
         "ogc_write.replace": ("PUT", f"/ogc/collections/clusters/items/{cluster}", {}),
+        "ogc_write.remove": ("DELETE", f"/ogc/collections/clusters/items/{cluster}", {}),
         "ogc_write.create": (
             "POST",
             "/ogc/collections/clusters/items",
@@ -274,7 +277,7 @@ def test_scope_matrix(app, api_as, tmp_path, endpoint: str, role: str, target: s
     headers = {"X-CSRFToken": token}
     if endpoint in ("api.patch_cluster", "plan_api.patch_task"):
         headers["If-Match"] = client.get(url).headers["ETag"]
-    if endpoint in ("ogc_write.update", "ogc_write.replace"):
+    if endpoint in ("ogc_write.update", "ogc_write.replace", "ogc_write.remove"):
         cluster_url = url.replace("/ogc/collections/clusters/items/", "/api/clusters/")
         read = client.get(cluster_url)
         headers["If-Match"] = read.headers["ETag"]
@@ -293,7 +296,7 @@ def test_scope_matrix(app, api_as, tmp_path, endpoint: str, role: str, target: s
     before = _state(app)
     response = client.open(url, method=method, headers=headers, **kwargs)
     if (role, target) in ALLOWED[endpoint]:
-        assert response.status_code in (200, 201, 302), response.get_data(as_text=True)
+        assert response.status_code in (200, 201, 204, 302), response.get_data(as_text=True)
         assert _state(app) != before
     else:
         refused = REFUSED.get((endpoint, role, target), 403)

@@ -214,3 +214,95 @@ def test_only_the_owner_revokes_a_token(app, accounts, store) -> None:
     assert response.status_code == 404
     desktop = app.test_client(use_cookies=False)
     assert desktop.get("/api/clusters?limit=1", headers=_bearer(token)).status_code == 200
+
+
+def test_a_token_delete_removes_the_cluster_and_keeps_its_history(app, accounts, store) -> None:
+    admin = _issue(app, "admin")
+    desktop = app.test_client(use_cookies=False)
+    etag = _etag(desktop, admin)
+    assert desktop.delete(ITEM, headers=_bearer(admin)).status_code == 428
+    stale = desktop.delete(ITEM, headers=_bearer(admin, **{"If-Match": '"x-v0-r0"'}))
+    assert stale.status_code == 412
+    # Another district's editor hears it is outside their district; this district's editor
+    # that deleting, like creating, is for administrators. Nothing is written either way.
+    for name, reason in (("bh-editor", "outside your district"), ("lt-editor", "administrators")):
+        refused = desktop.delete(ITEM, headers=_bearer(_issue(app, name), **{"If-Match": etag}))
+        assert refused.status_code == 403 and reason in refused.get_json()["detail"]
+    assert desktop.get(ITEM).status_code == 200
+    read = desktop.get(f"/api/clusters/{LT}").get_json()
+    deleted = desktop.delete(
+        ITEM,
+        json={"note": "nhập trùng, đã gộp vào CCN Long Phước 2"},
+        headers=_bearer(admin, **{"If-Match": etag}),
+    )
+    assert deleted.status_code == 204, deleted.get_data(as_text=True)
+    assert "Set-Cookie" not in deleted.headers
+    # Gone from the API, the OGC items and the map's tiles.
+    assert desktop.get(ITEM).status_code == 404
+    assert desktop.get(f"/api/clusters/{LT}").status_code == 404
+    listed = desktop.get("/ogc/collections/clusters/items?limit=1000").get_json()
+    assert LT not in {f["id"] for f in listed["features"]}
+    # Its history stays readable, ending with the deletion: who, why, every field emptied.
+    viewer = app.test_client()
+    login(viewer, "viewer")
+    events = viewer.get(f"/api/clusters/{LT}/history").get_json()["events"]
+    last = events[-1]
+    assert last["actor"] == "admin" and last["note"].startswith("nhập trùng")
+    assert last["version"] == read["properties"]["version"] + 1
+    emptied = {c["field"]: c for c in last["changes"]}
+    assert emptied["name_vi"] == {
+        "field": "name_vi",
+        "from": read["properties"]["name_vi"],
+        "to": None,
+    }
+    assert emptied["geometry"]["to"] is None and emptied["geometry"]["from"] is not None
+    # The chain still verifies, and the id is not handed to a new cluster.
+    from gis.core.history import verify
+
+    with store.session() as session:
+        assert verify(session)[1] == []
+    again = desktop.post(
+        "/ogc/collections/clusters/items",
+        json={
+            "type": "Feature",
+            "properties": {"id": LT, "name_vi": "CCN Mới", "kind": "CCN", "district_code": "740"},
+            "geometry": None,
+        },
+        headers=_bearer(admin),
+    )
+    assert again.status_code == 422 and again.get_json()["errors"][0]["field"] == "id"
+    # Deleting it twice finds nothing.
+    assert desktop.delete(ITEM, headers=_bearer(admin, **{"If-Match": etag})).status_code == 404
+
+
+def test_a_cluster_with_files_is_not_deleted(app, accounts, store) -> None:
+    from gis.store.models import Attachment
+
+    with store.write() as session:
+        session.add(
+            Attachment(
+                cluster_id=LT,
+                kind="document",
+                media_type="application/pdf",
+                file_key="k",
+                sha256="0" * 64,
+                size=1,
+                name="quyet-dinh.pdf",
+                added_by="admin",
+            )
+        )
+    admin = _issue(app, "admin")
+    desktop = app.test_client(use_cookies=False)
+    refused = desktop.delete(ITEM, headers=_bearer(admin, **{"If-Match": _etag(desktop, admin)}))
+    assert refused.status_code == 422
+    assert refused.get_json()["errors"][0]["field"] == "attachments"
+    assert desktop.get(ITEM).status_code == 200
+
+
+def test_a_browser_delete_needs_csrf(app, accounts) -> None:
+    browser = app.test_client()
+    login(browser, "admin")
+    etag = browser.get(f"/api/clusters/{LT}").headers["ETag"]
+    assert browser.delete(ITEM, headers={"If-Match": etag}).status_code == 400
+    ok = browser.delete(ITEM, headers={"If-Match": etag, "X-CSRFToken": csrf_token(browser, "/")})
+    assert ok.status_code == 204, ok.get_data(as_text=True)

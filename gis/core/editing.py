@@ -7,7 +7,7 @@ from typing import Any
 
 from pydantic import ValidationError
 from shapely.geometry.base import BaseGeometry
-from sqlalchemy import select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from gis.core.actors import Actor, check_admin, check_cluster_edit
@@ -18,7 +18,7 @@ from gis.core.plan import today as vietnam_today
 from gis.core.schema import ClusterRecord, inconsistencies
 from gis.errors import FieldError, InvalidInput, NotFound, StaleVersion
 from gis.geometry import area_ha, parse_geojson, problems, to_geojson
-from gis.store.models import ChangeEvent, Cluster, District, utcnow
+from gis.store.models import Attachment, ChangeEvent, Cluster, District, utcnow
 
 READ_ONLY = frozenset({"id", "version", "district_name", "zone", "occupancy_pct"})
 AREA_WARNING_RATIO = 0.20
@@ -341,6 +341,10 @@ def create_cluster(
         raise InvalidInput(_validation_errors(exc), status=422) from None
     if session.scalar(select(Cluster.pk).where(Cluster.id == record.id)) is not None:
         raise InvalidInput([FieldError("id", f"{record.id!r} already exists")], status=422)
+    if events_of(session, "cluster", record.id):
+        # A deleted cluster's history keeps its id: a new chain under it would fork it.
+        reason = f"{record.id!r} was a deleted cluster's id; its history keeps it"
+        raise InvalidInput([FieldError("id", reason)], status=422)
     errors = _consistency_errors(record)
     if record.district_code is not None and not session.get(District, record.district_code):
         errors.append(FieldError("district_code", "is not a district of the province"))
@@ -373,3 +377,58 @@ def create_cluster(
     session.add(event)
     session.flush()
     return UpdateResult(cluster, event, warnings)
+
+
+def delete_cluster(
+    session: Session, actor: Actor, cluster_id: str, expected_version: int, note: str | None = None
+) -> ChangeEvent:
+    """Remove a cluster (administrators), recording a last event that empties every field.
+
+    The row goes; its history stays, readable under the cluster's id, and the id is not
+    given to another cluster (its chain would fork). A cluster with photos or documents is
+    refused until they are removed, so no file is left without its cluster. Raises NotFound,
+    Forbidden, InvalidInput (422) or StaleVersion; writes nothing then.
+    """
+    cluster = get_cluster(session, cluster_id)
+    if note is not None and (not isinstance(note, str) or len(note) > MAX_NOTE_LENGTH):
+        raise InvalidInput(
+            [FieldError("note", f"must be text of at most {MAX_NOTE_LENGTH} characters")],
+            status=422,
+        )
+    # An editor of another district hears that first; one of this district, that only
+    # administrators delete (as only they create).
+    check_cluster_edit(actor, cluster.district_code, set())
+    check_admin(actor)
+    if cluster.version != expected_version:
+        raise StaleVersion(cluster.version, changes_since(session, cluster.id, expected_version))
+    files = session.scalar(
+        select(func.count()).select_from(Attachment).where(Attachment.cluster_id == cluster.id)
+    )
+    if files:
+        reason = f"the cluster has {files} photo(s) or document(s); remove them first"
+        raise InvalidInput([FieldError("attachments", reason)], status=422)
+    before = {**cluster.record, "geometry": to_geojson(cluster_geometry(cluster))}
+    event = new_event(
+        subject_kind="cluster",
+        subject_id=cluster.id,
+        version=cluster.version + 1,
+        actor=actor.username,
+        prev_hash=cluster.history_head,
+        changes=diff(before, {}),
+        note=note,
+    )
+    # The version check is in the DELETE, as in an update's UPDATE: of two writers that
+    # read the same version only one succeeds.
+    deleted = session.execute(
+        delete(Cluster)
+        .where(Cluster.id == cluster.id, Cluster.version == expected_version)
+        .execution_options(synchronize_session=False)
+    )
+    if deleted.rowcount != 1:
+        session.rollback()
+        fresh = get_cluster(session, cluster_id)
+        raise StaleVersion(fresh.version, changes_since(session, cluster_id, expected_version))
+    session.expunge(cluster)
+    session.add(event)
+    session.flush()
+    return event

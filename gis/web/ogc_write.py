@@ -1,4 +1,5 @@
-"""OGC API – Features – Part 4 for clusters: create (POST), replace (PUT), update (PATCH).
+"""OGC API – Features – Part 4 for clusters: create (POST), replace (PUT), update (PATCH),
+delete (DELETE).
 
 The rules are those of ``PATCH /api/clusters/<id>``, through the same core functions:
 scope (gis.core.actors), validation and history (gis.core.editing), and ``If-Match`` with
@@ -10,11 +11,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Response, jsonify, url_for
+from flask import Blueprint, Response, jsonify, request, url_for
 from shapely.geometry import shape
 
 from gis.core import clusters as core
-from gis.core.editing import create_cluster, update_cluster
+from gis.core.editing import create_cluster, delete_cluster, update_cluster
 from gis.core.schema import DERIVED_PROPERTIES, ClusterRecord
 from gis.errors import FieldError, InvalidInput
 from gis.web import api as api_views
@@ -136,3 +137,21 @@ def _feature_body_patch() -> tuple[dict[str, Any], Any, bool, str | None]:
         raise InvalidInput([FieldError(f, "not a member of a Feature") for f in unknown])
     properties = {k: v for k, v in properties.items() if k not in COMPUTED}
     return properties, body.get("geometry"), "geometry" in body, body.get("note")
+
+
+@bp.delete(f"{ITEMS}/<cluster_id>")
+def remove(cluster_id: str) -> Response:
+    """Delete a cluster (administrators); 204. Its history stays under its id."""
+    actor = current_actor()
+    expected = api_views._expected_version(cluster_id)
+    note = None
+    if request.content_length or request.data:
+        # An optional {"note": "why"} for the history, as with the other writes.
+        body = api_views._json_body()
+        unknown = sorted(set(body) - {"note"})
+        if unknown:
+            raise InvalidInput([FieldError(f, "unknown field") for f in unknown], status=422)
+        note = body.get("note")
+    with get_store().write() as session:
+        delete_cluster(session, actor, cluster_id, expected, note)
+    return Response(status=204)
