@@ -296,7 +296,7 @@ def _import_actor(username: str) -> Actor:
 @click.option(
     "--crs",
     "crs_name",
-    help="CRS of a file that states none (a CSV's x/y, a Shapefile without .prj), e.g. "
+    help="CRS of a file that states none (a CSV's x/y, a Shapefile without .prj, a DXF), e.g. "
     "EPSG:5899 (VN-2000 / TM-3 107-45), EPSG:3405, EPSG:4756; default for CSV: WGS84 lon/lat.",
 )
 def clusters_import(
@@ -309,12 +309,14 @@ def clusters_import(
     max_bytes: int,
     crs_name: str | None,
 ) -> None:
-    """Add or change clusters from GeoJSON, GeoPackage, zipped Shapefile or CSV.
+    """Add or change clusters from GeoJSON, GeoPackage, zipped Shapefile, CSV or DXF.
 
     Every feature passes the editor's checks; the import is one change set in the history.
     A file larger than --max-bytes or holding more than --max-features is refused before
     it is read; a file GDAL cannot read ends with its name and the reason. Files in VN-2000
-    are moved to WGS84 with the published 7-parameter shift (EPSG:6960).
+    are moved to WGS84 with the published 7-parameter shift (EPSG:6960). A surveyor's DXF
+    gives boundaries of existing clusters: each DXF layer, named by a cluster's id, holds its
+    closed polylines (--crs states the drawing's CRS, e.g. EPSG:5899).
     """
     actor = _import_actor(username)
     try:

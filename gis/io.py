@@ -15,6 +15,7 @@ import pandas as pd
 from shapely.geometry.base import BaseGeometry
 
 from gis.crs import CRS84, code, transform, uri_of
+from gis.dxf import read_dxf
 from gis.filetext import from_spreadsheet_text, spreadsheet_text, xml_text
 from gis.xlsx_layout import lay_out
 
@@ -409,13 +410,14 @@ def read_import_file(
     max_features: int = MAX_IMPORT_FEATURES,
     max_bytes: int = MAX_IMPORT_BYTES,
 ) -> gpd.GeoDataFrame:
-    """Features of a GeoJSON, GeoPackage, zipped Shapefile or CSV file, in WGS84 lon/lat.
+    """Features of a GeoJSON, GeoPackage, zipped Shapefile, CSV or DXF file, in WGS84 lon/lat.
 
     A zip holding several Shapefiles (our export splits points from polygons) is read
     whole; another file with several layers needs ``layer``. ``crs`` (a supported CRS URI)
-    is the CRS of a file that states none (a CSV's x/y, a Shapefile without .prj); without
-    it a CSV is WGS84 lon/lat. A file past ``max_bytes`` or ``max_features`` is refused
-    before it is read. ValueError says what is wrong.
+    is the CRS of a file that states none (a CSV's x/y, a Shapefile without .prj, a DXF);
+    without it a CSV is WGS84 lon/lat. A DXF gives boundaries by layer (gis.dxf). A file
+    past ``max_bytes`` or ``max_features`` is refused before it is read. ValueError says
+    what is wrong.
     """
     import pyogrio
 
@@ -433,6 +435,9 @@ def read_import_file(
                 frame[column] = series.map(from_spreadsheet_text)
         return to_wgs84(frame, crs or CRS84, path)
     _check_size(path, max_bytes)
+    if path.suffix.lower() == ".dxf":
+        _check_count(path, [None], max_features)
+        return to_wgs84(read_dxf(path, max_features), crs, path)
     names = [layer] if layer else [str(name) for name, _kind in pyogrio.list_layers(path)]
     if len(names) > 1 and path.suffix.lower() != ".zip":
         raise ValueError(f"holds several layers ({', '.join(names)}); name one")

@@ -401,3 +401,70 @@ def test_cli_import_of_a_tm3_shapefile_lands_where_surveyed(runner, accounts, cl
     assert again.exit_code == 0 and "1 unchanged" in again.output, again.output
     clash = _invoke(runner, "clusters", "import", stated, "--user", "admin", "--crs", "EPSG:3405")
     assert clash.exit_code == 1 and "not EPSG:3405" in clash.output
+
+
+# A surveyor's DXF in TM-3 107-45: one layer per cluster, named by its id.
+DXF_BOUNDARIES = {
+    # A parcel boundary drawn as a polygon (GDAL writes a HATCH) ...
+    "ccn-long-phuoc-1": [
+        (106.9908765, 10.7143211),
+        (106.9991234, 10.7145678),
+        (106.9989876, 10.7223456),
+        (106.9907654, 10.7221234),
+    ],
+    # ... and one as a closed polyline, as CAD programs draw them.
+    "ccn-gom-su-tan-hanh": [
+        (106.7754321, 10.9471234),
+        (106.7834567, 10.9473456),
+        (106.7831234, 10.9545678),
+    ],
+}
+
+
+def _surveyor_dxf(tmp_path, layers: dict[str, list[tuple[float, float]]], name: str):
+    import geopandas as gpd
+    import pyogrio
+    from shapely.geometry import LineString, Point, Polygon
+
+    rows, geometries = [], []
+    for layer, ring in layers.items():
+        xy = cs2cs(ring, DEFINITIONS["5899"][0])
+        closed = [*xy, xy[0]]
+        rows.append(layer)
+        geometries.append(Polygon(xy) if len(ring) == 4 else LineString(closed))
+        # A survey marker and a dimension line beside the boundary do not replace it.
+        rows += [layer, layer]
+        geometries += [Point(*xy[0]), LineString(xy[:2])]
+    frame = gpd.GeoDataFrame(
+        {"Layer": rows},
+        geometry=geometries,
+        crs=None,
+    )
+    path = tmp_path / name
+    pyogrio.write_dataframe(frame, path, driver="DXF")
+    return path
+
+
+def test_cli_import_of_a_tm3_dxf_lands_where_surveyed(runner, accounts, client, tmp_path):
+    path = _surveyor_dxf(tmp_path, DXF_BOUNDARIES, "khao-sat.dxf")
+    refused = _invoke(runner, "clusters", "import", path, "--user", "admin")
+    assert refused.exit_code == 1 and "states no coordinate reference system" in refused.output
+    result = _invoke(runner, "clusters", "import", path, "--user", "admin", "--crs", "EPSG:5899")
+    assert result.exit_code == 0, result.output
+    assert "2 changed" in result.output, result.output
+    for cluster_id, ring in DXF_BOUNDARIES.items():
+        feature = _json(client.get(f"/api/clusters/{cluster_id}"))
+        assert feature["geometry"]["type"] == "Polygon", cluster_id
+        assert feature["properties"]["location_precision"] == "surveyed"
+        got = _vertices(feature["geometry"])
+        # Every vertex within 5 cm of where the surveyor measured it (rings close on the first).
+        assert len(got) == len(ring) + 1
+        for vertex in got:
+            assert any(_close(vertex, point, "4326") for point in ring), (cluster_id, vertex)
+        assert all(any(_close(v, point, "4326") for v in got) for point in ring)
+
+
+def test_a_dxf_drawn_on_layer_0_is_refused(runner, accounts, tmp_path):
+    path = _surveyor_dxf(tmp_path, {"0": DXF_BOUNDARIES["ccn-long-phuoc-1"]}, "ban-ve.dxf")
+    result = _invoke(runner, "clusters", "import", path, "--user", "admin", "--crs", "EPSG:5899")
+    assert result.exit_code == 1 and 'layer "0"' in result.output, result.output
