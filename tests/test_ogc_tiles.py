@@ -218,3 +218,41 @@ def test_tiles_revalidate_with_etag_and_cross_origin_readers_get_them(client) ->
     assert first.headers["Access-Control-Allow-Origin"] == "*"
     again = client.get(f"{BASE}/8/120/214", headers={"If-None-Match": first.headers["ETag"]})
     assert again.status_code == 304
+
+
+# GDAL's OGC API driver, as a desktop client does: from the collection it follows the links
+# to the tilesets, the tileset, its tile matrix set and the tile template, then reads tiles
+# with its MVT driver. In its own process: pyogrio holds the GIL while GDAL fetches.
+GDAL_OGCAPI_READER = textwrap.dedent(
+    """
+    import json, sys
+    import pyogrio
+    url = "OGCAPI:" + sys.argv[1] + "/ogc/collections/clusters"
+    info = pyogrio.read_info(url, layer=0, API="TILES")
+    frame = pyogrio.read_dataframe(url, layer=0, API="TILES")
+    print(json.dumps({
+        "driver": info["driver"],
+        "layer": info["layer_name"],
+        "crs": info["crs"],
+        "types": dict(zip(info["fields"].tolist(), info["ogr_types"])),
+        "ids": sorted(frame["id"].tolist()),
+    }))
+    """
+)
+
+
+def test_gdal_ogcapi_driver_finds_the_tiles_from_the_collection(client, live_server) -> None:
+    done = subprocess.run(
+        [sys.executable, "-c", GDAL_OGCAPI_READER, live_server],
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    read = json.loads(done.stdout)
+    assert read["driver"] == "OGCAPI" and read["layer"] == "Zoom level 0"
+    assert read["crs"] == "EPSG:3857"
+    assert read["types"]["planned_area_ha"] == "OFTReal"
+    # The world's one tile at level 0 holds every located cluster.
+    located = client.get("/api/tiles/0/0/0.geojson").get_json()["features"]
+    assert read["ids"] == sorted(f["id"] for f in located) and read["ids"]

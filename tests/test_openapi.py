@@ -180,7 +180,7 @@ expected-statuses = {strings(REFUSALS)}
 expected-statuses = ["400", "401", "403", "406", "415", "422", "428"]
 
 [[operations]]
-include-method = ["PATCH", "POST", "PUT"]
+include-method = ["DELETE", "PATCH", "POST", "PUT"]
 checks.positive_data_acceptance.expected-statuses = {strings(WRITES_MAY_REFUSE)}
 
 [[operations]]

@@ -99,7 +99,7 @@ def tile_matrix_sets() -> Response:
         "self",
         JSON,
         "the WebMercatorQuad tile matrix set",
-        tms_id=TMS_ID,
+        tileMatrixSetId=TMS_ID,
     )
     return _json(
         {
@@ -117,10 +117,10 @@ def tile_matrix_sets() -> Response:
     )
 
 
-@bp.get("/tileMatrixSets/<tms_id>")
-def tile_matrix_set_definition(tms_id: str) -> Response:
+@bp.get("/tileMatrixSets/<tileMatrixSetId>")
+def tile_matrix_set_definition(tileMatrixSetId: str) -> Response:
     """The definition of a tile matrix set: its levels, their scale and size."""
-    _check_tms(tms_id)
+    _check_tms(tileMatrixSetId)
     _json_only()
     return _json(tile_matrix_set())
 
@@ -132,14 +132,14 @@ def _tileset(detail: bool) -> dict[str, Any]:
             "self",
             JSON,
             "the clusters' vector tiles in WebMercatorQuad",
-            tms_id=TMS_ID,
+            tileMatrixSetId=TMS_ID,
         ),
         _link(
             "ogc_tiles.tile_matrix_set_definition",
             TILING_SCHEME_REL,
             JSON,
             "the tile matrix set",
-            tms_id=TMS_ID,
+            tileMatrixSetId=TMS_ID,
         ),
     ]
     body: dict[str, Any] = {
@@ -153,10 +153,10 @@ def _tileset(detail: bool) -> dict[str, Any]:
         template = url_for(
             "ogc_tiles.tile",
             _external=True,
-            tms_id=TMS_ID,
-            tile_matrix="0",
-            tile_row="0",
-            tile_col="0",
+            tileMatrixSetId=TMS_ID,
+            tileMatrix="0",
+            tileRow="0",
+            tileCol="0",
         ).removesuffix("/0/0/0")
         links.append(
             {
@@ -205,10 +205,10 @@ def tilesets() -> Response:
     )
 
 
-@bp.get("/collections/clusters/tiles/<tms_id>")
-def tileset(tms_id: str) -> Response:
+@bp.get("/collections/clusters/tiles/<tileMatrixSetId>")
+def tileset(tileMatrixSetId: str) -> Response:
     """The clusters' tileset in one tile matrix set, with the template of its tiles."""
-    _check_tms(tms_id)
+    _check_tms(tileMatrixSetId)
     _json_only()
     body = _tileset(detail=True)
     del body["extent"]
@@ -233,16 +233,17 @@ class TileOutside(Exception):
         self.error = FieldError(name, reason)
 
 
-@bp.get("/collections/clusters/tiles/<tms_id>/<tile_matrix>/<tile_row>/<tile_col>")
-def tile(tms_id: str, tile_matrix: str, tile_row: str, tile_col: str) -> Response:
+# Path parameters are named as in OGC API – Tiles, so its OpenAPI fragments fit.
+@bp.get("/collections/clusters/tiles/<tileMatrixSetId>/<tileMatrix>/<tileRow>/<tileCol>")
+def tile(tileMatrixSetId: str, tileMatrix: str, tileRow: str, tileCol: str) -> Response:
     """One vector tile (Mapbox Vector Tile): the clusters in it, or counts when dense."""
-    _check_tms(tms_id)
+    _check_tms(tileMatrixSetId)
     check_parameter_names([k for k, _v in request.args.items(multi=True)], TILE_PARAMETERS)
     if request.args.get("f", "mvt") != "mvt":
         raise InvalidInput([FieldError("f", "unknown format; allowed: mvt")])
-    z = _tile_index("tileMatrix", tile_matrix, MAX_ZOOM + 1)
-    y = _tile_index("tileRow", tile_row, 2**z)
-    x = _tile_index("tileCol", tile_col, 2**z)
+    z = _tile_index("tileMatrix", tileMatrix, MAX_ZOOM + 1)
+    y = _tile_index("tileRow", tileRow, 2**z)
+    x = _tile_index("tileCol", tileCol, 2**z)
     store = get_store()
     args = {k: v for k, v in request.args.items() if k != "f"}
     revision = store.revision()
