@@ -34,11 +34,14 @@ def _as_area(geom: BaseGeometry) -> list[BaseGeometry]:
     return []  # an open line: a road, a dimension, a leader
 
 
-def _is_label(subclasses: object) -> bool:
-    """Whether an entity is TEXT or MTEXT (its AutoCAD subclass): an annotation."""
-    return isinstance(subclasses, str) and any(
+def _is_label(geom: BaseGeometry, subclasses: object, text: object) -> bool:
+    """Whether an entity is TEXT or MTEXT, an annotation: by its AutoCAD subclass, or (R12
+    files name none) a point carrying text. A hatch carries its pattern name as text."""
+    if isinstance(subclasses, str) and any(
         name in subclasses.split(":") for name in ("AcDbText", "AcDbMText")
-    )
+    ):
+        return True
+    return geom.geom_type == "Point" and isinstance(text, str) and bool(text.strip())
 
 
 def _boundary(parts: list[BaseGeometry]) -> BaseGeometry | None:
@@ -57,10 +60,12 @@ def read_dxf(path: str | Path, max_features: int) -> gpd.GeoDataFrame:
     frame = gpd.read_file(path, engine="pyogrio", max_features=max_features)
     if "Layer" not in frame.columns:
         raise ValueError("is not a DXF drawing GDAL can read (no entity layers)")
-    kinds = frame["SubClasses"] if "SubClasses" in frame.columns else [None] * len(frame)
+    none = [None] * len(frame)
+    kinds = frame["SubClasses"] if "SubClasses" in frame.columns else none
+    texts = frame["Text"] if "Text" in frame.columns else none
     parts: dict[str, list[BaseGeometry]] = {}
-    for layer, geom, kind in zip(frame["Layer"], frame.geometry, kinds, strict=True):
-        if geom is None or geom.is_empty or _is_label(kind):
+    for layer, geom, kind, text in zip(frame["Layer"], frame.geometry, kinds, texts, strict=True):
+        if geom is None or geom.is_empty or _is_label(geom, kind, text):
             continue
         found = _as_area(geom)
         if found:

@@ -468,3 +468,50 @@ def test_a_dxf_drawn_on_layer_0_is_refused(runner, accounts, tmp_path):
     path = _surveyor_dxf(tmp_path, {"0": DXF_BOUNDARIES["ccn-long-phuoc-1"]}, "ban-ve.dxf")
     result = _invoke(runner, "clusters", "import", path, "--user", "admin", "--crs", "EPSG:5899")
     assert result.exit_code == 1 and 'layer "0"' in result.output, result.output
+
+
+def _r12_dxf(entities: list[list[str]]) -> str:
+    """A DXF R12 ENTITIES section, as older CAD programs and survey software write it."""
+    codes = ["0", "SECTION", "2", "ENTITIES", *(c for e in entities for c in e), "0", "ENDSEC"]
+    return "\n".join([*codes, "0", "EOF"]) + "\n"
+
+
+def _polyline(layer: str, xy: list[tuple[float, float]]) -> list[str]:
+    codes = ["0", "POLYLINE", "8", layer, "66", "1", "70", "1"]  # 70 = 1: closed
+    for x, y in xy:
+        codes += ["0", "VERTEX", "8", layer, "10", f"{x:.4f}", "20", f"{y:.4f}", "30", "0.0"]
+    return [*codes, "0", "SEQEND", "8", layer]
+
+
+def _text(layer: str, x: float, y: float, words: str) -> list[str]:
+    coords = ["10", f"{x:.4f}", "20", f"{y:.4f}", "30", "0.0"]
+    return ["0", "TEXT", "8", layer, *coords, "40", "2.5", "1", words]
+
+
+def test_a_cad_dxf_closed_polyline_is_a_boundary_and_its_labels_are_not(
+    runner, accounts, client, tmp_path
+):
+    ring = DXF_BOUNDARIES["ccn-long-phuoc-1"]
+    xy = cs2cs(ring, DEFINITIONS["5899"][0])
+    other = cs2cs(DXF_BOUNDARIES["ccn-gom-su-tan-hanh"][:1], DEFINITIONS["5899"][0])[0]
+    path = tmp_path / "cad.dxf"
+    path.write_text(
+        _r12_dxf(
+            [
+                _polyline("ccn-long-phuoc-1", xy),
+                _text("ccn-long-phuoc-1", *xy[0], "CCN Long Phuoc 1"),
+                # A label alone on another cluster's layer does not move that cluster.
+                _text("ccn-gom-su-tan-hanh", *other, "CCN Gom su Tan Hanh"),
+            ]
+        ),
+        encoding="ascii",
+    )
+    before = _json(client.get("/api/clusters/ccn-gom-su-tan-hanh"))["geometry"]
+    result = _invoke(runner, "clusters", "import", path, "--user", "admin", "--crs", "EPSG:5899")
+    assert result.exit_code == 0, result.output
+    assert "1 changed" in result.output, result.output
+    feature = _json(client.get("/api/clusters/ccn-long-phuoc-1"))
+    got = _vertices(feature["geometry"])
+    assert feature["geometry"]["type"] == "Polygon" and len(got) == len(ring) + 1
+    assert all(any(_close(v, point, "4326") for point in ring) for v in got)
+    assert _json(client.get("/api/clusters/ccn-gom-su-tan-hanh"))["geometry"] == before
