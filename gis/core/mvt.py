@@ -38,8 +38,10 @@ def mvt_tile(session: Session, dialect: str, flt: ClusterFilter, z: int, x: int,
     tile_bbox(z, x, y)
     if dialect == "postgresql":
         query, total = tile_matches(session, dialect, flt, z, x, y)
+        # The threshold is read from its module, so it is always the GeoJSON tiles' one.
         if total <= tiles.MAX_TILE_FEATURES:
             return _postgis_tile(session, query, z, x, y)
+    # SQLite, or a dense tile (a few hundred counts per cell): the GeoJSON tile, encoded.
     content = tile_content(session, dialect, flt, z, x, y)
     return _encode(content["features"], z, x, y)
 
