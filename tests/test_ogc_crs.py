@@ -16,7 +16,7 @@ import textwrap
 import pytest
 from shapely.geometry import box, shape
 
-from tests.test_ogc import _all_items, _api_ids, _json
+from tests.helpers import all_items, api_ids, ok_json
 
 EPSG = "http://www.opengis.net/def/crs/EPSG/0/"
 CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
@@ -86,8 +86,8 @@ def _expected_xy(features: list[dict], code: str) -> dict[str, list[tuple[float,
 
 
 def test_conformance_and_collections_declare_the_crs(client) -> None:
-    assert CONFORMANCE_CRS in _json(client.get("/ogc/conformance"))["conformsTo"]
-    for collection in _json(client.get("/ogc/collections"))["collections"]:
+    assert CONFORMANCE_CRS in ok_json(client.get("/ogc/conformance"))["conformsTo"]
+    for collection in ok_json(client.get("/ogc/collections"))["collections"]:
         assert collection["storageCrs"] == CRS84
         assert collection["crs"][0] == CRS84
         assert set(collection["crs"]) == {CRS84, *(f"{EPSG}{c}" for c in DEFINITIONS)}
@@ -97,11 +97,11 @@ def test_conformance_and_collections_declare_the_crs(client) -> None:
 def test_features_in_each_crs_match_cs2cs(client, code) -> None:
     """Every vertex of every cluster, in the CRS's own axis order, within 5 cm of cs2cs."""
     crs = f"{EPSG}{code}"
-    wgs84 = _json(client.get("/api/clusters"))["features"]
+    wgs84 = ok_json(client.get("/api/clusters"))["features"]
     expected = _expected_xy(wgs84, code)
     response = client.get(f"/ogc/collections/clusters/items?crs={crs}&limit=1000")
     assert response.headers["Content-Crs"] == f"<{crs}>"
-    served = {f["id"]: f for f in _json(response)["features"]}
+    served = {f["id"]: f for f in ok_json(response)["features"]}
     assert sorted(served) == sorted(f["id"] for f in wgs84)
     assert expected, "the seed data locates clusters"
     for cluster_id, xy in expected.items():
@@ -113,14 +113,14 @@ def test_features_in_each_crs_match_cs2cs(client, code) -> None:
     # One feature alone is transformed the same way.
     one = client.get(f"/ogc/collections/clusters/items/ccn-vinh-tan?crs={crs}")
     assert one.headers["Content-Crs"] == f"<{crs}>"
-    assert _json(one)["geometry"] == served["ccn-vinh-tan"]["geometry"]
+    assert ok_json(one)["geometry"] == served["ccn-vinh-tan"]["geometry"]
 
 
 def test_default_crs_is_crs84_and_named_in_the_header(client) -> None:
     response = client.get("/ogc/collections/places/items")
     assert response.headers["Content-Crs"] == f"<{CRS84}>"
-    api = {f["id"]: f["geometry"] for f in _json(client.get("/api/places"))["features"]}
-    for feature in _json(response)["features"]:
+    api = {f["id"]: f["geometry"] for f in ok_json(client.get("/api/places"))["features"]}
+    for feature in ok_json(response)["features"]:
         assert feature["geometry"] == api[feature["id"]]
     short = client.get("/ogc/collections/places/items?crs=EPSG:5899")
     assert short.headers["Content-Crs"] == f"<{EPSG}5899>"
@@ -140,7 +140,7 @@ BOXES = {
 @pytest.mark.parametrize("code", sorted(BOXES))
 def test_bbox_in_a_crs_selects_what_meets_that_box(client, code) -> None:
     numbers = BOXES[code]
-    wgs84 = _json(client.get("/api/clusters"))["features"]
+    wgs84 = ok_json(client.get("/api/clusters"))["features"]
     in_crs = _expected_xy(wgs84, code)
     lower, upper = (numbers[:2], numbers[2:])
     if DEFINITIONS[code][1]:
@@ -156,7 +156,7 @@ def test_bbox_in_a_crs_selects_what_meets_that_box(client, code) -> None:
             wanted.append(feature["id"])
     assert wanted and len(wanted) < len(wgs84), "the box should hold some, not all, clusters"
     query = f"bbox={','.join(map(repr, numbers))}&bbox-crs={EPSG}{code}&limit=1000"
-    got = sorted(f["id"] for f in _all_items(client, "clusters", query))
+    got = sorted(f["id"] for f in all_items(client, "clusters", query))
     assert got == sorted(wanted)
 
 
@@ -171,13 +171,13 @@ def _like(geometry: dict, xy: list[tuple[float, float]]):
 
 
 def test_a_latitude_first_bbox_equals_the_crs84_one(client) -> None:
-    crs84 = _api_ids(client, "bbox=106.9,10.6,107.1,10.8")
+    crs84 = api_ids(client, "bbox=106.9,10.6,107.1,10.8")
     query = f"bbox=10.6,106.9,10.8,107.1&bbox-crs={EPSG}4326&limit=1000"
-    assert sorted(f["id"] for f in _all_items(client, "clusters", query)) == crs84
+    assert sorted(f["id"] for f in all_items(client, "clusters", query)) == crs84
     # The districts and places collections take a bbox in another CRS too.
     for collection in ("districts", "places"):
-        plain = _all_items(client, collection, "bbox=106.7,10.5,107.6,11.6&limit=1000")
-        other = _all_items(
+        plain = all_items(client, collection, "bbox=106.7,10.5,107.6,11.6&limit=1000")
+        other = all_items(
             client, collection, "bbox=10.5,106.7,11.6,107.6&bbox-crs=EPSG:4326&limit=1000"
         )
         assert sorted(f["id"] for f in other) == sorted(f["id"] for f in plain)
@@ -198,10 +198,10 @@ def test_a_latitude_first_bbox_equals_the_crs84_one(client) -> None:
     ],
 )
 def test_bad_crs_or_bbox_gets_400_naming_the_parameter(client, query, parameter, reason) -> None:
-    body = _json(client.get(f"/ogc/collections/clusters/items?{query}"), 400)
+    body = ok_json(client.get(f"/ogc/collections/clusters/items?{query}"), 400)
     errors = {e["field"]: e["reason"] for e in body["errors"]}
     assert parameter in errors and reason in errors[parameter], errors
-    item = _json(client.get("/ogc/collections/clusters/items/ccn-vinh-tan?crs=EPSG:1"), 400)
+    item = ok_json(client.get("/ogc/collections/clusters/items/ccn-vinh-tan?crs=EPSG:1"), 400)
     assert item["errors"][0]["field"] == "crs"
 
 
@@ -240,10 +240,10 @@ def test_gdal_reads_the_clusters_in_3857_and_tm3_with_a_bbox_in_them(client, liv
     )
     assert result.returncode == 0, result.stderr[-3000:]
     read = json.loads(result.stdout)
-    wgs84 = _json(client.get("/api/clusters"))["features"]
+    wgs84 = ok_json(client.get("/api/clusters"))["features"]
     for code, numbers in boxes.items():
         assert read[code]["crs"] == f"EPSG:{code}"
-        served = _all_items(
+        served = all_items(
             client, "clusters", f"bbox={','.join(map(repr, numbers))}&bbox-crs=EPSG:{code}"
         )
         got = {f["id"]: shape_of(f["wkt"]) for f in read[code]["features"]}
@@ -273,14 +273,14 @@ def test_owslib_reads_the_clusters_in_3857_and_tm3_with_a_bbox_in_them(client, l
     service = Features(f"{live_server}/ogc")
     assert CONFORMANCE_CRS in service.conformance()["conformsTo"]
     assert f"{EPSG}5899" in service.collection("clusters")["crs"]
-    wgs84 = _json(client.get("/api/clusters"))["features"]
+    wgs84 = ok_json(client.get("/api/clusters"))["features"]
     for code in ("3857", "5899"):
         crs = f"{EPSG}{code}"
         body = service.collection_items(
             "clusters", bbox=list(BOXES[code]), limit=1000, crs=crs, **{"bbox-crs": crs}
         )
         query = f"bbox={','.join(map(repr, BOXES[code]))}&bbox-crs={crs}&limit=1000"
-        ids = sorted(f["id"] for f in _all_items(client, "clusters", query))
+        ids = sorted(f["id"] for f in all_items(client, "clusters", query))
         assert sorted(f["id"] for f in body["features"]) == ids and ids
         expected = _expected_xy([f for f in wgs84 if f["id"] in ids], code)
         for feature in body["features"]:
@@ -313,7 +313,7 @@ def test_export_in_a_crs_matches_cs2cs(client, tmp_path, fmt, code) -> None:
     ]
     assert all(f.crs.to_epsg() == int(code) for f in frames)
     got = {k: v for f in frames for k, v in _file_vertices(f).items()}
-    wgs84 = _json(client.get("/api/clusters"))["features"]
+    wgs84 = ok_json(client.get("/api/clusters"))["features"]
     expected = _expected_xy(wgs84, code)
     assert sorted(got) == sorted(expected)
     for cluster_id, xy in expected.items():
@@ -332,7 +332,7 @@ def test_export_in_a_crs_matches_cs2cs(client, tmp_path, fmt, code) -> None:
     ],
 )
 def test_export_refuses_a_crs_it_cannot_write(client, query, reason) -> None:
-    body = _json(client.get(f"/api/clusters/export?{query}"), 400)
+    body = ok_json(client.get(f"/api/clusters/export?{query}"), 400)
     assert reason in {e["field"]: e["reason"] for e in body["errors"]}["crs"]
 
 
@@ -393,7 +393,7 @@ def test_cli_import_of_a_tm3_shapefile_lands_where_surveyed(runner, accounts, cl
     result = _invoke(runner, "clusters", "import", bare, "--user", "admin", "--crs", "EPSG:5899")
     assert result.exit_code == 0, result.output
     assert "1 added" in result.output
-    lon, lat = _json(client.get("/api/clusters/ccn-do-dac"))["geometry"]["coordinates"]
+    lon, lat = ok_json(client.get("/api/clusters/ccn-do-dac"))["geometry"]["coordinates"]
     assert _close((lon, lat), SURVEYED, "4326")
     # A file that states its CRS needs no --crs, and one stating another is refused.
     stated = _surveyor_shapefile(tmp_path, with_prj=True)

@@ -7,7 +7,7 @@ import pytest
 from shapely.geometry import Point, box, shape
 
 from gis.core import tiles
-from tests.test_data import CLUSTERS
+from tests.helpers import CLUSTERS
 
 LOCATED = [f for f in CLUSTERS["features"] if f["geometry"]]
 
