@@ -441,4 +441,4 @@ def count_by_district(session: Session) -> dict[str, int]:
         .where(Cluster.district_code.is_not(None))
         .group_by(Cluster.district_code)
     )
-    return {code: count for code, count in rows.tuples() if code is not None}
+    return {code: count for code, count in rows if code is not None}
