@@ -16,7 +16,7 @@ import textwrap
 import pytest
 from shapely.geometry import box, shape
 
-from tests.helpers import all_items, api_ids, ok_json
+from tests.helpers import all_items, api_ids, invoke, ok_json
 
 EPSG = "http://www.opengis.net/def/crs/EPSG/0/"
 CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
@@ -336,25 +336,21 @@ def test_export_refuses_a_crs_it_cannot_write(client, query, reason) -> None:
     assert reason in {e["field"]: e["reason"] for e in body["errors"]}["crs"]
 
 
-def _invoke(runner, *args):
-    return runner.invoke(args=[str(a) for a in args])
-
-
 @pytest.mark.parametrize("name", ["tm3.gpkg", "tm3.shp.zip", "tm3.geojson"])
 def test_cli_export_in_tm3_imports_back_unchanged(runner, accounts, store, tmp_path, name):
     import pyogrio
 
     path = tmp_path / name
-    result = _invoke(runner, "clusters", "export", path, "--crs", "EPSG:5899")
+    result = invoke(runner, "clusters", "export", path, "--crs", "EPSG:5899")
     assert result.exit_code == 0, result.output
     first = str(pyogrio.list_layers(path)[0][0])
     assert pyogrio.read_info(path, layer=first)["crs"] == "EPSG:5899"
     revision = store.revision()
-    result = _invoke(runner, "clusters", "import", path, "--user", "admin")
+    result = invoke(runner, "clusters", "import", path, "--user", "admin")
     assert result.exit_code == 0, result.output
     assert " 0 changed" in result.output and "0 rejected" in result.output
     assert store.revision() == revision
-    bad = _invoke(runner, "clusters", "export", tmp_path / "x.csv", "--crs", "EPSG:5899")
+    bad = invoke(runner, "clusters", "export", tmp_path / "x.csv", "--crs", "EPSG:5899")
     assert bad.exit_code != 0 and "--crs" in bad.output
 
 
@@ -386,18 +382,18 @@ def _surveyor_shapefile(tmp_path, with_prj: bool):
 
 def test_cli_import_of_a_tm3_shapefile_lands_where_surveyed(runner, accounts, client, tmp_path):
     bare = _surveyor_shapefile(tmp_path, with_prj=False)
-    refused = _invoke(runner, "clusters", "import", bare, "--user", "admin")
+    refused = invoke(runner, "clusters", "import", bare, "--user", "admin")
     assert refused.exit_code == 1 and "states no coordinate reference system" in refused.output
-    wrong = _invoke(runner, "clusters", "import", bare, "--user", "admin", "--crs", "EPSG:9")
+    wrong = invoke(runner, "clusters", "import", bare, "--user", "admin", "--crs", "EPSG:9")
     assert wrong.exit_code != 0 and "--crs" in wrong.output
-    result = _invoke(runner, "clusters", "import", bare, "--user", "admin", "--crs", "EPSG:5899")
+    result = invoke(runner, "clusters", "import", bare, "--user", "admin", "--crs", "EPSG:5899")
     assert result.exit_code == 0, result.output
     assert "1 added" in result.output
     lon, lat = ok_json(client.get("/api/clusters/ccn-do-dac"))["geometry"]["coordinates"]
     assert _close((lon, lat), SURVEYED, "4326")
     # A file that states its CRS needs no --crs, and one stating another is refused.
     stated = _surveyor_shapefile(tmp_path, with_prj=True)
-    again = _invoke(runner, "clusters", "import", stated, "--user", "admin", "--dry-run")
+    again = invoke(runner, "clusters", "import", stated, "--user", "admin", "--dry-run")
     assert again.exit_code == 0 and "1 unchanged" in again.output, again.output
-    clash = _invoke(runner, "clusters", "import", stated, "--user", "admin", "--crs", "EPSG:3405")
+    clash = invoke(runner, "clusters", "import", stated, "--user", "admin", "--crs", "EPSG:3405")
     assert clash.exit_code == 1 and "not EPSG:3405" in clash.output
