@@ -11,8 +11,7 @@ run: setup
 	$(BIN)/flask --app app db init
 	$(BIN)/flask --app app run --host $(HOST) --port $(PORT)
 
-test: setup
-	$(BIN)/ruff check .
+test: lint
 	$(BIN)/flask --app app clusters validate data/clusters.geojson
 	$(BIN)/pytest
 
@@ -54,8 +53,10 @@ static/vendor/.installed: package.json package-lock.json
 	   node_modules/swagger-ui-dist/LICENSE node_modules/swagger-ui-dist/NOTICE static/vendor/swagger-ui/
 	touch $@
 
+# ruff's rules, and mypy's check of the type hints (pyproject.toml configures both).
 lint: setup
 	$(BIN)/ruff check .
+	$(BIN)/mypy
 
 # Build output only: instance/ holds the local database (and attachments), which is data.
 clean:

@@ -52,16 +52,19 @@ from gis.store.backup import (
     pg_dump_command,
     sqlite_path,
 )
+from gis.store.db import Store
 from gis.store.models import User
 from gis.text import nfc
 from gis.web.params import cluster_filter
 
 db_cli = AppGroup("db", help="Set up the database.")
-clusters_cli = AppGroup("clusters", help="Check the cluster data.")
+clusters_cli = AppGroup(
+    "clusters", help="Check, import and export the cluster data, and count what it reports."
+)
 boundaries_cli = AppGroup("boundaries", help="Load official district boundaries.")
 
 
-def _store():  # type: ignore[no-untyped-def]
+def _store() -> Store:
     return current_app.extensions["store"]
 
 
@@ -368,11 +371,11 @@ def clusters_import(
     if written:
         _store().refresh_statistics()
     _report_import(outcomes)
-    rejected = sum(o.status == REJECTED for o in outcomes)
-    if rejected and not skip_invalid:
+    rejected_count = sum(o.status == REJECTED for o in outcomes)
+    if rejected_count and not skip_invalid:
         # A dry run fails too: a script checking a file learns it would be refused.
         click.echo(
-            f"Nothing written: {rejected} feature(s) rejected "
+            f"Nothing written: {rejected_count} feature(s) rejected "
             "(fix them, or pass --skip-invalid to write the others).",
             err=True,
         )

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from pydantic import ValidationError
+
 
 @dataclass
 class FieldError:
@@ -11,6 +13,21 @@ class FieldError:
 
     field: str
     reason: str
+
+
+# pydantic's wording where ours differs (the API says "unknown field" everywhere).
+_REASONS = {"missing": "required", "extra_forbidden": "unknown field"}
+
+
+def field_errors(exc: ValidationError) -> list[FieldError]:
+    """One FieldError per pydantic error: its dotted location and reason."""
+    return [
+        FieldError(
+            ".".join(str(p) for p in e["loc"]) or "(record)",
+            _REASONS.get(e["type"], e["msg"]),
+        )
+        for e in exc.errors()
+    ]
 
 
 class DomainError(Exception):

@@ -163,4 +163,5 @@ def distance_km(a: BaseGeometry, b: BaseGeometry) -> float:
 
 def bbox(geom: BaseGeometry) -> tuple[float, float, float, float]:
     """Return (min_lon, min_lat, max_lon, max_lat) of ``geom``."""
-    return tuple(geom.bounds)  # type: ignore[return-value]
+    minx, miny, maxx, maxy = geom.bounds
+    return (minx, miny, maxx, maxy)

@@ -180,7 +180,7 @@ def _kml_geometry(parent: ET.Element, geom: BaseGeometry) -> None:
     kind = geom.geom_type
     if kind.startswith("Multi") or kind == "GeometryCollection":
         multi = ET.SubElement(parent, f"{{{KML_NS}}}MultiGeometry")
-        for part in geom.geoms:  # type: ignore[attr-defined]
+        for part in geom.geoms:
             _kml_geometry(multi, part)
     elif kind == "Point":
         point = ET.SubElement(parent, f"{{{KML_NS}}}Point")
@@ -190,8 +190,8 @@ def _kml_geometry(parent: ET.Element, geom: BaseGeometry) -> None:
         ET.SubElement(line, f"{{{KML_NS}}}coordinates").text = _kml_coordinates(geom.coords)
     else:
         polygon = ET.SubElement(parent, f"{{{KML_NS}}}Polygon")
-        rings = [("outerBoundaryIs", geom.exterior)]  # type: ignore[attr-defined]
-        rings += [("innerBoundaryIs", ring) for ring in geom.interiors]  # type: ignore[attr-defined]
+        rings = [("outerBoundaryIs", geom.exterior)]
+        rings += [("innerBoundaryIs", ring) for ring in geom.interiors]
         for boundary, ring in rings:
             linear = ET.SubElement(
                 ET.SubElement(polygon, f"{{{KML_NS}}}{boundary}"), f"{{{KML_NS}}}LinearRing"
@@ -246,7 +246,7 @@ def _kml_bytes(table: ExportTable, keep: list[int]) -> bytes:
                 data, f"{{{KML_NS}}}SimpleData", name=xml_text(table.headers[column])
             )
             cell.text = _kml_value(value, table.types.get(column, "str"))
-        _kml_geometry(placemark, table.geometries[i])  # type: ignore[arg-type]
+        _kml_geometry(placemark, table.geometries[i])
     ET.indent(kml)
     # The default namespace, so elements read <Placemark>, not <ns0:Placemark>.
     ET.register_namespace("", KML_NS)

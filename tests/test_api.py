@@ -10,7 +10,7 @@ from shapely.geometry import box, shape
 
 from gis.text import fold
 from tests.conftest import DISTRICT_BOUNDARIES, map_config, reference
-from tests.test_data import CLUSTERS, DISTRICTS
+from tests.helpers import CLUSTERS, DISTRICTS
 
 ZONE_OF = {d["code"]: d["zone"] for d in DISTRICTS["districts"]}
 

@@ -15,41 +15,9 @@ from PIL import Image
 
 from gis.store.files import FolderStore
 from tests.conftest import csrf_token, login
+from tests.helpers import GPS, LT, jpeg_with_exif
 
-LT = "ccn-long-phuoc-1"  # Long Thành, a point at about 106.995, 10.78
 BH = "ccn-gom-su-tan-hanh"  # Biên Hòa
-GPS = (10.7791, 106.9968)  # near the cluster
-
-
-def jpeg_with_exif(
-    size: tuple[int, int] = (4000, 3000),
-    gps: tuple[float, float] | None = GPS,
-    taken: str = "2025:11:20 09:15:00",
-    orientation: int | None = None,
-) -> bytes:
-    """A phone-like JPEG: camera time, GPS position, make, model, software and a comment."""
-    image = Image.effect_noise(size, 60).convert("RGB")
-    exif = Image.Exif()
-    exif[0x010F] = "Samsung"
-    exif[0x0110] = "SM-A546E"
-    exif[0x0131] = "A546EXXU5CXK1"
-    if orientation:
-        exif[0x0112] = orientation
-    exif.get_ifd(0x8769)[0x9003] = taken
-    if gps is not None:
-        lat, lon = gps
-
-        def dms(value: float) -> tuple[float, float, float]:
-            d = int(value)
-            m = int((value - d) * 60)
-            return (float(d), float(m), round(((value - d) * 60 - m) * 60, 4))
-
-        ifd = exif.get_ifd(0x8825)
-        ifd[1], ifd[2] = "N", dms(lat)
-        ifd[3], ifd[4] = "E", dms(lon)
-    out = io.BytesIO()
-    image.save(out, "JPEG", quality=95, exif=exif, comment=b"owner: Nguyen Van A")
-    return out.getvalue()
 
 
 def png_bytes() -> bytes:

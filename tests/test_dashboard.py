@@ -11,9 +11,7 @@ from collections import Counter, defaultdict
 
 import pytest
 
-from tests.test_data import CLUSTERS
-from tests.test_plan_api import _patch, _post_value
-from tests.test_plan_data import PLAN
+from tests.helpers import CLUSTERS, PLAN, patch_task, post_value
 
 # Long Thành's features in the data file (clusters and, since issue 11, parks).
 LONG_THANH = [
@@ -66,10 +64,10 @@ def filled(api_as) -> None:
         "ii-4": {"status": "done"},
         "iii-5": {"status": "in_progress"},
     }.items():
-        assert _patch(admin, task_id, body).status_code == 200
+        assert patch_task(admin, task_id, body).status_code == 200
     for target_id, value in {"industrial-production-index": 8.6, "zone-ii-share": 4.9}.items():
         body = {"year": 2020, "value": value, "source": "Cục Thống kê"}
-        assert _post_value(admin, target_id, body).status_code == 201
+        assert post_value(admin, target_id, body).status_code == 201
 
 
 # --- an independent recomputation from the API ----------------------------------------------
@@ -261,7 +259,7 @@ def test_the_dashboard_api_revalidates_and_changes_with_the_data(client, api_as)
         client.get(f"/api/dashboard?as_of={AS_OF}", headers={"If-None-Match": etag}).status_code
         == 304
     )
-    assert _patch(api_as("admin"), "i-1-1", {"status": "done"}).status_code == 200
+    assert patch_task(api_as("admin"), "i-1-1", {"status": "done"}).status_code == 200
     second = client.get(f"/api/dashboard?as_of={AS_OF}", headers={"If-None-Match": etag})
     assert second.status_code == 200
     assert second.get_json()["tasks"]["done"] == first.get_json()["tasks"]["done"] + 1

@@ -12,11 +12,9 @@ from shapely.geometry import shape
 
 from gis.core.dataset import check_collection
 from gis.core.schema import INFRASTRUCTURE_COMPONENTS, ClusterRecord
-from tests.conftest import DISTRICT_BOUNDARIES, ROOT, SHARED, all_strings, reference
+from tests.conftest import DISTRICT_BOUNDARIES, SHARED, all_strings, reference
+from tests.helpers import CLUSTERS, DISTRICTS
 
-DATA = ROOT / "data"
-CLUSTERS = json.loads((DATA / "clusters.geojson").read_text(encoding="utf-8"))
-DISTRICTS = json.loads((DATA / "districts.json").read_text(encoding="utf-8"))
 FEATURES = {f["id"]: f for f in CLUSTERS["features"]}
 
 # Every cluster and park the plan names (Kế hoạch 5/KH-BCĐ, 5/4/2020), by our stable id.

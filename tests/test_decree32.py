@@ -7,8 +7,7 @@ from typing import Any
 import pytest
 
 from gis.core import decree32
-from tests.test_data import CLUSTERS
-from tests.test_investor_api import ALL_DONE, apply_changes
+from tests.helpers import ALL_DONE, CLUSTERS, apply_changes
 
 NONE_DONE = {c: None for c in ALL_DONE}
 

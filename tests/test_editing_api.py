@@ -7,21 +7,9 @@ from sqlalchemy import func, select, text
 
 from gis.store.models import ChangeEvent
 from tests.conftest import DISTRICT_BOUNDARIES, reference
+from tests.helpers import LT, LT_SQUARE
 
-LT = "ccn-long-phuoc-1"  # Long Thành (740)
 BH = "ccn-gom-su-tan-hanh"  # Biên Hòa (731)
-LT_SQUARE = {  # about 40 ha around CCN Long Phước 1's commune centroid
-    "type": "Polygon",
-    "coordinates": [
-        [
-            [106.992, 10.715],
-            [106.998, 10.715],
-            [106.998, 10.721],
-            [106.992, 10.721],
-            [106.992, 10.715],
-        ]
-    ],
-}
 
 
 def _events(store, cluster_id: str) -> int:

@@ -10,7 +10,7 @@ from pyproj import Geod
 from shapely.geometry import shape
 
 from tests.conftest import login
-from tests.test_editing_api import LT, LT_SQUARE
+from tests.helpers import LT, LT_SQUARE
 
 VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
 GEOD = Geod(ellps="WGS84")
@@ -97,11 +97,11 @@ def test_history_reads_in_words_and_local_time(api_as, app, history) -> None:
 
 
 def test_a_tasks_history_reads_in_words_and_local_time(api_as, app) -> None:
-    from tests.test_plan_api import _patch
+    from tests.helpers import patch_task
 
     admin = api_as("admin")
     body = {"status": "in_progress", "note": "Đã họp", "note_date": "2020-06-25"}
-    assert _patch(admin, "i-1-2", body).status_code == 200
+    assert patch_task(admin, "i-1-2", body).status_code == 200
     html = admin.client.get("/plan/tasks/i-1-2").get_data(as_text=True)
     timeline = re.search(r'id="timeline".*?</ol>', html, re.S)[0]
     text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", timeline))

@@ -11,7 +11,7 @@ import pyogrio
 import pytest
 
 from gis.core.exports import BASE_COLUMNS, HEADERS_VI, distance_column
-from tests.test_investor_api import PLACE_IDS, apply_changes, assert_bad
+from tests.helpers import PLACE_IDS, apply_changes, assert_bad
 
 FORMATS = ("csv", "xlsx", "geojson", "gpkg", "kml", "shp")
 SPATIAL_WITHOUT_NULL_GEOMETRY = ("kml", "shp")

@@ -53,7 +53,7 @@ def test_a_geometry_too_large_as_json_is_refused(client, api_as, backend) -> Non
 
 
 def test_an_import_with_too_many_vertices_is_rejected(runner, accounts, tmp_path, backend) -> None:
-    from tests.test_import_cli import SEED
+    from tests.helpers import SEED
 
     feature = json.loads(json.dumps(SEED[CLUSTER]))
     feature["geometry"] = _ring(MAX_VERTICES + 4)

@@ -16,7 +16,7 @@ import pytest
 from openpyxl import load_workbook
 
 from gis.filetext import FORMULA_STARTS
-from tests.test_plan_api import _patch as _patch_task
+from tests.helpers import patch_task
 
 CLUSTER = "ccn-long-phuoc-1"  # Long Thành (740): lt-editor's district
 # What an editor may type into the text fields an export carries.
@@ -169,7 +169,7 @@ def test_report_workbook_has_no_formula_cell(client, api_as, store, backend) -> 
     _stored_as_is(store, CLUSTER, name_vi="=CCN\x07 Long Phước 1")
     editor = api_as("lt-editor")
     note = {"note": '=cmd|" /C calc"!A0 ]]>'}
-    response = _patch_task(editor, "i-2-4", note)
+    response = patch_task(editor, "i-2-4", note)
     assert response.status_code == 200, response.get_data(as_text=True)
     for scope in ("province", "740"):
         response = client.get(f"/reports/{scope}.xlsx?as_of=2020-07-15")

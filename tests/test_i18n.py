@@ -7,17 +7,14 @@ import unicodedata
 from pathlib import Path
 
 import pytest
-from babel.messages.catalog import Catalog
 from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
 from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.mofile import read_mo
-from babel.messages.pofile import read_po
 
 from tests.conftest import map_config
+from tests.helpers import VI_PO, read_vi_po
 
 ROOT = Path(__file__).resolve().parent.parent
-TRANSLATIONS = ROOT / "gis" / "translations"
-VI_PO = TRANSLATIONS / "vi" / "LC_MESSAGES" / "messages.po"
 VI_MO = VI_PO.with_suffix(".mo")
 # The same input directories and keywords as the `pybabel extract` command in babel.cfg.
 SOURCE_DIRS = ("gis", "templates")
@@ -120,11 +117,6 @@ def test_cluster_page_is_translated(client) -> None:
 # --- the catalog ----------------------------------------------------------------------------
 
 
-def _read_vi_po() -> Catalog:
-    with VI_PO.open("rb") as f:
-        return read_po(f, locale="vi")
-
-
 def _source_msgids() -> set[str]:
     """Every msgid in the code and templates, extracted as `pybabel extract` does."""
     with (ROOT / "babel.cfg").open(encoding="utf-8") as f:
@@ -139,7 +131,7 @@ def _source_msgids() -> set[str]:
 
 
 def test_every_source_string_is_in_the_catalog() -> None:
-    missing = _source_msgids() - {m.id for m in _read_vi_po() if m.id}
+    missing = _source_msgids() - {m.id for m in read_vi_po() if m.id}
     assert not missing, (
         f"strings not in {VI_PO.relative_to(ROOT)}: {sorted(missing)}; run pybabel extract "
         "(see babel.cfg) and pybabel update -i gis/translations/messages.pot "
@@ -148,7 +140,7 @@ def test_every_source_string_is_in_the_catalog() -> None:
 
 
 def test_every_msgid_has_a_vietnamese_translation() -> None:
-    catalog = _read_vi_po()
+    catalog = read_vi_po()
     messages = [m for m in catalog if m.id]
     assert messages, "the Vietnamese catalog is empty"
     untranslated = [m.id for m in messages if not (m.string and str(m.string).strip())]
@@ -158,7 +150,7 @@ def test_every_msgid_has_a_vietnamese_translation() -> None:
 
 
 def test_translations_keep_placeholders_and_are_nfc() -> None:
-    catalog = _read_vi_po()
+    catalog = read_vi_po()
     problems = [(m.id, [str(e) for e in errors]) for m, errors in catalog.check()]
     assert not problems, problems
     for m in catalog:
@@ -173,5 +165,5 @@ def test_compiled_catalog_matches_the_po() -> None:
         pytest.fail(f"{VI_MO.relative_to(ROOT)} is missing; run {COMPILE}")
     with VI_MO.open("rb") as f:
         compiled = {m.id: m.string for m in read_mo(f) if m.id}
-    source = {m.id: m.string for m in _read_vi_po() if m.id}
+    source = {m.id: m.string for m in read_vi_po() if m.id}
     assert compiled == source, f"the .mo is stale; run {COMPILE}"

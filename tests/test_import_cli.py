@@ -13,18 +13,12 @@ from shapely.geometry import Point, shape
 
 from gis.core.history import verify
 from gis.io import EXPORT_MEDIA
-from tests.test_data import CLUSTERS
+from tests.helpers import ALL, CLUSTERS, SEED, invoke
 
-ALL = len(CLUSTERS["features"])
 LOCATED = sum(f["geometry"] is not None for f in CLUSTERS["features"])
-SEED = {f["id"]: f for f in CLUSTERS["features"]}
 MOVED = "ccn-vinh-tan"  # Vĩnh Cửu (735)
 LT_CLUSTER = "ccn-long-phuoc-1"  # Long Thành (740)
 BH_CLUSTER = next(i for i, f in SEED.items() if f["properties"]["district_code"] == "731")
-
-
-def _invoke(runner, *args: str):
-    return runner.invoke(args=[str(a) for a in args])
 
 
 def _feature(cluster_id: str, **changes) -> dict:
@@ -84,10 +78,10 @@ def _record(client, cluster_id: str) -> dict:
 def test_an_export_imports_back_unchanged(runner, accounts, store, tmp_path, name, extra) -> None:
     """A GIS officer's round trip: export, open in QGIS, import; nothing changes by itself."""
     path = tmp_path / name
-    result = _invoke(runner, "clusters", "export", path, *extra)
+    result = invoke(runner, "clusters", "export", path, *extra)
     assert result.exit_code == 0, result.output
     revision = store.revision()
-    result = _invoke(runner, "clusters", "import", path, "--user", "admin")
+    result = invoke(runner, "clusters", "import", path, "--user", "admin")
     assert result.exit_code == 0, result.output
     expected = LOCATED if name.endswith(".zip") else ALL
     assert f"0 added, 0 changed, {expected} unchanged, 0 rejected." in result.output
@@ -98,7 +92,7 @@ def test_an_export_imports_back_unchanged(runner, accounts, store, tmp_path, nam
 def test_the_seed_file_imports_unchanged(runner, accounts) -> None:
     from tests.conftest import ROOT
 
-    result = _invoke(
+    result = invoke(
         runner, "clusters", "import", ROOT / "data" / "clusters.geojson", "--user", "admin"
     )
     assert result.exit_code == 0, result.output
@@ -151,7 +145,7 @@ def test_a_rejected_feature_stops_the_whole_import(runner, accounts, store, clie
     path = _mixed_file(tmp_path)
     revision = store.revision()
     for flags in ([], ["--dry-run"]):
-        result = _invoke(runner, "clusters", "import", path, "--user", "admin", *flags)
+        result = invoke(runner, "clusters", "import", path, "--user", "admin", *flags)
         assert result.exit_code == 1, result.output
         assert "rejected  feature 4 (ccn-an-vien): planned_area_ha:" in result.output
         assert "1 added, 2 changed, 0 unchanged, 1 rejected." in result.output
@@ -169,7 +163,7 @@ def test_dry_run_reports_and_writes_nothing(runner, accounts, store, tmp_path) -
         tmp_path / "ok.geojson", [NEW_CLUSTER, _feature(LT_CLUSTER, stage="building")]
     )
     revision = store.revision()
-    result = _invoke(runner, "clusters", "import", path, "--user", "admin", "--dry-run")
+    result = invoke(runner, "clusters", "import", path, "--user", "admin", "--dry-run")
     assert result.exit_code == 0, result.output
     assert "added     feature 1 (ccn-thu-nghiem)" in result.output
     assert f"changed   feature 2 ({LT_CLUSTER}): stage" in result.output
@@ -179,7 +173,7 @@ def test_dry_run_reports_and_writes_nothing(runner, accounts, store, tmp_path) -
 
 def test_skip_invalid_writes_the_rest_as_one_change_set(runner, accounts, store, client, tmp_path):
     path = _mixed_file(tmp_path)
-    result = _invoke(runner, "clusters", "import", path, "--user", "admin", "--skip-invalid")
+    result = invoke(runner, "clusters", "import", path, "--user", "admin", "--skip-invalid")
     assert result.exit_code == 0, result.output
     assert "Written as change set import-" in result.output
 
@@ -220,7 +214,7 @@ def test_csv_with_lon_lat_or_wkt(runner, accounts, client, tmp_path) -> None:
         encoding="utf-8",
     )
     for path in (lonlat, wkt):
-        result = _invoke(runner, "clusters", "import", path, "--user", "admin")
+        result = invoke(runner, "clusters", "import", path, "--user", "admin")
         assert result.exit_code == 0, result.output
         assert "1 added" in result.output
     assert _record(client, "ccn-moi-mot")["geometry"]["coordinates"] == [107.03, 10.99]
@@ -232,7 +226,7 @@ def test_geometry_outside_the_province_or_swapped_is_rejected(runner, accounts, 
     swapped = _feature(MOVED, geometry={"type": "Point", "coordinates": [11.05, 107.02]})
     far = dict(NEW_CLUSTER, geometry={"type": "Point", "coordinates": [105.8, 21.0]})
     path = _write_geojson(tmp_path / "bad.geojson", [swapped, far])
-    result = _invoke(runner, "clusters", "import", path, "--user", "admin")
+    result = invoke(runner, "clusters", "import", path, "--user", "admin")
     assert result.exit_code == 1
     assert "swapped" in result.output and "outside Đồng Nai province" in result.output
 
@@ -242,44 +236,44 @@ def test_editors_import_only_within_their_scope(runner, accounts, client, tmp_pa
     other = _feature(BH_CLUSTER, stage="building")
     renamed = _feature(LT_CLUSTER, name_vi="Tên khác")
     path = _write_geojson(tmp_path / "scope.geojson", [other, NEW_CLUSTER])
-    result = _invoke(runner, "clusters", "import", path, "--user", "lt-editor")
+    result = invoke(runner, "clusters", "import", path, "--user", "lt-editor")
     assert result.exit_code == 1
     assert "this cluster is outside your district" in result.output
     assert "only administrators can do this" in result.output
     for feature, expected in ((renamed, "editors cannot change name_vi"), (own, "1 changed")):
         path = _write_geojson(tmp_path / "one.geojson", [feature])
-        result = _invoke(runner, "clusters", "import", path, "--user", "lt-editor")
+        result = invoke(runner, "clusters", "import", path, "--user", "lt-editor")
         assert expected in result.output, result.output
     # The whole district, names and sources included, unchanged: nothing is forbidden.
     path = tmp_path / "lt.gpkg"
-    assert _invoke(runner, "clusters", "export", path, "--district", "740").exit_code == 0
-    result = _invoke(runner, "clusters", "import", path, "--user", "lt-editor")
+    assert invoke(runner, "clusters", "export", path, "--district", "740").exit_code == 0
+    result = invoke(runner, "clusters", "import", path, "--user", "lt-editor")
     assert result.exit_code == 0, result.output
     assert "0 rejected" in result.output
 
 
 def test_bad_user_file_or_columns_are_refused(runner, accounts, tmp_path) -> None:
     path = _write_geojson(tmp_path / "ok.geojson", [NEW_CLUSTER])
-    result = _invoke(runner, "clusters", "import", path, "--user", "nobody")
+    result = invoke(runner, "clusters", "import", path, "--user", "nobody")
     assert result.exit_code == 2 and "--user" in result.output
     odd = _write_geojson(
         tmp_path / "odd.geojson",
         [dict(NEW_CLUSTER, properties={**NEW_CLUSTER["properties"], "stag": "planned"})],
     )
-    result = _invoke(runner, "clusters", "import", odd, "--user", "admin")
+    result = invoke(runner, "clusters", "import", odd, "--user", "admin")
     assert result.exit_code == 1 and "unknown columns: stag" in result.output
     junk = tmp_path / "junk.gpkg"
     junk.write_bytes(b"not a geopackage")
-    assert _invoke(runner, "clusters", "import", junk, "--user", "admin").exit_code == 1
+    assert invoke(runner, "clusters", "import", junk, "--user", "admin").exit_code == 1
     twice = _write_geojson(tmp_path / "twice.geojson", [NEW_CLUSTER, NEW_CLUSTER])
-    result = _invoke(runner, "clusters", "import", twice, "--user", "admin")
+    result = invoke(runner, "clusters", "import", twice, "--user", "admin")
     assert result.exit_code == 1 and "id: repeated in the file" in result.output
 
 
 def test_export_writes_what_the_api_exports(runner, client, tmp_path) -> None:
     for fmt in ("csv", "xlsx", "geojson", "gpkg", "kml", "shp"):
         path = tmp_path / f"out.{EXPORT_MEDIA[fmt][0]}"
-        result = _invoke(runner, "clusters", "export", path, "--format", fmt, "--district", "740")
+        result = invoke(runner, "clusters", "export", path, "--format", fmt, "--district", "740")
         assert result.exit_code == 0, result.output
         api = client.get(f"/api/clusters/export?format={fmt}&district=740")
         if fmt in ("csv", "geojson", "kml"):
@@ -293,9 +287,9 @@ def test_export_writes_what_the_api_exports(runner, client, tmp_path) -> None:
     frame = gpd.read_file(tmp_path / "out.gpkg")
     api_ids = [f["id"] for f in client.get("/api/clusters?district=740").get_json()["features"]]
     assert list(frame["id"]) == api_ids
-    result = _invoke(runner, "clusters", "export", tmp_path / "x.txt")
+    result = invoke(runner, "clusters", "export", tmp_path / "x.txt")
     assert result.exit_code == 2 and "--format" in result.output
-    result = _invoke(runner, "clusters", "export", tmp_path / "y.csv", "--stage", "built")
+    result = invoke(runner, "clusters", "export", tmp_path / "y.csv", "--stage", "built")
     assert result.exit_code == 1 and "--stage" in result.output
 
 
@@ -328,6 +322,6 @@ def test_list_paging_reads_only_the_index_after_an_import(
     )
     path = tmp_path / "one.gpkg"
     frame.to_file(path, driver="GPKG", engine="pyogrio")
-    result = _invoke(runner, "clusters", "import", path, "--user", "admin")
+    result = invoke(runner, "clusters", "import", path, "--user", "admin")
     assert result.exit_code == 0, result.output
     assert vacuumed() > before

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 import gzip
 import json
 from typing import Any
@@ -12,62 +11,23 @@ from pyproj import Geod
 from shapely.geometry import shape
 from sqlalchemy import delete
 
-from gis.core.clusters import cluster_geometry, get_cluster, write_cluster
 from gis.core.dataset import initialise_store
-from gis.core.schema import ClusterRecord
 from gis.store.models import Cluster, Place
 from gis.text import fold
 from tests.conftest import ROOT
-from tests.test_data import CLUSTERS
+from tests.helpers import (
+    CLUSTERS,
+    PLACE_IDS,
+    PLACES,
+    apply_changes,
+    assert_bad,
+    changed_features,
+    expected_free,
+    expected_ready,
+)
 
-PLACES = json.loads((ROOT / "data" / "places.geojson").read_text(encoding="utf-8"))
-PLACE_IDS = sorted(f["id"] for f in PLACES["features"])
 INTERCHANGES = [f["id"] for f in PLACES["features"] if f["properties"]["kind"].endswith("change")]
 GEOD = Geod(ellps="WGS84")
-ESSENTIAL = ("roads", "power", "water", "wastewater")
-ALL_DONE = {c: "done" for c in ("roads", "power", "water", "wastewater", "drainage", "fire")}
-
-# Figures the seed data does not have yet (no source reports industrial land), set by the
-# tests so that free land, readiness and their filters select something.
-CHANGES: dict[str, dict[str, Any]] = {
-    "ccn-tam-an": {"industrial_land_ha": 49.9},  # leased 47.27 in the data: 2.63 ha free
-    "ccn-long-giao": {
-        "industrial_land_ha": 40.0,
-        "leased_land_ha": 10.0,
-        "infrastructure": ALL_DONE,  # cleared in the data: ready
-    },
-    "ccn-phu-cuong": {"industrial_land_ha": 44.0, "leased_land_ha": 30.0},  # wastewater building
-    "ccn-hung-loc": {"industrial_land_ha": 30.0, "leased_land_ha": 0.0},
-}
-
-
-def apply_changes(store, changes: dict[str, dict[str, Any]] = CHANGES) -> None:
-    """Write the changed figures into the store (as seeding does, without history)."""
-    with store.write() as session:
-        for cluster_id, values in changes.items():
-            cluster = get_cluster(session, cluster_id)
-            record = ClusterRecord.model_validate({**cluster.record, **values})
-            write_cluster(session, record, cluster_geometry(cluster), existing=cluster)
-
-
-def changed_features(changes: dict[str, dict[str, Any]] = CHANGES) -> list[dict[str, Any]]:
-    """The data file's features with the same changes, for computing expectations."""
-    features = copy.deepcopy(CLUSTERS["features"])
-    for feature in features:
-        feature["properties"].update(copy.deepcopy(changes.get(feature["id"], {})))
-    return features
-
-
-def expected_free(props: dict[str, Any]) -> float | None:
-    industrial, leased = props["industrial_land_ha"], props["leased_land_ha"]
-    reported = props.get("occupancy_reported_pct")
-    if industrial is None:
-        return None
-    # To the hundredth, as the figures are given: 49.9 - 47.27 is 2.63, not 2.6299999.
-    if leased is not None:
-        return round(industrial - leased, 2)
-    # Only a reported occupancy: the free share of the industrial land.
-    return None if reported is None else round(industrial * (100 - reported) / 100, 2)
 
 
 def expected_occupancy(props: dict[str, Any]) -> float | None:
@@ -75,13 +35,6 @@ def expected_occupancy(props: dict[str, Any]) -> float | None:
     if industrial and leased is not None:
         return round(100 * leased / industrial, 1)
     return props.get("occupancy_reported_pct")
-
-
-def expected_ready(props: dict[str, Any]) -> bool | None:
-    states = [props["clearance_status"], *(props["infrastructure"][c] for c in ESSENTIAL)]
-    if any(s not in (None, "done") for s in states):
-        return False
-    return None if None in states else True
 
 
 def expected_distances(geometry: dict[str, Any] | None) -> dict[str, float] | None:
@@ -100,12 +53,6 @@ def expected_distances(geometry: dict[str, Any] | None) -> dict[str, float] | No
 def ids(response) -> list[str]:
     assert response.status_code == 200, response.get_data(as_text=True)
     return [f["id"] for f in response.get_json()["features"]]
-
-
-def assert_bad(response, field: str) -> None:
-    assert response.status_code == 400, response.get_data(as_text=True)
-    assert response.mimetype == "application/problem+json"
-    assert [e["field"] for e in response.get_json()["errors"]] == [field]
 
 
 # --- places -------------------------------------------------------------------------------

@@ -10,7 +10,7 @@ import pytest
 from gis.core.clusters import SORT_FIELDS, cluster_geometry, get_cluster, write_cluster
 from gis.core.schema import INFRASTRUCTURE_COMPONENTS, ClusterRecord
 from tests.conftest import ROOT, login, map_config
-from tests.test_investor_api import PLACES, apply_changes
+from tests.helpers import PLACES, apply_changes
 
 PLACE_IDS = [f["id"] for f in PLACES["features"]]
 APPROXIMATE = [f["id"] for f in PLACES["features"] if f["properties"]["source"] is None]

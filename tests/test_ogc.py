@@ -10,7 +10,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from tests.test_data import CLUSTERS
+from tests.helpers import CLUSTERS, all_items, api_ids, link_of, ok_json, path_of
 
 ALL_IDS = sorted(f["id"] for f in CLUSTERS["features"])
 CONFORMANCE = {
@@ -41,105 +41,66 @@ CONFORMANCE = {
 }
 
 
-def _json(response, status: int = 200) -> dict:
-    assert response.status_code == status, response.get_data(as_text=True)
-    return response.get_json()
-
-
-def _link(body: dict, rel: str, media: str | None = None) -> dict | None:
-    for link in body["links"]:
-        if link["rel"] == rel and (media is None or link.get("type") == media):
-            return link
-    return None
-
-
-def _path(href: str) -> str:
-    """A link's path and query, to follow it with the test client."""
-    parts = urlsplit(href)
-    return f"{parts.path}?{parts.query}" if parts.query else parts.path
-
-
-def _api_ids(client, query: str = "") -> list[str]:
-    body = _json(client.get(f"/api/clusters?{query}"))
-    return sorted(f["id"] for f in body["features"])
-
-
-def _all_items(client, collection: str, query: str = "") -> list[dict]:
-    """Every feature of a collection, following the next links."""
-    features: list[dict] = []
-    url = f"/ogc/collections/{collection}/items?{query}"
-    pages = 0
-    while url:
-        body = _json(client.get(url))
-        features += body["features"]
-        assert body["numberReturned"] == len(body["features"])
-        pages += 1
-        assert pages < 100, "next links never end"
-        nxt = _link(body, "next")
-        url = _path(nxt["href"]) if nxt else None
-    return features
-
-
 @pytest.mark.parametrize("path", ["/ogc", "/ogc/"])
 def test_landing_page_links_the_standard_resources(client, path) -> None:
     response = client.get(path)
-    body = _json(response)
+    body = ok_json(response)
     assert response.mimetype == "application/json"
     for rel in ("self", "alternate", "service-desc", "service-doc", "conformance", "data"):
-        assert _link(body, rel), rel
-    assert _link(body, "service-desc")["type"].startswith("application/vnd.oai.openapi+json")
-    assert _json(client.get(_path(_link(body, "service-desc")["href"])))["openapi"].startswith(
-        "3.0"
-    )
+        assert link_of(body, rel), rel
+    assert link_of(body, "service-desc")["type"].startswith("application/vnd.oai.openapi+json")
+    assert ok_json(client.get(path_of(link_of(body, "service-desc")["href"])))[
+        "openapi"
+    ].startswith("3.0")
 
 
 def test_conformance_declares_core_geojson_html_and_openapi(client) -> None:
-    body = _json(client.get("/ogc/conformance"))
+    body = ok_json(client.get("/ogc/conformance"))
     assert set(body["conformsTo"]) == CONFORMANCE
 
 
 def test_collections_list_clusters_districts_and_places(client) -> None:
-    body = _json(client.get("/ogc/collections"))
+    body = ok_json(client.get("/ogc/collections"))
     by_id = {c["id"]: c for c in body["collections"]}
     assert set(by_id) == {"clusters", "districts", "places"}
     for collection in by_id.values():
         minx, miny, maxx, maxy = collection["extent"]["spatial"]["bbox"][0]
         assert minx <= maxx and miny <= maxy
         assert collection["extent"]["spatial"]["crs"].endswith("/OGC/1.3/CRS84")
-        items = _link(collection, "items", "application/geo+json")
-        assert _path(items["href"]).startswith(f"/ogc/collections/{collection['id']}/items")
+        items = link_of(collection, "items", "application/geo+json")
+        assert path_of(items["href"]).startswith(f"/ogc/collections/{collection['id']}/items")
     # Every cluster with a location lies inside the clusters' extent.
     minx, miny, maxx, maxy = by_id["clusters"]["extent"]["spatial"]["bbox"][0]
     for feature in CLUSTERS["features"]:
         if feature["geometry"] and feature["geometry"]["type"] == "Point":
             x, y = feature["geometry"]["coordinates"]
             assert minx <= x <= maxx and miny <= y <= maxy
-    assert _json(client.get("/ogc/collections/clusters"))["id"] == "clusters"
+    assert ok_json(client.get("/ogc/collections/clusters"))["id"] == "clusters"
 
 
 def test_items_page_with_counts_and_next_prev_links(client) -> None:
     response = client.get("/ogc/collections/clusters/items")
-    body = _json(response)
+    body = ok_json(response)
     assert response.mimetype == "application/geo+json"
     assert body["type"] == "FeatureCollection"
     assert body["numberMatched"] == len(ALL_IDS)
     assert body["numberReturned"] == len(body["features"]) == 10
-    assert _link(body, "self") and _link(body, "alternate", "text/html")
-    assert _link(body, "prev") is None
-    second = _json(client.get(_path(_link(body, "next")["href"])))
-    assert parse_qs(urlsplit(_link(second, "prev")["href"]).query).get("offset") is None
+    assert link_of(body, "self") and link_of(body, "alternate", "text/html")
+    assert link_of(body, "prev") is None
+    second = ok_json(client.get(path_of(link_of(body, "next")["href"])))
+    assert parse_qs(urlsplit(link_of(second, "prev")["href"]).query).get("offset") is None
     assert {f["id"] for f in second["features"]}.isdisjoint(f["id"] for f in body["features"])
     # Paging through returns every cluster exactly once, in the API's order.
-    paged = [f["id"] for f in _all_items(client, "clusters", "limit=7")]
+    paged = [f["id"] for f in all_items(client, "clusters", "limit=7")]
     assert sorted(paged) == ALL_IDS and len(paged) == len(set(paged))
     api = client.get("/api/clusters").get_json()
     assert paged == [f["id"] for f in api["features"]]
 
 
 def test_a_limit_above_the_maximum_is_served_at_the_maximum(client) -> None:
-    body = _json(client.get("/ogc/collections/clusters/items?limit=100000"))
+    body = ok_json(client.get("/ogc/collections/clusters/items?limit=100000"))
     assert body["numberReturned"] == len(ALL_IDS)
-    body = _json(client.get("/ogc/collections/clusters/items?limit=5&offset=1000"))
+    body = ok_json(client.get("/ogc/collections/clusters/items?limit=5&offset=1000"))
     assert body["numberReturned"] == 0 and body["numberMatched"] == len(ALL_IDS)
 
 
@@ -159,17 +120,17 @@ def test_a_limit_above_the_maximum_is_served_at_the_maximum(client) -> None:
     ],
 )
 def test_filters_select_what_the_api_selects(client, query) -> None:
-    ogc = sorted(f["id"] for f in _all_items(client, "clusters", f"{query}&limit=1000"))
-    assert ogc == _api_ids(client, query)
+    ogc = sorted(f["id"] for f in all_items(client, "clusters", f"{query}&limit=1000"))
+    assert ogc == api_ids(client, query)
 
 
 def test_bbox_with_heights_and_across_the_antimeridian(client) -> None:
-    flat = _api_ids(client, "bbox=106.9,10.6,107.1,10.8")
-    with_heights = _all_items(client, "clusters", "bbox=106.9,10.6,-10,107.1,10.8,100")
+    flat = api_ids(client, "bbox=106.9,10.6,107.1,10.8")
+    with_heights = all_items(client, "clusters", "bbox=106.9,10.6,-10,107.1,10.8,100")
     assert sorted(f["id"] for f in with_heights) == flat
     # West edge 100°E, east edge 80°W: the box wraps round through 180°.
-    wrapped = _all_items(client, "clusters", "bbox=100,-90,-80,90&limit=1000")
-    assert sorted(f["id"] for f in wrapped) == _api_ids(client, "bbox=-180,-90,180,90")
+    wrapped = all_items(client, "clusters", "bbox=100,-90,-80,90&limit=1000")
+    assert sorted(f["id"] for f in wrapped) == api_ids(client, "bbox=-180,-90,180,90")
 
 
 def test_datetime_selects_by_the_as_of_day(client) -> None:
@@ -177,12 +138,12 @@ def test_datetime_selects_by_the_as_of_day(client) -> None:
     known = sorted({d for d in dated.values() if d})
     assert known, "the seed data dates some clusters"
     day = known[0]
-    instant = _all_items(client, "clusters", f"datetime={day}T12:00:00Z&limit=1000")
+    instant = all_items(client, "clusters", f"datetime={day}T12:00:00Z&limit=1000")
     assert sorted(f["id"] for f in instant) == sorted(i for i, d in dated.items() if d == day)
-    since = _all_items(client, "clusters", f"datetime={day}T00:00:00Z/..&limit=1000")
+    since = all_items(client, "clusters", f"datetime={day}T00:00:00Z/..&limit=1000")
     assert sorted(f["id"] for f in since) == sorted(i for i, d in dated.items() if d)
     assert (
-        _json(client.get("/ogc/collections/districts/items?datetime=2020-01-01T00:00:00Z"))[
+        ok_json(client.get("/ogc/collections/districts/items?datetime=2020-01-01T00:00:00Z"))[
             "numberMatched"
         ]
         == 0
@@ -212,41 +173,41 @@ def test_datetime_selects_by_the_as_of_day(client) -> None:
 )
 def test_bad_parameters_get_400_naming_them(client, query, parameter) -> None:
     response = client.get(f"/ogc/collections/clusters/items?{query}")
-    body = _json(response, 400)
+    body = ok_json(response, 400)
     assert response.mimetype == "application/problem+json"
     assert parameter in {e["field"] for e in body["errors"]}
     assert body["code"] == "InvalidParameterValue" and body["description"]
 
 
 def test_filters_of_another_collection_are_unknown_parameters(client) -> None:
-    body = _json(client.get("/ogc/collections/places/items?district=740"), 400)
+    body = ok_json(client.get("/ogc/collections/places/items?district=740"), 400)
     assert body["errors"][0]["field"] == "district"
-    kinds = _all_items(client, "places", "kind=airport")
+    kinds = all_items(client, "places", "kind=airport")
     assert kinds and all(f["properties"]["kind"] == "airport" for f in kinds)
-    assert _json(client.get("/ogc/collections/districts/items?zone=II"))["numberMatched"] >= 3
-    assert _json(client.get("/ogc/conformance?limit=3"), 400)["errors"][0]["field"] == "limit"
+    assert ok_json(client.get("/ogc/collections/districts/items?zone=II"))["numberMatched"] >= 3
+    assert ok_json(client.get("/ogc/conformance?limit=3"), 400)["errors"][0]["field"] == "limit"
 
 
 def test_unknown_collection_or_feature_is_404(client) -> None:
-    assert _json(client.get("/ogc/collections/roads"), 404)["code"] == "NotFound"
-    assert _json(client.get("/ogc/collections/roads/items"), 404)["code"] == "NotFound"
-    assert _json(client.get("/ogc/collections/clusters/items/nope"), 404)["code"] == "NotFound"
+    assert ok_json(client.get("/ogc/collections/roads"), 404)["code"] == "NotFound"
+    assert ok_json(client.get("/ogc/collections/roads/items"), 404)["code"] == "NotFound"
+    assert ok_json(client.get("/ogc/collections/clusters/items/nope"), 404)["code"] == "NotFound"
     assert client.get("/ogc/collections/districts/items/999").status_code == 404
 
 
 def test_one_feature_with_its_links(client) -> None:
     response = client.get("/ogc/collections/clusters/items/ccn-vinh-tan")
-    body = _json(response)
+    body = ok_json(response)
     assert response.mimetype == "application/geo+json"
     assert body["id"] == "ccn-vinh-tan" and body["properties"]["name_vi"] == "CCN Vĩnh Tân"
     for rel in ("self", "alternate", "collection"):
-        assert _link(body, rel), rel
+        assert link_of(body, rel), rel
     api = client.get("/api/clusters/ccn-vinh-tan").get_json()
     assert body["properties"] == api["properties"] and body["geometry"] == api["geometry"]
-    district = _json(client.get("/ogc/collections/districts/items/740"))
+    district = ok_json(client.get("/ogc/collections/districts/items/740"))
     assert district["properties"]["name"] == "Huyện Long Thành"
-    place = _all_items(client, "places")[0]
-    assert _json(client.get(f"/ogc/collections/places/items/{place['id']}"))["id"] == place["id"]
+    place = all_items(client, "places")[0]
+    assert ok_json(client.get(f"/ogc/collections/places/items/{place['id']}"))["id"] == place["id"]
 
 
 def test_html_by_parameter_or_by_accept_header(client) -> None:
@@ -376,7 +337,7 @@ def test_gdal_reads_every_layer_with_attributes_intact(client, live_server) -> N
     )
 
     # A bbox read gives exactly what /api/clusters gives for that bbox.
-    assert sorted(read["bbox"]) == _api_ids(client, f"bbox={BBOX}")
+    assert sorted(read["bbox"]) == api_ids(client, f"bbox={BBOX}")
     assert read["bbox"], "the test bbox should hold clusters"
 
     districts = client.get("/api/districts").get_json()["features"]

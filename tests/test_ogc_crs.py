@@ -17,7 +17,7 @@ import warnings
 import pytest
 from shapely.geometry import box, shape
 
-from tests.test_ogc import _all_items, _api_ids, _json
+from tests.helpers import all_items, api_ids, invoke, ok_json
 
 EPSG = "http://www.opengis.net/def/crs/EPSG/0/"
 CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
@@ -87,8 +87,8 @@ def _expected_xy(features: list[dict], code: str) -> dict[str, list[tuple[float,
 
 
 def test_conformance_and_collections_declare_the_crs(client) -> None:
-    assert CONFORMANCE_CRS in _json(client.get("/ogc/conformance"))["conformsTo"]
-    for collection in _json(client.get("/ogc/collections"))["collections"]:
+    assert CONFORMANCE_CRS in ok_json(client.get("/ogc/conformance"))["conformsTo"]
+    for collection in ok_json(client.get("/ogc/collections"))["collections"]:
         assert collection["storageCrs"] == CRS84
         assert collection["crs"][0] == CRS84
         assert set(collection["crs"]) == {CRS84, *(f"{EPSG}{c}" for c in DEFINITIONS)}
@@ -98,11 +98,11 @@ def test_conformance_and_collections_declare_the_crs(client) -> None:
 def test_features_in_each_crs_match_cs2cs(client, code) -> None:
     """Every vertex of every cluster, in the CRS's own axis order, within 5 cm of cs2cs."""
     crs = f"{EPSG}{code}"
-    wgs84 = _json(client.get("/api/clusters"))["features"]
+    wgs84 = ok_json(client.get("/api/clusters"))["features"]
     expected = _expected_xy(wgs84, code)
     response = client.get(f"/ogc/collections/clusters/items?crs={crs}&limit=1000")
     assert response.headers["Content-Crs"] == f"<{crs}>"
-    served = {f["id"]: f for f in _json(response)["features"]}
+    served = {f["id"]: f for f in ok_json(response)["features"]}
     assert sorted(served) == sorted(f["id"] for f in wgs84)
     assert expected, "the seed data locates clusters"
     for cluster_id, xy in expected.items():
@@ -114,14 +114,14 @@ def test_features_in_each_crs_match_cs2cs(client, code) -> None:
     # One feature alone is transformed the same way.
     one = client.get(f"/ogc/collections/clusters/items/ccn-vinh-tan?crs={crs}")
     assert one.headers["Content-Crs"] == f"<{crs}>"
-    assert _json(one)["geometry"] == served["ccn-vinh-tan"]["geometry"]
+    assert ok_json(one)["geometry"] == served["ccn-vinh-tan"]["geometry"]
 
 
 def test_default_crs_is_crs84_and_named_in_the_header(client) -> None:
     response = client.get("/ogc/collections/places/items")
     assert response.headers["Content-Crs"] == f"<{CRS84}>"
-    api = {f["id"]: f["geometry"] for f in _json(client.get("/api/places"))["features"]}
-    for feature in _json(response)["features"]:
+    api = {f["id"]: f["geometry"] for f in ok_json(client.get("/api/places"))["features"]}
+    for feature in ok_json(response)["features"]:
         assert feature["geometry"] == api[feature["id"]]
     short = client.get("/ogc/collections/places/items?crs=EPSG:5899")
     assert short.headers["Content-Crs"] == f"<{EPSG}5899>"
@@ -141,7 +141,7 @@ BOXES = {
 @pytest.mark.parametrize("code", sorted(BOXES))
 def test_bbox_in_a_crs_selects_what_meets_that_box(client, code) -> None:
     numbers = BOXES[code]
-    wgs84 = _json(client.get("/api/clusters"))["features"]
+    wgs84 = ok_json(client.get("/api/clusters"))["features"]
     in_crs = _expected_xy(wgs84, code)
     lower, upper = (numbers[:2], numbers[2:])
     if DEFINITIONS[code][1]:
@@ -157,7 +157,7 @@ def test_bbox_in_a_crs_selects_what_meets_that_box(client, code) -> None:
             wanted.append(feature["id"])
     assert wanted and len(wanted) < len(wgs84), "the box should hold some, not all, clusters"
     query = f"bbox={','.join(map(repr, numbers))}&bbox-crs={EPSG}{code}&limit=1000"
-    got = sorted(f["id"] for f in _all_items(client, "clusters", query))
+    got = sorted(f["id"] for f in all_items(client, "clusters", query))
     assert got == sorted(wanted)
 
 
@@ -172,13 +172,13 @@ def _like(geometry: dict, xy: list[tuple[float, float]]):
 
 
 def test_a_latitude_first_bbox_equals_the_crs84_one(client) -> None:
-    crs84 = _api_ids(client, "bbox=106.9,10.6,107.1,10.8")
+    crs84 = api_ids(client, "bbox=106.9,10.6,107.1,10.8")
     query = f"bbox=10.6,106.9,10.8,107.1&bbox-crs={EPSG}4326&limit=1000"
-    assert sorted(f["id"] for f in _all_items(client, "clusters", query)) == crs84
+    assert sorted(f["id"] for f in all_items(client, "clusters", query)) == crs84
     # The districts and places collections take a bbox in another CRS too.
     for collection in ("districts", "places"):
-        plain = _all_items(client, collection, "bbox=106.7,10.5,107.6,11.6&limit=1000")
-        other = _all_items(
+        plain = all_items(client, collection, "bbox=106.7,10.5,107.6,11.6&limit=1000")
+        other = all_items(
             client, collection, "bbox=10.5,106.7,11.6,107.6&bbox-crs=EPSG:4326&limit=1000"
         )
         assert sorted(f["id"] for f in other) == sorted(f["id"] for f in plain)
@@ -199,10 +199,10 @@ def test_a_latitude_first_bbox_equals_the_crs84_one(client) -> None:
     ],
 )
 def test_bad_crs_or_bbox_gets_400_naming_the_parameter(client, query, parameter, reason) -> None:
-    body = _json(client.get(f"/ogc/collections/clusters/items?{query}"), 400)
+    body = ok_json(client.get(f"/ogc/collections/clusters/items?{query}"), 400)
     errors = {e["field"]: e["reason"] for e in body["errors"]}
     assert parameter in errors and reason in errors[parameter], errors
-    item = _json(client.get("/ogc/collections/clusters/items/ccn-vinh-tan?crs=EPSG:1"), 400)
+    item = ok_json(client.get("/ogc/collections/clusters/items/ccn-vinh-tan?crs=EPSG:1"), 400)
     assert item["errors"][0]["field"] == "crs"
 
 
@@ -241,10 +241,10 @@ def test_gdal_reads_the_clusters_in_3857_and_tm3_with_a_bbox_in_them(client, liv
     )
     assert result.returncode == 0, result.stderr[-3000:]
     read = json.loads(result.stdout)
-    wgs84 = _json(client.get("/api/clusters"))["features"]
+    wgs84 = ok_json(client.get("/api/clusters"))["features"]
     for code, numbers in boxes.items():
         assert read[code]["crs"] == f"EPSG:{code}"
-        served = _all_items(
+        served = all_items(
             client, "clusters", f"bbox={','.join(map(repr, numbers))}&bbox-crs=EPSG:{code}"
         )
         got = {f["id"]: shape_of(f["wkt"]) for f in read[code]["features"]}
@@ -274,14 +274,14 @@ def test_owslib_reads_the_clusters_in_3857_and_tm3_with_a_bbox_in_them(client, l
     service = Features(f"{live_server}/ogc")
     assert CONFORMANCE_CRS in service.conformance()["conformsTo"]
     assert f"{EPSG}5899" in service.collection("clusters")["crs"]
-    wgs84 = _json(client.get("/api/clusters"))["features"]
+    wgs84 = ok_json(client.get("/api/clusters"))["features"]
     for code in ("3857", "5899"):
         crs = f"{EPSG}{code}"
         body = service.collection_items(
             "clusters", bbox=list(BOXES[code]), limit=1000, crs=crs, **{"bbox-crs": crs}
         )
         query = f"bbox={','.join(map(repr, BOXES[code]))}&bbox-crs={crs}&limit=1000"
-        ids = sorted(f["id"] for f in _all_items(client, "clusters", query))
+        ids = sorted(f["id"] for f in all_items(client, "clusters", query))
         assert sorted(f["id"] for f in body["features"]) == ids and ids
         expected = _expected_xy([f for f in wgs84 if f["id"] in ids], code)
         for feature in body["features"]:
@@ -314,7 +314,7 @@ def test_export_in_a_crs_matches_cs2cs(client, tmp_path, fmt, code) -> None:
     ]
     assert all(f.crs.to_epsg() == int(code) for f in frames)
     got = {k: v for f in frames for k, v in _file_vertices(f).items()}
-    wgs84 = _json(client.get("/api/clusters"))["features"]
+    wgs84 = ok_json(client.get("/api/clusters"))["features"]
     expected = _expected_xy(wgs84, code)
     assert sorted(got) == sorted(expected)
     for cluster_id, xy in expected.items():
@@ -333,12 +333,8 @@ def test_export_in_a_crs_matches_cs2cs(client, tmp_path, fmt, code) -> None:
     ],
 )
 def test_export_refuses_a_crs_it_cannot_write(client, query, reason) -> None:
-    body = _json(client.get(f"/api/clusters/export?{query}"), 400)
+    body = ok_json(client.get(f"/api/clusters/export?{query}"), 400)
     assert reason in {e["field"]: e["reason"] for e in body["errors"]}["crs"]
-
-
-def _invoke(runner, *args):
-    return runner.invoke(args=[str(a) for a in args])
 
 
 @pytest.mark.parametrize("name", ["tm3.gpkg", "tm3.shp.zip", "tm3.geojson"])
@@ -346,16 +342,16 @@ def test_cli_export_in_tm3_imports_back_unchanged(runner, accounts, store, tmp_p
     import pyogrio
 
     path = tmp_path / name
-    result = _invoke(runner, "clusters", "export", path, "--crs", "EPSG:5899")
+    result = invoke(runner, "clusters", "export", path, "--crs", "EPSG:5899")
     assert result.exit_code == 0, result.output
     first = str(pyogrio.list_layers(path)[0][0])
     assert pyogrio.read_info(path, layer=first)["crs"] == "EPSG:5899"
     revision = store.revision()
-    result = _invoke(runner, "clusters", "import", path, "--user", "admin")
+    result = invoke(runner, "clusters", "import", path, "--user", "admin")
     assert result.exit_code == 0, result.output
     assert " 0 changed" in result.output and "0 rejected" in result.output
     assert store.revision() == revision
-    bad = _invoke(runner, "clusters", "export", tmp_path / "x.csv", "--crs", "EPSG:5899")
+    bad = invoke(runner, "clusters", "export", tmp_path / "x.csv", "--crs", "EPSG:5899")
     assert bad.exit_code != 0 and "--crs" in bad.output
 
 
@@ -387,20 +383,20 @@ def _surveyor_shapefile(tmp_path, with_prj: bool):
 
 def test_cli_import_of_a_tm3_shapefile_lands_where_surveyed(runner, accounts, client, tmp_path):
     bare = _surveyor_shapefile(tmp_path, with_prj=False)
-    refused = _invoke(runner, "clusters", "import", bare, "--user", "admin")
+    refused = invoke(runner, "clusters", "import", bare, "--user", "admin")
     assert refused.exit_code == 1 and "states no coordinate reference system" in refused.output
-    wrong = _invoke(runner, "clusters", "import", bare, "--user", "admin", "--crs", "EPSG:9")
+    wrong = invoke(runner, "clusters", "import", bare, "--user", "admin", "--crs", "EPSG:9")
     assert wrong.exit_code != 0 and "--crs" in wrong.output
-    result = _invoke(runner, "clusters", "import", bare, "--user", "admin", "--crs", "EPSG:5899")
+    result = invoke(runner, "clusters", "import", bare, "--user", "admin", "--crs", "EPSG:5899")
     assert result.exit_code == 0, result.output
     assert "1 added" in result.output
-    lon, lat = _json(client.get("/api/clusters/ccn-do-dac"))["geometry"]["coordinates"]
+    lon, lat = ok_json(client.get("/api/clusters/ccn-do-dac"))["geometry"]["coordinates"]
     assert _close((lon, lat), SURVEYED, "4326")
     # A file that states its CRS needs no --crs, and one stating another is refused.
     stated = _surveyor_shapefile(tmp_path, with_prj=True)
-    again = _invoke(runner, "clusters", "import", stated, "--user", "admin", "--dry-run")
+    again = invoke(runner, "clusters", "import", stated, "--user", "admin", "--dry-run")
     assert again.exit_code == 0 and "1 unchanged" in again.output, again.output
-    clash = _invoke(runner, "clusters", "import", stated, "--user", "admin", "--crs", "EPSG:3405")
+    clash = invoke(runner, "clusters", "import", stated, "--user", "admin", "--crs", "EPSG:3405")
     assert clash.exit_code == 1 and "not EPSG:3405" in clash.output
 
 
@@ -451,13 +447,13 @@ def _surveyor_dxf(tmp_path, layers: dict[str, list[tuple[float, float]]], name: 
 
 def test_cli_import_of_a_tm3_dxf_lands_where_surveyed(runner, accounts, client, tmp_path):
     path = _surveyor_dxf(tmp_path, DXF_BOUNDARIES, "khao-sat.dxf")
-    refused = _invoke(runner, "clusters", "import", path, "--user", "admin")
+    refused = invoke(runner, "clusters", "import", path, "--user", "admin")
     assert refused.exit_code == 1 and "states no coordinate reference system" in refused.output
-    result = _invoke(runner, "clusters", "import", path, "--user", "admin", "--crs", "EPSG:5899")
+    result = invoke(runner, "clusters", "import", path, "--user", "admin", "--crs", "EPSG:5899")
     assert result.exit_code == 0, result.output
     assert "2 changed" in result.output, result.output
     for cluster_id, ring in DXF_BOUNDARIES.items():
-        feature = _json(client.get(f"/api/clusters/{cluster_id}"))
+        feature = ok_json(client.get(f"/api/clusters/{cluster_id}"))
         assert feature["geometry"]["type"] == "Polygon", cluster_id
         assert feature["properties"]["location_precision"] == "surveyed"
         got = _vertices(feature["geometry"])
@@ -470,7 +466,7 @@ def test_cli_import_of_a_tm3_dxf_lands_where_surveyed(runner, accounts, client, 
 
 def test_a_dxf_drawn_on_layer_0_is_refused(runner, accounts, tmp_path):
     path = _surveyor_dxf(tmp_path, {"0": DXF_BOUNDARIES["ccn-long-phuoc-1"]}, "ban-ve.dxf")
-    result = _invoke(runner, "clusters", "import", path, "--user", "admin", "--crs", "EPSG:5899")
+    result = invoke(runner, "clusters", "import", path, "--user", "admin", "--crs", "EPSG:5899")
     assert result.exit_code == 1 and 'layer "0"' in result.output, result.output
 
 
@@ -510,12 +506,12 @@ def test_a_cad_dxf_closed_polyline_is_a_boundary_and_its_labels_are_not(
         ),
         encoding="ascii",
     )
-    before = _json(client.get("/api/clusters/ccn-gom-su-tan-hanh"))["geometry"]
-    result = _invoke(runner, "clusters", "import", path, "--user", "admin", "--crs", "EPSG:5899")
+    before = ok_json(client.get("/api/clusters/ccn-gom-su-tan-hanh"))["geometry"]
+    result = invoke(runner, "clusters", "import", path, "--user", "admin", "--crs", "EPSG:5899")
     assert result.exit_code == 0, result.output
     assert "1 changed" in result.output, result.output
-    feature = _json(client.get("/api/clusters/ccn-long-phuoc-1"))
+    feature = ok_json(client.get("/api/clusters/ccn-long-phuoc-1"))
     got = _vertices(feature["geometry"])
     assert feature["geometry"]["type"] == "Polygon" and len(got) == len(ring) + 1
     assert all(any(_close(v, point, "4326") for point in ring) for v in got)
-    assert _json(client.get("/api/clusters/ccn-gom-su-tan-hanh"))["geometry"] == before
+    assert ok_json(client.get("/api/clusters/ccn-gom-su-tan-hanh"))["geometry"] == before

@@ -16,7 +16,7 @@ from urllib.parse import quote
 import pytest
 from shapely.geometry import box, shape
 
-from tests.test_ogc import _all_items, _api_ids, _json
+from tests.helpers import all_items, api_ids, ok_json
 
 PART3 = {
     "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/queryables",
@@ -41,7 +41,7 @@ NUMBERS = (
 
 
 def _clusters(client) -> list[dict]:
-    return _json(client.get("/api/clusters"))["features"]
+    return ok_json(client.get("/api/clusters"))["features"]
 
 
 def _ids(features) -> list[str]:
@@ -51,7 +51,7 @@ def _ids(features) -> list[str]:
 def _filtered(client, expression: str, lang: str = "cql2-text", collection="clusters", **kw):
     query = f"filter={quote(expression)}&filter-lang={lang}&limit=7"
     query += "".join(f"&{k}={quote(str(v))}" for k, v in kw.items())
-    return _ids(_all_items(client, collection, query))
+    return _ids(all_items(client, collection, query))
 
 
 def _p(feature: dict, name: str):
@@ -167,24 +167,24 @@ CASES = [
 
 
 def test_conformance_declares_part_3_and_cql2(client) -> None:
-    assert set(_json(client.get("/ogc/conformance"))["conformsTo"]) >= PART3
+    assert set(ok_json(client.get("/ogc/conformance"))["conformsTo"]) >= PART3
 
 
 def test_queryables_and_schema_have_real_types(client) -> None:
-    collection = _json(client.get("/ogc/collections/clusters"))
+    collection = ok_json(client.get("/ogc/collections/clusters"))
     rels = {link["rel"]: link for link in collection["links"]}
     for rel in ("http://www.opengis.net/def/rel/ogc/1.0/queryables", "describedby"):
         assert rels[rel]["type"] == "application/schema+json"
     response = client.get("/ogc/collections/clusters/queryables")
     assert response.mimetype == "application/schema+json"
-    queryables = _json(response)["properties"]
+    queryables = ok_json(response)["properties"]
     for name in NUMBERS:
         assert queryables[name]["type"] == "number", name
     assert queryables["stage"]["enum"][0] == "planned"
     assert queryables["as_of"] == {"type": "string", "format": "date"}
     assert queryables["ready"]["type"] == "boolean"
     assert queryables["geometry"]["format"] == "geometry-any"
-    schema = _json(client.get("/ogc/collections/clusters/schema"))
+    schema = ok_json(client.get("/ogc/collections/clusters/schema"))
     props = schema["properties"]["properties"]["properties"]
     feature = _clusters(client)[0]["properties"]
     # Every property a feature has; its id is the Feature's own "id" member.
@@ -192,9 +192,9 @@ def test_queryables_and_schema_have_real_types(client) -> None:
     assert schema["properties"]["id"] == {"type": "string"}
     assert {n for n in NUMBERS if props[n]["type"] == "number"} == set(NUMBERS)
     # Districts and places have their own, not the clusters' filters.
-    districts = _json(client.get("/ogc/collections/districts/queryables"))["properties"]
+    districts = ok_json(client.get("/ogc/collections/districts/queryables"))["properties"]
     assert "zone" in districts and "stage" not in districts and "geometry" not in districts
-    places = _json(client.get("/ogc/collections/places/queryables"))["properties"]
+    places = ok_json(client.get("/ogc/collections/places/queryables"))["properties"]
     assert places["kind"]["enum"] and "district_code" not in places
 
 
@@ -235,7 +235,7 @@ def test_filter_combines_with_bbox_crs_datetime_and_paging(client) -> None:
         **{"filter-crs": "http://www.opengis.net/def/crs/EPSG/0/5899"},
     )
     by_bbox = _ids(
-        _all_items(
+        all_items(
             client,
             "clusters",
             "bbox=380000,1170000,460000,1290000&bbox-crs=EPSG:5899&limit=1000",
@@ -245,10 +245,10 @@ def test_filter_combines_with_bbox_crs_datetime_and_paging(client) -> None:
 
 
 def test_other_collections_filter_on_their_own_properties(client) -> None:
-    districts = _json(client.get("/api/districts"))["features"]
+    districts = ok_json(client.get("/api/districts"))["features"]
     zone_ii = _ids(d for d in districts if d["properties"]["zone"] == "II")
     assert _filtered(client, "zone = 'II'", collection="districts") == zone_ii and zone_ii
-    places = _json(client.get("/api/places"))["features"]
+    places = ok_json(client.get("/api/places"))["features"]
     airports = _ids(p for p in places if p["properties"]["kind"] == "airport")
     assert _filtered(client, "kind = 'airport'", collection="places") == airports and airports
 
@@ -279,13 +279,13 @@ def test_other_collections_filter_on_their_own_properties(client) -> None:
 )
 def test_bad_filters_get_400_naming_the_parameter(client, collection, query, parameter, reason):
     response = client.get(f"/ogc/collections/{collection}/items?{query}")
-    body = _json(response, 400)
+    body = ok_json(response, 400)
     errors = {e["field"]: e["reason"] for e in body["errors"]}
     assert parameter in errors and reason in errors[parameter], errors
 
 
 def test_cluster_only_parameters_are_not_declared_for_districts_and_places(client) -> None:
-    spec = _json(client.get("/api/openapi.json"))
+    spec = ok_json(client.get("/api/openapi.json"))
     for collection, absent in (("districts", "district"), ("places", "stage")):
         operation = spec["paths"][f"/ogc/collections/{collection}/items"]["get"]
         names = {_param_name(spec, p) for p in operation["parameters"]}
@@ -310,9 +310,11 @@ def test_a_hidden_property_cannot_be_filtered_on(client, api_as, monkeypatch) ->
     from gis.web import ogc
 
     monkeypatch.setattr(ogc, "PUBLIC_CLUSTER_PROPERTIES", audience.PUBLIC_CLUSTER_PROPERTIES)
-    body = _json(client.get("/ogc/collections/clusters/items?filter=investor IS NULL"), 400)
+    body = ok_json(client.get("/ogc/collections/clusters/items?filter=investor IS NULL"), 400)
     assert "unknown property 'investor'" in body["errors"][0]["reason"]
-    assert "investor" not in _json(client.get("/ogc/collections/clusters/queryables"))["properties"]
+    assert (
+        "investor" not in ok_json(client.get("/ogc/collections/clusters/queryables"))["properties"]
+    )
     staff = api_as("viewer").client
     assert staff.get("/ogc/collections/clusters/items?filter=investor IS NULL").status_code == 200
 
@@ -372,7 +374,7 @@ def test_owslib_cql2_filter_returns_what_the_api_filter_returns(
     assert queryables["free_land_ha"]["type"] == "number"
     body = service.collection_items("clusters", filter=cql2_text, limit=1000)
     got = _ids(body["features"])
-    assert got == _api_ids(client, api_query)
+    assert got == api_ids(client, api_query)
     assert body["numberMatched"] == len(got) and got
 
 
@@ -387,7 +389,7 @@ def test_owslib_cql2_filter_returns_what_the_api_filter_returns(
 )
 def test_hostile_filters_are_400_not_500(client, expression, reason) -> None:
     response = client.get(f"/ogc/collections/clusters/items?filter={quote(expression)}")
-    body = _json(response, 400)
+    body = ok_json(response, 400)
     assert reason in body["errors"][0]["reason"]
 
 
@@ -398,9 +400,9 @@ def test_like_is_linear_on_sqlite_too(client) -> None:
 
 
 def test_tokens_are_for_the_data_apis_only(app, accounts) -> None:
-    from tests.test_tokens import _issue
+    from tests.helpers import issue_token
 
-    token = _issue(app, "admin")
+    token = issue_token(app, "admin")
     desktop = app.test_client(use_cookies=False)
     headers = {"Authorization": f"Bearer {token}"}
     assert desktop.get("/admin/tokens", headers=headers).status_code == 401

@@ -14,7 +14,7 @@ from app import create_app
 from gis.core import plan
 from gis.store.models import ChangeEvent, PlanTask, TargetValue
 from tests.conftest import ApiClient, login
-from tests.test_plan_data import PLAN, appendix_task_lines
+from tests.helpers import PLAN, appendix_task_lines, patch_task, post_value
 
 SCT_TASK = "i-1-1"  # led by Sở Công Thương, due Quý I/2020
 MONTHLY = "i-1-4"  # Sở Công Thương, "Hàng tháng"
@@ -31,20 +31,6 @@ def _tasks(client, **params) -> dict:
 
 def _ids(client, **params) -> list[str]:
     return [t["id"] for t in _tasks(client, **params)["tasks"]]
-
-
-def _patch(api: ApiClient, task_id: str, body, etag: str | None = "read", **headers):
-    if etag == "read":
-        etag = api.client.get(f"/api/plan/tasks/{task_id}").headers["ETag"]
-    if etag is not None:
-        headers["If-Match"] = etag
-    headers.setdefault("X-CSRFToken", api.token)
-    kwargs = (
-        {"json": body}
-        if not isinstance(body, str)
-        else {"data": body, "content_type": "application/json"}
-    )
-    return api.client.patch(f"/api/plan/tasks/{task_id}", headers=headers, **kwargs)
 
 
 def _task_events(store, task_id: str | None = None) -> int:
@@ -110,7 +96,7 @@ def test_a_restart_keeps_statuses_and_a_plan_less_store_gets_the_plan(
     app, api_as, store, database_url
 ) -> None:
     sct = api_as("sct-editor")
-    assert _patch(sct, SCT_TASK, {"status": "done"}).status_code == 200
+    assert patch_task(sct, SCT_TASK, {"status": "done"}).status_code == 200
     again = create_app({"TESTING": True, "DATABASE_URL": database_url, "SECRET_KEY": "x"})
     try:
         with again.extensions["store"].session() as session:
@@ -238,7 +224,7 @@ def test_recurring_rule_counts_a_note_in_the_period_or_late() -> None:
 def test_a_progress_note_keeps_a_recurring_task_on_time(api_as, client) -> None:
     assert HALF_YEARLY in _overdue(client, "2020-07-15")
     sct = api_as("sct-editor")
-    response = _patch(
+    response = patch_task(
         sct, HALF_YEARLY, {"note": "Đã cập nhật danh sách", "note_date": "2020-06-20"}
     )
     assert response.status_code == 200, response.get_json()
@@ -253,7 +239,7 @@ def test_a_progress_note_keeps_a_recurring_task_on_time(api_as, client) -> None:
 def test_lead_unit_editor_updates_own_task_with_a_dated_note(api_as, client, store) -> None:
     sct = api_as("sct-editor")
     before = client.get(f"/api/plan/tasks/{SCT_TASK}")
-    response = _patch(
+    response = patch_task(
         sct,
         SCT_TASK,
         {"status": "in_progress", "note": "Dự thảo kế hoạch CNHT", "note_date": "2020-03-20"},
@@ -277,28 +263,28 @@ def test_lead_unit_editor_updates_own_task_with_a_dated_note(api_as, client, sto
         },
     ]
     # The new ETag is the one to send next.
-    again = _patch(sct, SCT_TASK, {"status": "done"}, etag=response.headers["ETag"])
+    again = patch_task(sct, SCT_TASK, {"status": "done"}, etag=response.headers["ETag"])
     assert again.status_code == 200
     assert _task_events(store, SCT_TASK) == 2
 
 
 def test_a_note_without_a_date_is_dated_today(api_as) -> None:
-    body = _patch(api_as("sct-editor"), SCT_TASK, {"note": "Đang triển khai"}).get_json()
+    body = patch_task(api_as("sct-editor"), SCT_TASK, {"note": "Đang triển khai"}).get_json()
     assert body["notes"][-1]["date"] == plan.today().isoformat()
 
 
 def test_scope_is_the_lead_unit(api_as, store) -> None:
-    assert _patch(api_as("sct-editor"), LT_TASK, {"status": "done"}).status_code == 403
-    assert _patch(api_as("lt-editor"), SCT_TASK, {"status": "done"}).status_code == 403
-    assert _patch(api_as("bh-editor"), LT_TASK, {"status": "done"}).status_code == 403
-    assert _patch(api_as("viewer"), LT_TASK, {"status": "done"}).status_code == 403
+    assert patch_task(api_as("sct-editor"), LT_TASK, {"status": "done"}).status_code == 403
+    assert patch_task(api_as("lt-editor"), SCT_TASK, {"status": "done"}).status_code == 403
+    assert patch_task(api_as("bh-editor"), LT_TASK, {"status": "done"}).status_code == 403
+    assert patch_task(api_as("viewer"), LT_TASK, {"status": "done"}).status_code == 403
     # A task with no lead unit is the province's.
-    assert _patch(api_as("lt-editor"), "ii-4", {"status": "done"}).status_code == 403
+    assert patch_task(api_as("lt-editor"), "ii-4", {"status": "done"}).status_code == 403
     assert _task_events(store) == 0
-    assert _patch(api_as("lt-editor"), LT_TASK, {"status": "done"}).status_code == 200
+    assert patch_task(api_as("lt-editor"), LT_TASK, {"status": "done"}).status_code == 200
     # ii-1-b is led by five district committees, Long Thành's among them.
-    assert _patch(api_as("lt-editor"), "ii-1-b", {"status": "in_progress"}).status_code == 200
-    assert _patch(api_as("admin"), "ii-4", {"status": "in_progress"}).status_code == 200
+    assert patch_task(api_as("lt-editor"), "ii-1-b", {"status": "in_progress"}).status_code == 200
+    assert patch_task(api_as("admin"), "ii-4", {"status": "in_progress"}).status_code == 200
 
 
 def test_lead_unit_scope_ignores_the_plans_spelling(app, store) -> None:
@@ -309,9 +295,9 @@ def test_lead_unit_scope_ignores_the_plans_spelling(app, store) -> None:
             session, "khdt", "correct horse battery", "editor", lead_unit="Sở Kế hoạch và Đầu tư"
         )
     api = ApiClient(app.test_client(), "khdt")
-    assert _patch(api, KHDT_TASK, {"status": "in_progress"}).status_code == 200  # "- Đầu tư"
-    assert _patch(api, "iii-5", {"status": "in_progress"}).status_code == 200  # "Đầu tư"
-    assert _patch(api, SCT_TASK, {"status": "in_progress"}).status_code == 403
+    assert patch_task(api, KHDT_TASK, {"status": "in_progress"}).status_code == 200  # "- Đầu tư"
+    assert patch_task(api, "iii-5", {"status": "in_progress"}).status_code == 200  # "Đầu tư"
+    assert patch_task(api, SCT_TASK, {"status": "in_progress"}).status_code == 403
 
 
 def test_anonymous_gets_401_and_no_if_match_428_and_stale_412(api_as, client, store) -> None:
@@ -322,17 +308,19 @@ def test_anonymous_gets_401_and_no_if_match_428_and_stale_412(api_as, client, st
         headers={"If-Match": '"x"', "X-CSRFToken": "nothing"},
     )
     assert anonymous.status_code in (400, 401)
-    assert _patch(token_client, SCT_TASK, {"status": "done"}, etag=None).status_code == 428
+    assert patch_task(token_client, SCT_TASK, {"status": "done"}, etag=None).status_code == 428
     old = client.get(f"/api/plan/tasks/{SCT_TASK}").headers["ETag"]
-    assert _patch(token_client, SCT_TASK, {"status": "in_progress"}, etag=old).status_code == 200
-    stale = _patch(token_client, SCT_TASK, {"status": "done"}, etag=old)
+    assert (
+        patch_task(token_client, SCT_TASK, {"status": "in_progress"}, etag=old).status_code == 200
+    )
+    stale = patch_task(token_client, SCT_TASK, {"status": "done"}, etag=old)
     assert stale.status_code == 412
     body = stale.get_json()
     assert body["current_version"] == 2
     assert body["changes_since"][0]["changes"][0]["to"] == "in_progress"
     # Another task's ETag does not stand for this one.
     other = client.get(f"/api/plan/tasks/{MONTHLY}").headers["ETag"]
-    assert _patch(token_client, SCT_TASK, {"status": "done"}, etag=other).status_code == 412
+    assert patch_task(token_client, SCT_TASK, {"status": "done"}, etag=other).status_code == 412
     assert _task_events(store, SCT_TASK) == 1
 
 
@@ -357,7 +345,7 @@ def test_bad_input_gets_422_naming_the_field_and_writes_nothing(
     api_as, client, store, body: dict, field: str
 ) -> None:
     before = client.get(f"/api/plan/tasks/{SCT_TASK}").get_json()
-    response = _patch(api_as("sct-editor"), SCT_TASK, body)
+    response = patch_task(api_as("sct-editor"), SCT_TASK, body)
     assert response.status_code == 422, response.get_json()
     assert response.mimetype == "application/problem+json"
     assert field in [e["field"] for e in response.get_json()["errors"]]
@@ -367,7 +355,7 @@ def test_bad_input_gets_422_naming_the_field_and_writes_nothing(
 
 @pytest.mark.parametrize("raw", ["{not json", "[1, 2]", ""])
 def test_malformed_bodies_get_400(api_as, store, raw: str) -> None:
-    response = _patch(api_as("sct-editor"), SCT_TASK, raw)
+    response = patch_task(api_as("sct-editor"), SCT_TASK, raw)
     assert response.status_code == 400
     assert response.mimetype == "application/problem+json"
     assert _task_events(store) == 0
@@ -375,12 +363,12 @@ def test_malformed_bodies_get_400(api_as, store, raw: str) -> None:
 
 def test_unknown_task_is_404(api_as, client) -> None:
     assert client.get("/api/plan/tasks/ix-9").status_code == 404
-    response = _patch(api_as("admin"), "ix-9", {"status": "done"}, etag='"ix-9-v1-rx"')
+    response = patch_task(api_as("admin"), "ix-9", {"status": "done"}, etag='"ix-9-v1-rx"')
     assert response.status_code == 404
 
 
 def test_an_unchanged_status_writes_nothing(api_as, store) -> None:
-    response = _patch(api_as("sct-editor"), SCT_TASK, {"status": "not_started"})
+    response = patch_task(api_as("sct-editor"), SCT_TASK, {"status": "not_started"})
     assert response.status_code == 200
     assert response.get_json()["version"] == 1
     assert _task_events(store) == 0
@@ -400,7 +388,7 @@ def test_concurrent_task_writers_never_lose_an_update(app, accounts, store) -> N
         for i in range(updates):
             if i % 2:
                 etag = api.client.get(f"/api/plan/tasks/{MONTHLY}").headers["ETag"]
-            response = _patch(
+            response = patch_task(
                 api, MONTHLY, {"note": f"{index}-{i}", "note_date": "2020-05-01"}, etag=etag
             )
             with lock:
@@ -426,7 +414,7 @@ def test_concurrent_task_writers_never_lose_an_update(app, accounts, store) -> N
 def test_history_verify_checks_task_chains_and_heads(api_as, runner, store) -> None:
     sct = api_as("sct-editor")
     for status in ("in_progress", "done", "in_progress"):
-        assert _patch(sct, SCT_TASK, {"status": status}).status_code == 200
+        assert patch_task(sct, SCT_TASK, {"status": status}).status_code == 200
     result = runner.invoke(args=["history", "verify"])
     assert result.exit_code == 0 and "3 change(s) verified" in result.output
     with store.write() as session:
@@ -459,21 +447,15 @@ def test_task_history_is_for_logged_in_users(client, api_as) -> None:
 # --- targets --------------------------------------------------------------------------------
 
 
-def _post_value(api: ApiClient, target_id: str, body) -> object:
-    return api.client.post(
-        f"/api/plan/targets/{target_id}/values", json=body, headers={"X-CSRFToken": api.token}
-    )
-
-
 def test_admin_reports_values_and_met_is_computed(api_as, client) -> None:
     admin = api_as("admin")
-    response = _post_value(
+    response = post_value(
         admin, "industrial-production-index", {"year": 2020, "value": 7.2, "source": "Cục Thống kê"}
     )
     assert response.status_code == 201, response.get_json()
     assert response.get_json()["target"]["status"] == "not_met"
     # A correction: the newest entry of the year counts; the first stays listed.
-    fixed = _post_value(
+    fixed = post_value(
         admin, "industrial-production-index", {"year": 2020, "value": "8,4", "source": "Niên giám"}
     ).get_json()["target"]
     assert fixed["status"] == "met" and fixed["position"] == "within"
@@ -481,11 +463,11 @@ def test_admin_reports_values_and_met_is_computed(api_as, client) -> None:
     # The cited outcome of data/plan.json stays listed, under the administrator's rows.
     assert [v["current"] for v in fixed["values"]] == [False, False, True]
     assert fixed["values"][0]["entered_by"] == "data/plan.json"
-    above = _post_value(admin, "high-tech-share", {"year": 2020, "value": 6.5, "source": "x"})
+    above = post_value(admin, "high-tech-share", {"year": 2020, "value": 6.5, "source": "x"})
     assert above.get_json()["target"]["position"] == "above"
     assert above.get_json()["target"]["status"] == "met"
     # A value for another year is listed but does not decide the 2020 target.
-    other = _post_value(admin, "zone-ii-share", {"year": 2019, "value": 9, "source": "x"})
+    other = post_value(admin, "zone-ii-share", {"year": 2019, "value": 9, "source": "x"})
     assert other.get_json()["target"]["status"] == "not_reported"
     statuses = {t["id"]: t["status"] for t in client.get("/api/plan/targets").get_json()["targets"]}
     assert statuses["industrial-production-index"] == "met"
@@ -494,7 +476,7 @@ def test_admin_reports_values_and_met_is_computed(api_as, client) -> None:
 def test_only_admins_report_values(api_as, client, store) -> None:
     body = {"year": 2020, "value": 8.5, "source": "x"}
     for name in ("viewer", "sct-editor", "lt-editor"):
-        assert _post_value(api_as(name), "industrial-production-index", body).status_code == 403
+        assert post_value(api_as(name), "industrial-production-index", body).status_code == 403
     assert client.post(
         "/api/plan/targets/industrial-production-index/values", json=body
     ).status_code in (400, 401)
@@ -519,7 +501,7 @@ def test_only_admins_report_values(api_as, client, store) -> None:
     ],
 )
 def test_bad_values_get_422_naming_the_field(api_as, store, body: dict, field: str) -> None:
-    response = _post_value(api_as("admin"), "high-tech-share", body)
+    response = post_value(api_as("admin"), "high-tech-share", body)
     assert response.status_code == 422
     assert field in [e["field"] for e in response.get_json()["errors"]]
     with store.session() as session:
@@ -528,7 +510,7 @@ def test_bad_values_get_422_naming_the_field(api_as, store, body: dict, field: s
 
 
 def test_unknown_target_is_404(api_as) -> None:
-    response = _post_value(api_as("admin"), "gdp", {"year": 2020, "value": 1, "source": "x"})
+    response = post_value(api_as("admin"), "gdp", {"year": 2020, "value": 1, "source": "x"})
     assert response.status_code == 404
 
 
@@ -606,7 +588,7 @@ def test_a_stale_form_shows_what_changed_and_keeps_the_typed_text(
     assert login(client, "sct-editor").status_code == 302
     form = _form(client, SCT_TASK)
     # Meanwhile the province sets the status.
-    assert _patch(api_as("admin"), SCT_TASK, {"status": "done"}).status_code == 200
+    assert patch_task(api_as("admin"), SCT_TASK, {"status": "done"}).status_code == 200
     typed = "Báo cáo <b>quý I</b>"
     response = client.post(
         f"/plan/tasks/{SCT_TASK}?lang=en", data={**form, "note": typed, "note_date": "2020-04-02"}
@@ -635,7 +617,7 @@ def test_a_stale_form_shows_what_changed_and_keeps_the_typed_text(
 def test_a_status_chosen_in_a_stale_form_is_applied_on_top(client, accounts, api_as, store) -> None:
     assert login(client, "sct-editor").status_code == 302
     form = _form(client, SCT_TASK)
-    assert _patch(api_as("admin"), SCT_TASK, {"status": "done"}).status_code == 200
+    assert patch_task(api_as("admin"), SCT_TASK, {"status": "done"}).status_code == 200
     response = client.post(f"/plan/tasks/{SCT_TASK}", data={**form, "status": "in_progress"})
     assert response.status_code == 409
     html = response.get_data(as_text=True)
@@ -669,7 +651,7 @@ def test_the_form_is_shown_only_within_scope(client, accounts) -> None:
 
 def test_user_text_on_plan_pages_is_escaped(api_as, client) -> None:
     xss = "<img src=x onerror=alert(1)>"
-    assert _patch(api_as("sct-editor"), SCT_TASK, {"note": xss}).status_code == 200
+    assert patch_task(api_as("sct-editor"), SCT_TASK, {"note": xss}).status_code == 200
     for path in ("/plan", f"/plan/tasks/{SCT_TASK}"):
         html = _page(client, path)
         assert xss not in html and "&lt;img src=x onerror=alert(1)&gt;" in html

@@ -20,8 +20,6 @@ The task count is checked against the seed itself. Rule for counting appendix ta
 
 from __future__ import annotations
 
-import functools
-import json
 import re
 import unicodedata
 from collections import Counter
@@ -29,57 +27,13 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import reference
+from tests.helpers import CLUSTERS, DISTRICTS, PLAN, appendix_task_lines, cells, seed_lines
 
 ROOT = Path(__file__).resolve().parents[1]
-SEED = Path(__file__).resolve().parents[2] / "shared" / "seed" / "000_829ec96c5786f6ce.txt"
-PLAN = json.loads((ROOT / "data" / "plan.json").read_text(encoding="utf-8"))
-CLUSTERS = json.loads((ROOT / "data" / "clusters.geojson").read_text(encoding="utf-8"))
-DISTRICTS = json.loads((ROOT / "data" / "districts.json").read_text(encoding="utf-8"))
 TASKS = PLAN["tasks"]
 BY_ID = {t["id"]: t for t in TASKS}
 FLAG_KINDS = {"blank_lead_unit", "date_typo", "inconsistent", "misaligned_row"}
 QUARTER_END = {"I": "03-31", "II": "06-30", "III": "09-30", "IV": "12-31"}
-
-
-@functools.cache
-def _seed_text() -> str:
-    return reference(SEED).read_text(encoding="utf-8")
-
-
-def seed_lines() -> list[str]:
-    """The plan's lines (the test skips, naming the file, where ../shared is missing)."""
-    return _seed_text().splitlines()
-
-
-def cells(line_no: int) -> list[str]:
-    parts = seed_lines()[line_no - 1].split("\t")
-    return parts + [""] * (6 - len(parts))
-
-
-def appendix_task_lines() -> dict[str, list[int]]:
-    """Seed line numbers of the appendix task lines, per section (rule in the docstring)."""
-    start = next(i for i, text in enumerate(seed_lines()) if text.split("\t")[0] == "STT")
-    per_section: dict[str, list[int]] = {}
-    section = None
-    for no in range(start + 1, len(seed_lines()) + 1):
-        if not seed_lines()[no - 1].strip():
-            continue
-        c = cells(no)
-        if c[0] == "STT" or (not any(c[:4]) and c[4] == "Chủ trì"):
-            continue
-        if re.fullmatch(r"[IVX]+", c[0]):
-            if c[2] and section is not None:  # rule 6: a leftover line of the section before
-                per_section[section].append(no)
-            section = c[0]
-            per_section.setdefault(section, [])
-            continue
-        if re.fullmatch(r"[IVX]+\.\d+", c[0]):
-            continue
-        if c[1] or c[2]:
-            assert section is not None
-            per_section[section].append(no)
-    return per_section
 
 
 def _strings(value: object):

@@ -11,7 +11,7 @@ from openpyxl import load_workbook
 from pypdf import PdfReader
 
 from tests.conftest import ROOT
-from tests.test_plan_api import _patch
+from tests.helpers import patch_task
 
 AS_OF = "2020-07-15"
 AS_OF_SHOWN = "15/07/2020"  # pages and files show dd/mm/yyyy
@@ -101,7 +101,7 @@ def test_the_province_pdf_renders_and_states_its_date(client) -> None:
 def test_the_pdf_loads_nothing_from_outside(client, api_as) -> None:
     # User text that looks like markup is escaped, so it cannot make WeasyPrint fetch anything.
     note = '<img src="http://example.invalid/x.png"><link rel=stylesheet href="file:///etc/passwd">'
-    assert _patch(api_as("admin"), "i-2-4", {"note": note}).status_code == 200
+    assert patch_task(api_as("admin"), "i-2-4", {"note": note}).status_code == 200
     # Printed as text; the narrow column wraps it anywhere, so compare without white space.
     printed = "".join(_text(_pdf(client, "740")).split())
     assert "".join(note.split()) in printed
@@ -158,7 +158,7 @@ def test_the_province_workbook_matches_the_dashboard(client, api_as) -> None:
 
 def test_text_that_looks_like_a_formula_stays_text(client, api_as) -> None:
     note = '=HYPERLINK("http://example.invalid","x")'
-    assert _patch(api_as("admin"), "i-2-4", {"note": note}).status_code == 200
+    assert patch_task(api_as("admin"), "i-2-4", {"note": note}).status_code == 200
     book = _workbook(client, "740")
     # Kept as text, with OWASP's apostrophe in front so no spreadsheet reads a formula.
     cells = [c for row in book["Tasks"].iter_rows() for c in row if c.value == "'" + note]

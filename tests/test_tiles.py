@@ -7,7 +7,7 @@ import pytest
 from shapely.geometry import Point, box, shape
 
 from gis.core import tiles
-from tests.test_data import CLUSTERS
+from tests.helpers import CLUSTERS
 
 LOCATED = [f for f in CLUSTERS["features"] if f["geometry"]]
 
@@ -104,3 +104,25 @@ def test_tiles_revalidate_with_etag(client) -> None:
         f"/api/tiles/{z}/{x}/{y}.geojson", headers={"If-None-Match": first.headers["ETag"]}
     )
     assert again.status_code == 304
+
+
+def test_tiles_show_anonymous_clients_only_public_properties(client, api_as, monkeypatch) -> None:
+    """A tile passes through the one rule of gis.core.audience, and its ETag names who asked."""
+    from gis.core import audience
+
+    monkeypatch.setattr(
+        audience,
+        "PUBLIC_CLUSTER_PROPERTIES",
+        audience.PUBLIC_CLUSTER_PROPERTIES - {"clearance_status"},
+    )
+    z, x, y = _tile_of(107.0, 11.0, 8)
+    url = f"/api/tiles/{z}/{x}/{y}.geojson"
+    public = client.get(url)
+    assert public.status_code == 200
+    features = public.get_json()["features"]
+    assert features and all("clearance_status" not in f["properties"] for f in features)
+    # The copy anonymous clients got is not the staff's: no 304 for its ETag.
+    staff = api_as("viewer").client.get(url, headers={"If-None-Match": public.headers["ETag"]})
+    assert staff.status_code == 200
+    assert staff.headers["ETag"] != public.headers["ETag"]
+    assert all("clearance_status" in f["properties"] for f in staff.get_json()["features"])

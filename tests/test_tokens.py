@@ -3,33 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
-import re
 
 import pytest
 from sqlalchemy import select, update
 
 from gis.store.models import AccessToken, AccessTokenUse
 from tests.conftest import csrf_token, login
+from tests.helpers import issue_token
 
 LT = "ccn-long-phuoc-1"  # Long Thành (740)
 ITEM = f"/ogc/collections/clusters/items/{LT}"
-
-
-def _issue(app, username: str, scope: str = "write", days: int = 30) -> str:
-    """A token created by its owner through the page, read off the page shown once."""
-    client = app.test_client()
-    assert login(client, username).status_code == 302
-    token = csrf_token(client, "/auth/tokens")
-    page = client.post(
-        "/auth/tokens",
-        data={"name": f"QGIS {scope}", "scope": scope, "days": days, "csrf_token": token},
-    )
-    assert page.status_code == 200, page.get_data(as_text=True)
-    found = re.search(r"<code data-token>(gisat_[\w-]+)</code>", page.get_data(as_text=True))
-    assert found, "the new token is shown once"
-    again = client.get("/auth/tokens").get_data(as_text=True)
-    assert found.group(1) not in again, "and never again"
-    return found.group(1)
 
 
 def _bearer(token: str, **headers) -> dict:
@@ -41,7 +24,7 @@ def _etag(client, token: str) -> str:
 
 
 def test_a_token_update_lands_with_its_history_and_no_cookie(app, client, accounts, store):
-    token = _issue(app, "lt-editor")
+    token = issue_token(app, "lt-editor")
     desktop = app.test_client(use_cookies=False)
     etag = _etag(desktop, token)
     response = desktop.patch(
@@ -66,7 +49,7 @@ def test_a_token_update_lands_with_its_history_and_no_cookie(app, client, accoun
 
 
 def test_another_districts_editor_is_refused(app, accounts) -> None:
-    token = _issue(app, "bh-editor")
+    token = issue_token(app, "bh-editor")
     desktop = app.test_client(use_cookies=False)
     response = desktop.patch(
         ITEM,
@@ -77,7 +60,7 @@ def test_another_districts_editor_is_refused(app, accounts) -> None:
 
 
 def test_a_read_token_cannot_write(app, accounts) -> None:
-    token = _issue(app, "lt-editor", scope="read")
+    token = issue_token(app, "lt-editor", scope="read")
     desktop = app.test_client(use_cookies=False)
     assert desktop.get("/ogc/collections/clusters/items", headers=_bearer(token)).status_code == 200
     response = desktop.patch(
@@ -91,7 +74,7 @@ def test_a_read_token_cannot_write(app, accounts) -> None:
 
 @pytest.mark.parametrize("state", ["revoked", "expired", "unknown"])
 def test_revoked_expired_or_unknown_tokens_get_401(app, accounts, store, state) -> None:
-    token = _issue(app, "lt-editor")
+    token = issue_token(app, "lt-editor")
     if state == "revoked":
         owner = app.test_client()
         login(owner, "lt-editor")
@@ -134,7 +117,7 @@ def test_a_cookie_request_still_needs_csrf_and_a_token_ignores_the_cookie(app, a
     )
     assert ok.status_code == 200, ok.get_data(as_text=True)
     # The editor's browser session plus a read token: the token alone counts.
-    read_token = _issue(app, "lt-editor", scope="read")
+    read_token = issue_token(app, "lt-editor", scope="read")
     mixed = editor.patch(
         ITEM,
         json={"properties": {"status_note": "y"}},
@@ -144,7 +127,7 @@ def test_a_cookie_request_still_needs_csrf_and_a_token_ignores_the_cookie(app, a
 
 
 def test_replace_create_and_preconditions(app, accounts) -> None:
-    token = _issue(app, "lt-editor")
+    token = issue_token(app, "lt-editor")
     desktop = app.test_client(use_cookies=False)
     read = desktop.get(ITEM, headers=_bearer(token)).get_json()
     etag = _etag(desktop, token)
@@ -181,7 +164,7 @@ def test_replace_create_and_preconditions(app, accounts) -> None:
         ).status_code
         == 403
     )
-    admin = _issue(app, "admin")
+    admin = issue_token(app, "admin")
     created = desktop.post("/ogc/collections/clusters/items", json=new, headers=_bearer(admin))
     assert created.status_code == 201, created.get_data(as_text=True)
     assert created.headers["Location"].endswith("/ogc/collections/clusters/items/ccn-tu-qgis")
@@ -189,8 +172,8 @@ def test_replace_create_and_preconditions(app, accounts) -> None:
 
 
 def test_administrators_list_every_token(app, accounts) -> None:
-    _issue(app, "lt-editor")
-    _issue(app, "bh-editor", scope="read")
+    issue_token(app, "lt-editor")
+    issue_token(app, "bh-editor", scope="read")
     admin = app.test_client()
     login(admin, "admin")
     page = admin.get("/admin/tokens").get_data(as_text=True)
@@ -203,7 +186,7 @@ def test_administrators_list_every_token(app, accounts) -> None:
 
 
 def test_only_the_owner_revokes_a_token(app, accounts, store) -> None:
-    token = _issue(app, "lt-editor")
+    token = issue_token(app, "lt-editor")
     with store.session() as session:
         token_id = session.scalar(select(AccessToken.id))
     other = app.test_client()
@@ -217,7 +200,7 @@ def test_only_the_owner_revokes_a_token(app, accounts, store) -> None:
 
 
 def test_a_token_delete_removes_the_cluster_and_keeps_its_history(app, accounts, store) -> None:
-    admin = _issue(app, "admin")
+    admin = issue_token(app, "admin")
     desktop = app.test_client(use_cookies=False)
     etag = _etag(desktop, admin)
     assert desktop.delete(ITEM, headers=_bearer(admin)).status_code == 428
@@ -226,7 +209,7 @@ def test_a_token_delete_removes_the_cluster_and_keeps_its_history(app, accounts,
     # Another district's editor hears it is outside their district; this district's editor
     # that deleting, like creating, is for administrators. Nothing is written either way.
     for name, reason in (("bh-editor", "outside your district"), ("lt-editor", "administrators")):
-        refused = desktop.delete(ITEM, headers=_bearer(_issue(app, name), **{"If-Match": etag}))
+        refused = desktop.delete(ITEM, headers=_bearer(issue_token(app, name), **{"If-Match": etag}))
         assert refused.status_code == 403 and reason in refused.get_json()["detail"]
     assert desktop.get(ITEM).status_code == 200
     read = desktop.get(f"/api/clusters/{LT}").get_json()
@@ -291,7 +274,7 @@ def test_a_cluster_with_files_is_not_deleted(app, accounts, store) -> None:
                 added_by="admin",
             )
         )
-    admin = _issue(app, "admin")
+    admin = issue_token(app, "admin")
     desktop = app.test_client(use_cookies=False)
     refused = desktop.delete(ITEM, headers=_bearer(admin, **{"If-Match": _etag(desktop, admin)}))
     assert refused.status_code == 422

@@ -16,7 +16,7 @@ import pyogrio
 from openpyxl import load_workbook
 
 from gis.core.export_values import VALUES_VI
-from tests.test_import_cli import ALL, _invoke
+from tests.helpers import ALL, invoke
 
 CLEARING = "ccn-long-phuoc-1"  # stage "clearing", site clearance "in_progress"
 CODES = {code for key, words in VALUES_VI.items() for code in words if isinstance(code, str)} - {
@@ -82,11 +82,11 @@ def test_files_for_programs_keep_codes_in_every_language(client, tmp_path) -> No
 
 def test_vietnamese_csv_imports_back_unchanged(runner, accounts, store, tmp_path) -> None:
     path = tmp_path / "c-vi.csv"
-    result = _invoke(runner, "clusters", "export", path, "--lang", "vi")
+    result = invoke(runner, "clusters", "export", path, "--lang", "vi")
     assert result.exit_code == 0, result.output
     assert "Đang bồi thường, GPMB" in path.read_text(encoding="utf-8-sig")
     revision = store.revision()
-    result = _invoke(runner, "clusters", "import", path, "--user", "admin")
+    result = invoke(runner, "clusters", "import", path, "--user", "admin")
     assert result.exit_code == 0, result.output
     assert f"0 added, 0 changed, {ALL} unchanged, 0 rejected." in result.output
     assert store.revision() == revision

@@ -545,9 +545,9 @@ def _visible_texts(html: str) -> set[str]:
 
 
 def test_vietnamese_workbook_pages_show_no_english(app, accounts) -> None:
-    from tests.test_i18n import _read_vi_po
+    from tests.helpers import read_vi_po
 
-    english = {m.id for m in _read_vi_po() if m.id and isinstance(m.id, str) and m.string != m.id}
+    english = {m.id for m in read_vi_po() if m.id and isinstance(m.id, str) and m.string != m.id}
     editor = _client(app, "lt-editor")
     data = download(editor)
     bad = edit(data, {"ccn-long-phuoc-1": {"stage": "Sắp xong", "clearance_cleared_ha": "=1+1"}})

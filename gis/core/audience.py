@@ -1,7 +1,8 @@
 """Who may read what: the one rule deciding which cluster properties anonymous clients see.
 
-Every reader of cluster features (the JSON API, its exports, OGC API – Features, the pages)
-passes them through ``visible_feature``. The rule is an allowlist: a property added to the
+Every reader of cluster features (the JSON API, its exports, its map tiles, OGC API –
+Features, the pages) passes them through ``visible_feature``, and each ETag of what they
+serve names the audience. The rule is an allowlist: a property added to the
 record later stays hidden from anonymous clients until someone classifies it here
 (tests/test_audience.py fails until they do).
 """

@@ -9,7 +9,7 @@ import orjson
 import shapely
 from shapely.geometry import box
 from shapely.geometry.base import BaseGeometry
-from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy import Select, false, func, or_, select
 from sqlalchemy.orm import Session
 
 from gis.core import industries
@@ -86,10 +86,6 @@ class ClusterFilter:
     where: tuple[Any, ...] = ()
 
 
-def _escape_like(term: str) -> str:
-    return term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
 def _apply_filter(query: Select, dialect: str, flt: ClusterFilter, terms: list[str]) -> Select:
     if flt.districts:
         query = query.where(Cluster.district_code.in_(flt.districts))
@@ -102,12 +98,13 @@ def _apply_filter(query: Select, dialect: str, flt: ClusterFilter, terms: list[s
         zone_codes = select(District.code).where(
             or_(
                 District.zone.in_(named),
-                District.zone.is_(None) if UNASSIGNED_ZONE in flt.zones else False,
+                District.zone.is_(None) if UNASSIGNED_ZONE in flt.zones else false(),
             )
         )
         query = query.where(Cluster.district_code.in_(zone_codes))
     for term in terms:
-        query = query.where(Cluster.search_key.like(f"%{_escape_like(term)}%", escape="\\"))
+        # autoescape: a "%" or "_" typed in the search box is matched as itself.
+        query = query.where(Cluster.search_key.contains(term, autoescape=True))
     if flt.min_free_land_ha is not None:
         enough = Cluster.free_land_ha >= flt.min_free_land_ha
         if flt.free_land_unreported:
@@ -120,7 +117,7 @@ def _apply_filter(query: Select, dialect: str, flt: ClusterFilter, terms: list[s
         query = query.where(
             or_(
                 *(
-                    Cluster.industries_key.like(f"%{_escape_like(term)}%", escape="\\")
+                    Cluster.industries_key.contains(term, autoescape=True)
                     for term in industries.search_terms(flt.industry)
                 )
             )
@@ -420,7 +417,10 @@ def located_extent(session: Session) -> tuple[float, float, float, float] | None
             func.max(Cluster.max_lat),
         )
     ).one()
-    return None if row[0] is None else (row[0], row[1], row[2], row[3])
+    min_lon, min_lat, max_lon, max_lat = row
+    if min_lon is None or min_lat is None or max_lon is None or max_lat is None:
+        return None
+    return (min_lon, min_lat, max_lon, max_lat)
 
 
 def count_clusters(session: Session) -> int:
@@ -436,9 +436,9 @@ def count_free_land_known(session: Session) -> int:
 
 def count_by_district(session: Session) -> dict[str, int]:
     """Number of clusters in each district code."""
-    counts: dict[str, int] = {}
-    for code in session.scalars(
-        select(Cluster.district_code).where(and_(Cluster.district_code.is_not(None)))
-    ):
-        counts[code] = counts.get(code, 0) + 1
-    return counts
+    rows = session.execute(
+        select(Cluster.district_code, func.count())
+        .where(Cluster.district_code.is_not(None))
+        .group_by(Cluster.district_code)
+    )
+    return {code: count for code, count in rows if code is not None}

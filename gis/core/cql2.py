@@ -20,7 +20,17 @@ from pygeofilter.parsers.cql2_json import parse as parse_json
 from pygeofilter.parsers.cql2_text import parse as parse_text
 from shapely.geometry import box, shape
 from shapely.geometry.base import BaseGeometry
-from sqlalchemy import LargeBinary, and_, bindparam, false, func, literal_column, not_, or_
+from sqlalchemy import (
+    LargeBinary,
+    SQLColumnExpression,
+    and_,
+    bindparam,
+    false,
+    func,
+    literal_column,
+    not_,
+    or_,
+)
 from sqlalchemy.sql.elements import ColumnElement
 
 from gis.core.queryables import Prop
@@ -71,7 +81,7 @@ def intersects(dialect: str, geom: BaseGeometry) -> ColumnElement[bool]:
     return func.gis_intersects(Cluster.geom_wkb, wkb) == 1
 
 
-def like(dialect: str, column: ColumnElement[Any], pattern: str) -> ColumnElement[bool]:
+def like(dialect: str, column: SQLColumnExpression[Any], pattern: str) -> ColumnElement[bool]:
     """CQL2 LIKE (``%``, ``_``, ``\\`` escapes), case-sensitive on both databases."""
     if dialect == "postgresql":
         return column.like(pattern, escape="\\")
@@ -141,24 +151,24 @@ class Translator:
                 raise ValueError("LIKE needs a text pattern")
             if (len(node.pattern) - len(node.pattern.rstrip("\\"))) % 2:
                 raise ValueError("a LIKE pattern cannot end with an escaping backslash")
-            clause = like(self.dialect, prop.column(), node.pattern)  # type: ignore[misc]
+            clause = like(self.dialect, self._column(prop), node.pattern)
             return not_(clause) if node.not_ else clause
         if isinstance(node, ast.In):
             prop = self._property(node.lhs)
             if not node.sub_nodes:
                 return false()
             options = [self._literal(prop, v) for v in node.sub_nodes]
-            clause = prop.column().in_(options)  # type: ignore[misc]
+            clause = self._column(prop).in_(options)
             return not_(clause) if node.not_ else clause
         if isinstance(node, ast.Between):
             prop = self._property(node.lhs)
             if prop.type not in ("number", "integer") and prop.format != "date":
                 raise ValueError(f"BETWEEN needs a number or date property; {prop.name} is not")
             low, high = self._literal(prop, node.low), self._literal(prop, node.high)
-            clause = prop.column().between(low, high)  # type: ignore[misc]
+            clause = self._column(prop).between(low, high)
             return not_(clause) if node.not_ else clause
         if isinstance(node, ast.IsNull):
-            clause = self._property(node.lhs).column().is_(None)  # type: ignore[misc]
+            clause = self._column(self._property(node.lhs)).is_(None)
             return not_(clause) if node.not_ else clause
         if isinstance(node, ast.GeometryIntersects):
             return self._intersects(node)
@@ -179,7 +189,7 @@ class Translator:
         if prop.type == "boolean" and kind not in (ast.Equal, ast.NotEqual):
             raise ValueError(f"{prop.name} is true or false: compare it with = or <>")
         value = self._literal(prop, rhs)
-        column = prop.column()  # type: ignore[misc]
+        column = self._column(prop)
         if prop.type == "string" and self.dialect == "postgresql":
             # Text orders by code point on both databases: SQLite's BINARY, PostgreSQL's C.
             column = column.collate("C")
@@ -193,6 +203,12 @@ class Translator:
             known = ", ".join(sorted(self.queryables))
             raise ValueError(f"unknown property {node.name!r}; queryables: {known}")
         return prop
+
+    def _column(self, prop: Prop) -> SQLColumnExpression[Any]:
+        # Only queryable properties (those with an SQL expression) reach here.
+        if prop.column is None:
+            raise ValueError(f"{prop.name} cannot be filtered on")
+        return prop.column()
 
     def _literal(self, prop: Prop, value: Any) -> Any:
         """``value`` checked against the property's type, as the database compares it."""

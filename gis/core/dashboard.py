@@ -137,7 +137,7 @@ def task_figures(tasks: list[dict[str, Any]]) -> dict[str, Any]:
         | _status_counts(unit_tasks)
         for key, unit_tasks in units.items()
     ]
-    rows.sort(key=lambda r: (-r["total"], r["key"]))
+    rows.sort(key=lambda r: (-int(r["total"]), r["key"]))
     return {
         **_status_counts(tasks),
         "by_lead_unit": rows,

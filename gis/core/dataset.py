@@ -18,6 +18,7 @@ from gis.core.districts import PROVINCE_BBOX, load_districts
 from gis.core.places import load_places
 from gis.core.plan import load_plan
 from gis.core.schema import DERIVED_PROPERTIES, ClusterRecord, inconsistencies
+from gis.errors import field_errors
 from gis.geometry import parse_geojson, problems
 from gis.store.db import Store
 from gis.store.models import Cluster, District
@@ -36,15 +37,6 @@ class CheckedFeature:
 def read_json(path: str | Path) -> Any:
     """Parse a UTF-8 JSON file."""
     return json.loads(Path(path).read_text(encoding="utf-8"))
-
-
-def describe_validation_error(exc: ValidationError) -> list[str]:
-    """One "field: reason" line per pydantic error."""
-    return [
-        f"{'.'.join(str(p) for p in e['loc']) or '(record)'}: "
-        f"{'missing (every feature must say it)' if e['type'] == 'missing' else e['msg']}"
-        for e in exc.errors()
-    ]
 
 
 def check_collection(
@@ -85,12 +77,12 @@ def _check_feature(
     try:
         record = ClusterRecord.model_validate(props)
     except ValidationError as exc:
-        found += describe_validation_error(exc)
+        found += [f"{e.field}: {e.reason}" for e in field_errors(exc)]
     if feature.get("id") != props.get("id"):
         found.append(f"id: Feature id {feature.get('id')!r} differs from properties.id")
     if props.get("id") in seen:
         found.append(f"id: duplicate id {props.get('id')!r}")
-    seen.add(props.get("id"))
+    seen.add(str(props.get("id")))
     geometry = None
     if feature.get("geometry") is not None:
         try:

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from pydantic import ValidationError
 from shapely.geometry.base import BaseGeometry
-from sqlalchemy import delete, func, select
+from sqlalchemy import CursorResult, delete, func, select
 from sqlalchemy.orm import Session
 
 from gis.core.actors import Actor, check_admin, check_cluster_edit
@@ -16,7 +16,7 @@ from gis.core.districts import boundaries, district_box, province_outline
 from gis.core.history import apply_versioned, diff, event_dict, events_of, new_event
 from gis.core.plan import today as vietnam_today
 from gis.core.schema import ClusterRecord, inconsistencies
-from gis.errors import FieldError, InvalidInput, NotFound, StaleVersion
+from gis.errors import FieldError, InvalidInput, NotFound, StaleVersion, field_errors
 from gis.geometry import area_ha, parse_geojson, problems, to_geojson
 from gis.store.models import Attachment, ChangeEvent, Cluster, District, utcnow
 
@@ -52,12 +52,6 @@ class UpdateResult:
     cluster: Cluster
     event: ChangeEvent | None
     warnings: list[EditWarning] = field(default_factory=list)
-
-
-def _validation_errors(exc: ValidationError) -> list[FieldError]:
-    return [
-        FieldError(".".join(str(p) for p in e["loc"]) or "(body)", e["msg"]) for e in exc.errors()
-    ]
 
 
 def _merge(record: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
@@ -161,7 +155,7 @@ def check_update(
     try:
         record = ClusterRecord.model_validate(_merge(cluster.record, properties))
     except ValidationError as exc:
-        raise InvalidInput(_validation_errors(exc), status=422) from None
+        raise InvalidInput(field_errors(exc), status=422) from None
     errors = _consistency_errors(record)
     if record.district_code is not None and not session.get(District, record.district_code):
         errors.append(FieldError("district_code", "is not a district of the province"))
@@ -338,7 +332,7 @@ def create_cluster(
     try:
         record = ClusterRecord.model_validate(properties)
     except ValidationError as exc:
-        raise InvalidInput(_validation_errors(exc), status=422) from None
+        raise InvalidInput(field_errors(exc), status=422) from None
     if session.scalar(select(Cluster.pk).where(Cluster.id == record.id)) is not None:
         raise InvalidInput([FieldError("id", f"{record.id!r} already exists")], status=422)
     if events_of(session, "cluster", record.id):
@@ -354,7 +348,8 @@ def create_cluster(
         )
     if errors:
         raise InvalidInput(errors, status=422)
-    geometry, warnings = None, []
+    geometry: BaseGeometry | None = None
+    warnings: list[EditWarning] = []
     if geometry_json is not None:
         geometry, warnings = _geometry_checks(
             session, geometry_json, record.district_code, record.planned_area_ha
@@ -419,10 +414,13 @@ def delete_cluster(
     )
     # The version check is in the DELETE, as in an update's UPDATE: of two writers that
     # read the same version only one succeeds.
-    deleted = session.execute(
-        delete(Cluster)
-        .where(Cluster.id == cluster.id, Cluster.version == expected_version)
-        .execution_options(synchronize_session=False)
+    deleted = cast(
+        CursorResult[Any],
+        session.execute(
+            delete(Cluster)
+            .where(Cluster.id == cluster.id, Cluster.version == expected_version)
+            .execution_options(synchronize_session=False)
+        ),
     )
     if deleted.rowcount != 1:
         session.rollback()

@@ -160,9 +160,8 @@ def readable_row(row: dict[str, Any], places: tuple[PlacePoint, ...]) -> dict[st
         codes = actions.split(LIST_SEPARATOR)
         words["plan_actions"] = LIST_SEPARATOR.join(export_values.actions_in_words(codes))
     names = {p.id: p.name_vi for p in places}
-    words["nearest_interchange_id"] = names.get(row.get("nearest_interchange_id")) or (
-        row.get("nearest_interchange_id")
-    )
+    interchange = row.get("nearest_interchange_id")
+    words["nearest_interchange_id"] = names.get(interchange or "") or interchange
     return words
 
 

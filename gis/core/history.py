@@ -6,9 +6,9 @@ import datetime as dt
 import hashlib
 import json
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import select, update
+from sqlalchemy import CursorResult, select, update
 from sqlalchemy.orm import Session
 
 from gis.store.models import ChangeEvent, Cluster, PlanTask, utcnow
@@ -163,11 +163,17 @@ def apply_versioned(
     one succeeds and the other gets False (and its transaction rolled back): nothing is
     lost silently, and the history gets exactly the changes that were made.
     """
-    result = session.execute(
-        update(model)
-        .where(model.id == row.id, model.version == row.version)
-        .values(**values, version=model.version + 1, history_head=event.hash, updated_at=utcnow())
-        .execution_options(synchronize_session=False)
+    # An UPDATE answers with a cursor result, which counts the rows it matched.
+    result = cast(
+        CursorResult[Any],
+        session.execute(
+            update(model)
+            .where(model.id == row.id, model.version == row.version)
+            .values(
+                **values, version=model.version + 1, history_head=event.hash, updated_at=utcnow()
+            )
+            .execution_options(synchronize_session=False)
+        ),
     )
     if result.rowcount != 1:
         session.rollback()

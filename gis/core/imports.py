@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session
 from gis.core import export_values, exports
 from gis.core.actors import Actor
 from gis.core.clusters import cluster_geometry
-from gis.core.editing import create_cluster, update_cluster
+from gis.core.editing import EditWarning, create_cluster, update_cluster
 from gis.core.places import PlacePoint
 from gis.core.schema import DERIVED_PROPERTIES, INFRASTRUCTURE_COMPONENTS, ClusterRecord
 from gis.errors import FieldError, Forbidden, InvalidInput
@@ -76,7 +76,7 @@ class Outcome:
     cluster_id: str | None
     status: str
     details: list[str] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
+    warnings: list[EditWarning] = field(default_factory=list)
 
 
 def new_change_set() -> str:

@@ -47,7 +47,7 @@ def mvt_tile(session: Session, dialect: str, flt: ClusterFilter, z: int, x: int,
 
 
 def _postgis_tile(session: Session, query: Any, z: int, x: int, y: int) -> bytes:
-    geom = literal_column("clusters.geom")
+    geom: Any = literal_column("clusters.geom")
     # The GeoJSON tile's simplification (half a pixel, in degrees, keeping topology); a shape
     # that the 4096-unit grid collapses is drawn as a point on its surface, as there.
     simplified = func.ST_Transform(

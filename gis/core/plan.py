@@ -20,7 +20,6 @@ date changes only which deadlines have passed and which notes count, not the sta
 
 from __future__ import annotations
 
-import calendar
 import datetime as dt
 import math
 import re
@@ -29,13 +28,16 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from dateutil.relativedelta import relativedelta
+from pydantic import BaseModel, ConfigDict, ValidationError, ValidationInfo, field_validator
+from pydantic_core import PydanticCustomError
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from gis import dates
 from gis.core.actors import Actor, check_admin, check_task_edit, unit_key
 from gis.core.history import apply_versioned, event_dict, events_of, new_event
-from gis.errors import FieldError, InvalidInput, NotFound, StaleVersion
+from gis.errors import FieldError, InvalidInput, NotFound, StaleVersion, field_errors
 from gis.store.models import Cluster, PlanDocument, PlanTarget, PlanTask, TargetValue, utcnow
 from gis.text import fold, nfc
 
@@ -49,8 +51,6 @@ EARLIEST_DATE = dt.date(2019, 1, 1)
 LATEST_DATE = dt.date(2100, 12, 31)
 MAX_NOTE_LENGTH = 2000
 MAX_SOURCE_LENGTH = 500
-TASK_FIELDS = frozenset({"status", "note", "note_date"})
-VALUE_FIELDS = frozenset({"year", "value", "source"})
 # Plausible bounds of a reported value by the target's kind: a share is a percentage of a
 # whole; a growth rate or a change in points may be negative.
 VALUE_BOUNDS = {
@@ -58,6 +58,7 @@ VALUE_BOUNDS = {
     "share_change_points": (-100.0, 100.0),
     "growth_on_previous_year": (-100.0, 1000.0),
 }
+DEFAULT_VALUE_BOUNDS = (-1000.0, 1000.0)
 # Who "entered" the outcomes that data/plan.json carries, and when: before any person could.
 SEED_ENTERED_BY = "data/plan.json"
 SEED_ENTERED_AT = dt.datetime(2020, 1, 1, tzinfo=dt.UTC)
@@ -95,15 +96,6 @@ def parse_as_of(raw: str | None) -> dt.date:
 # --- schedules and deadlines ----------------------------------------------------------------
 
 
-def _month_end(year: int, month: int) -> dt.date:
-    return dt.date(year, month, calendar.monthrange(year, month)[1])
-
-
-def _add_months(day: dt.date, months: int) -> dt.date:
-    index = day.year * 12 + day.month - 1 + months
-    return _month_end(index // 12, index % 12 + 1)
-
-
 def occurrences(due: dict[str, Any]) -> list[dt.date]:
     """The dates a recurring task falls due (month ends from ``first`` to ``until``)."""
     if due.get("kind") != "recurring":
@@ -116,7 +108,8 @@ def occurrences(due: dict[str, Any]) -> list[dt.date]:
     dates = []
     while current <= until:
         dates.append(current)
-        current = _add_months(current, step)
+        # The end of the month ``step`` months on: day=31 is clamped to the month's last day.
+        current = current + relativedelta(months=step, day=31)
     return dates
 
 
@@ -433,42 +426,58 @@ class TaskUpdate:
     event: Any
 
 
-def _task_changes(
-    changes: dict[str, Any], current: str, now: dt.date
-) -> tuple[str, dict[str, str] | None]:
-    errors: list[FieldError] = []
-    status = changes.get("status", current)
-    if status == OVERDUE:
-        errors.append(FieldError("status", "overdue is computed from the deadline; not set"))
-    elif status not in STATUSES:
-        errors.append(FieldError("status", f"must be one of {', '.join(STATUSES)}"))
-    note = changes.get("note")
-    raw_date = changes.get("note_date")
-    progress = None
-    if note is not None and not isinstance(note, str):
-        errors.append(FieldError("note", "must be text"))
-    elif isinstance(note, str):
-        note = nfc(note)
-        if not note:
-            note = None
-        elif len(note) > MAX_NOTE_LENGTH:
-            errors.append(FieldError("note", f"longer than {MAX_NOTE_LENGTH} characters"))
-    if note is None and raw_date not in (None, ""):
-        errors.append(FieldError("note", "a dated note needs its text"))
-    if note is not None:
-        note_date = now
-        if raw_date not in (None, ""):
-            try:
-                note_date = parse_date(raw_date)
-            except ValueError as exc:
-                errors.append(FieldError("note_date", str(exc)))
-            else:
-                if note_date > now:
-                    errors.append(FieldError("note_date", f"is after today ({now})"))
-        progress = {"date": note_date.isoformat(), "text": note}
-    if errors:
-        raise InvalidInput(errors, status=422)
-    return status, progress
+class TaskChange(BaseModel):
+    """The body of a task update: a status and/or a progress note and its date.
+
+    Validated with ``context={"now": <today>}``: a note may not be dated in the future.
+    ``note_date`` comes before ``note`` so that the note's check sees the date.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    status: str | None = None
+    note_date: dt.date | None = None
+    note: str | None = None
+
+    @field_validator("status", mode="before")
+    @classmethod
+    def _status(cls, value: Any) -> str:
+        if value == OVERDUE:
+            raise PydanticCustomError("status", "overdue is computed from the deadline; not set")
+        if value not in STATUSES:
+            raise PydanticCustomError("status", f"must be one of {', '.join(STATUSES)}")
+        return str(value)
+
+    @field_validator("note_date", mode="before")
+    @classmethod
+    def _note_date(cls, value: Any, info: ValidationInfo) -> dt.date | None:
+        if value in (None, ""):
+            return None
+        try:
+            day = parse_date(value)
+        except ValueError as exc:
+            raise PydanticCustomError("note_date", str(exc)) from None
+        now = _context_today(info)
+        if day > now:
+            raise PydanticCustomError("note_date", f"is after today ({now})")
+        return day
+
+    @field_validator("note", mode="before")
+    @classmethod
+    def _note(cls, value: Any, info: ValidationInfo) -> str | None:
+        if value is not None and not isinstance(value, str):
+            raise PydanticCustomError("note", "must be text")
+        note = nfc(value) if value is not None else ""
+        if len(note) > MAX_NOTE_LENGTH:
+            raise PydanticCustomError("note", f"longer than {MAX_NOTE_LENGTH} characters")
+        if not note and info.data.get("note_date") is not None:
+            raise PydanticCustomError("note", "a dated note needs its text")
+        return note or None
+
+
+def _context_today(info: ValidationInfo) -> dt.date:
+    context = info.context or {}
+    return context.get("now") or today()
 
 
 def update_task(
@@ -486,13 +495,22 @@ def update_task(
     The version check is part of the UPDATE statement, as for clusters.
     """
     task = get_task(session, task_id)
-    unknown = sorted(set(changes) - TASK_FIELDS)
+    # Unknown fields first (before scope and version), as for clusters.
+    unknown = sorted(set(changes) - TaskChange.model_fields.keys())
     if unknown:
         raise InvalidInput([FieldError(f, "unknown field") for f in unknown], status=422)
     check_task_edit(actor, task.lead_units)
     if task.version != expected_version:
         raise StaleVersion(task.version, changes_since(session, task.id, expected_version))
-    status, progress = _task_changes(changes, task.status, now or today())
+    now = now or today()
+    try:
+        change = TaskChange.model_validate(changes, context={"now": now})
+    except ValidationError as exc:
+        raise InvalidInput(field_errors(exc), status=422) from None
+    status = change.status or task.status
+    progress = None
+    if change.note is not None:
+        progress = {"date": (change.note_date or now).isoformat(), "text": change.note}
     changed: list[dict[str, Any]] = []
     if status != task.status:
         changed.append({"field": "status", "from": task.status, "to": status})
@@ -602,27 +620,56 @@ def get_target(session: Session, target_id: str) -> PlanTarget:
     return target
 
 
-def _number(raw: Any) -> float | None:
-    if isinstance(raw, bool):
-        return None
-    if isinstance(raw, str):
-        # Vietnamese writes a decimal comma: "5,8".
-        raw = raw.strip().replace(",", ".")
-    try:
-        value = float(raw)
-    except (TypeError, ValueError):
-        return None
-    return value if math.isfinite(value) else None
+class ReportedValue(BaseModel):
+    """The body of a target's reported value: the year, the value and its source.
 
+    Validated with ``context={"bounds": (low, high), "unit": <the target's unit>}``.
+    """
 
-def _year(raw: Any) -> int | None:
-    if isinstance(raw, bool):
-        return None
-    if isinstance(raw, int):
-        return raw
-    if isinstance(raw, str) and raw.strip().isdigit():
-        return int(raw.strip())
-    return None
+    model_config = ConfigDict(extra="forbid")
+
+    year: int
+    value: float
+    source: str
+
+    @field_validator("year", mode="before")
+    @classmethod
+    def _year(cls, raw: Any) -> int:
+        year = None
+        if isinstance(raw, int) and not isinstance(raw, bool):
+            year = raw
+        elif isinstance(raw, str) and raw.strip().isdigit():
+            year = int(raw.strip())
+        if year is None or not 2000 <= year <= 2100:
+            raise PydanticCustomError("year", "must be a year between 2000 and 2100")
+        return year
+
+    @field_validator("value", mode="before")
+    @classmethod
+    def _value(cls, raw: Any, info: ValidationInfo) -> float:
+        if isinstance(raw, str):
+            # Vietnamese writes a decimal comma: "5,8".
+            raw = raw.strip().replace(",", ".")
+        try:
+            value = None if isinstance(raw, bool) else float(raw)
+        except (TypeError, ValueError):
+            value = None
+        if value is None or not math.isfinite(value):
+            raise PydanticCustomError("value", "must be a number")
+        context = info.context or {}
+        low, high = context.get("bounds", DEFAULT_VALUE_BOUNDS)
+        if not low <= value <= high:
+            unit = context.get("unit", "")
+            raise PydanticCustomError("value", f"must lie between {low:g} and {high:g} {unit}")
+        return value
+
+    @field_validator("source", mode="before")
+    @classmethod
+    def _source(cls, raw: Any) -> str:
+        source = nfc(raw) if isinstance(raw, str) else ""
+        if not source or len(source) > MAX_SOURCE_LENGTH:
+            raise PydanticCustomError("source", f"required, at most {MAX_SOURCE_LENGTH} characters")
+        return source
 
 
 def add_target_value(
@@ -635,27 +682,18 @@ def add_target_value(
     """
     check_admin(actor)
     target = get_target(session, target_id)
-    errors = [FieldError(f, "unknown field") for f in sorted(set(body) - VALUE_FIELDS)]
-    year = _year(body.get("year"))
-    if year is None or not 2000 <= year <= 2100:
-        errors.append(FieldError("year", "must be a year between 2000 and 2100"))
-    value = _number(body.get("value"))
-    low, high = VALUE_BOUNDS.get(target.kind, (-1000.0, 1000.0))
-    if value is None:
-        errors.append(FieldError("value", "must be a number"))
-    elif not low <= value <= high:
-        errors.append(FieldError("value", f"must lie between {low:g} and {high:g} {target.unit}"))
-    source = body.get("source")
-    source = nfc(source) if isinstance(source, str) else ""
-    if not source or len(source) > MAX_SOURCE_LENGTH:
-        errors.append(FieldError("source", f"required, at most {MAX_SOURCE_LENGTH} characters"))
-    if errors:
-        raise InvalidInput(errors, status=422)
+    bounds = VALUE_BOUNDS.get(target.kind, DEFAULT_VALUE_BOUNDS)
+    try:
+        reported = ReportedValue.model_validate(
+            body, context={"bounds": bounds, "unit": target.unit}
+        )
+    except ValidationError as exc:
+        raise InvalidInput(field_errors(exc), status=422) from None
     row = TargetValue(
         target_id=target.id,
-        year=year,
-        value=value,
-        source=source,
+        year=reported.year,
+        value=reported.value,
+        source=reported.source,
         entered_by=actor.username,
         entered_at=utcnow(),
     )

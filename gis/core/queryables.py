@@ -11,14 +11,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, get_args
 
-from sqlalchemy import Numeric, cast, func, select
+from sqlalchemy import Numeric, SQLColumnExpression, cast, func, select
 from sqlalchemy.sql.elements import ColumnElement
 
 from gis.core.places import PlaceKind
 from gis.core.schema import ClearanceStatus, Kind, Precision, Stage
 from gis.store.models import Cluster, District, Place
 
-Column = Callable[[], ColumnElement[Any]]
+Column = Callable[[], SQLColumnExpression[Any]]
 
 
 @dataclass(frozen=True)

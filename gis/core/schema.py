@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Literal
+from typing import Annotated, Literal, get_args
 
 from pydantic import (
     AfterValidator,
@@ -45,11 +45,11 @@ PlanAction = Literal[
     "review_fdi_relocation",
 ]
 
-KINDS: tuple[str, ...] = Kind.__args__
-STAGES: tuple[str, ...] = Stage.__args__
-CLEARANCE_STATUSES: tuple[str, ...] = ClearanceStatus.__args__
-COMPONENT_STATES: tuple[str, ...] = ComponentState.__args__
-PRECISIONS: tuple[str, ...] = Precision.__args__
+KINDS: tuple[str, ...] = get_args(Kind)
+STAGES: tuple[str, ...] = get_args(Stage)
+CLEARANCE_STATUSES: tuple[str, ...] = get_args(ClearanceStatus)
+COMPONENT_STATES: tuple[str, ...] = get_args(ComponentState)
+PRECISIONS: tuple[str, ...] = get_args(Precision)
 INFRASTRUCTURE_COMPONENTS = ("roads", "power", "water", "wastewater", "drainage", "fire")
 ZONES = ("I", "II")
 

@@ -125,7 +125,7 @@ def _aggregate(
         )
         .group_by(cell_x, cell_y)
     ).all()
-    features = [
+    features: list[dict[str, Any]] = [
         {
             "type": "Feature",
             "id": f"{z}/{x}/{y}/{cx}/{cy}",

@@ -167,22 +167,21 @@ def record_failure(
     now = time.time() if now is None else now
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    table = LoginThrottle.__table__
     counts = {}
     for key in _keys(username, address):
-        statement = insert(table).values(key=key, failures=1, last_failure=now)
-        statement = statement.on_conflict_do_update(
-            index_elements=[table.c.key],
+        statement = insert(LoginThrottle).values(key=key, failures=1, last_failure=now)
+        upsert = statement.on_conflict_do_update(
+            index_elements=[LoginThrottle.key],
             set_={
                 # A count idle for FORGET_AFTER_S starts again from this failure.
                 "failures": case(
-                    (table.c.last_failure < now - FORGET_AFTER_S, 1),
-                    else_=table.c.failures + 1,
+                    (LoginThrottle.last_failure < now - FORGET_AFTER_S, 1),
+                    else_=LoginThrottle.failures + 1,
                 ),
                 "last_failure": now,
             },
-        ).returning(table.c.failures)
-        counts[key] = session.execute(statement).scalar_one()
+        ).returning(LoginThrottle.failures)
+        counts[key] = session.execute(upsert).scalar_one()
     # Forgotten counts are only clutter.
     session.execute(delete(LoginThrottle).where(LoginThrottle.last_failure < now - FORGET_AFTER_S))
     return counts

@@ -17,9 +17,9 @@ import re
 import secrets
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import delete, select
+from sqlalchemy import CursorResult, delete, select
 from sqlalchemy.orm import Session
 
 from gis.core.actors import Actor
@@ -354,7 +354,10 @@ def take_pending(session: Session, user_id: int, token: str, sha256: str) -> Wor
     created = (
         upload.created_at if upload.created_at.tzinfo else upload.created_at.replace(tzinfo=dt.UTC)
     )
-    gone = session.execute(delete(WorkbookUpload).where(WorkbookUpload.token == upload.token))
+    gone = cast(
+        CursorResult[Any],
+        session.execute(delete(WorkbookUpload).where(WorkbookUpload.token == upload.token)),
+    )
     if gone.rowcount != 1 or created < utcnow() - PENDING_TTL:
         return None
     return upload
@@ -362,10 +365,13 @@ def take_pending(session: Session, user_id: int, token: str, sha256: str) -> Wor
 
 def drop_pending(session: Session, user_id: int, token: str) -> bool:
     """Forget a user's pending upload (cancelled); False when they had none such."""
-    gone = session.execute(
-        delete(WorkbookUpload).where(
-            WorkbookUpload.token == token[:64], WorkbookUpload.user_id == user_id
-        )
+    gone = cast(
+        CursorResult[Any],
+        session.execute(
+            delete(WorkbookUpload).where(
+                WorkbookUpload.token == token[:64], WorkbookUpload.user_id == user_id
+            )
+        ),
     )
     return gone.rowcount == 1
 

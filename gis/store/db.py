@@ -12,7 +12,7 @@ from contextlib import contextmanager
 from typing import Any, TypeVar
 
 import orjson
-from sqlalchemy import Engine, create_engine, event, update
+from sqlalchemy import Connection, Engine, create_engine, event, update
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
@@ -62,7 +62,7 @@ def _configure_sqlite(engine: Engine) -> None:
     # pysqlite's own transaction handling defers BEGIN; take control so writers can
     # ask for BEGIN IMMEDIATE and never deadlock on a lock upgrade.
     @event.listens_for(engine, "connect")
-    def _on_connect(dbapi_connection, _record):  # type: ignore[no-untyped-def]
+    def _on_connect(dbapi_connection: sqlite3.Connection, _record: object) -> None:
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
@@ -78,7 +78,7 @@ def _configure_sqlite(engine: Engine) -> None:
         dbapi_connection.create_function("cql2_like", 2, sql_functions.like)
 
     @event.listens_for(engine, "begin")
-    def _on_begin(connection):  # type: ignore[no-untyped-def]
+    def _on_begin(connection: Connection) -> None:
         mode = connection.get_execution_options().get("sqlite_begin", "DEFERRED")
         connection.exec_driver_sql(f"BEGIN {mode}")
 
@@ -171,10 +171,8 @@ class Store:
         self._sessions = sessionmaker(self.engine, expire_on_commit=False, info=info)
         self._memo: OrderedDict[str, tuple[str, Any]] = OrderedDict()
         self._memo_lock = threading.Lock()
-        url = self.engine.url
-        self._queue = (
-            write_queue(str(url.database or ":memory:")) if self.dialect == "sqlite" else None
-        )
+        database = self.engine.url.database
+        self._queue = write_queue(str(database or ":memory:")) if self.dialect == "sqlite" else None
 
     def session(self) -> Session:
         """A new session for reading (and writing, when a transaction is begun)."""

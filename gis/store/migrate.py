@@ -13,7 +13,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Connection, Engine, inspect, text
+from sqlalchemy import Column, Connection, Engine, inspect, text
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 # The revision that matches a schema made by create_all before migrations existed.
@@ -28,13 +28,20 @@ _SPATIAL_TABLES = ("clusters_rtree", "spatial_ref_sys")
 _SPATIAL_INDEXES = ("ix_clusters_geom",)
 
 
-def include_object(obj, name, type_, reflected, compare_to) -> bool:  # type: ignore[no-untyped-def]
+def include_object(
+    obj: object, name: str | None, type_: str, reflected: bool, compare_to: object
+) -> bool:
     """Whether autogenerate compares ``obj``: everything but the spatial DDL's objects."""
     if type_ == "table" and name and name.startswith(_SPATIAL_TABLES):
         return False
     if type_ == "index" and name in _SPATIAL_INDEXES:
         return False
-    return not (type_ == "column" and name == "geom" and obj.table.name == "clusters")
+    return not (
+        type_ == "column"
+        and name == "geom"
+        and isinstance(obj, Column)
+        and obj.table.name == "clusters"
+    )
 
 
 def alembic_config(connection: Connection | None = None) -> Config:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import login_required
 from werkzeug.wrappers import Response as WerkzeugResponse
@@ -18,7 +19,9 @@ from gis.web.auth import current_actor
 bp = Blueprint("admin", __name__)
 
 
-def _render(errors: list | None = None, status: int = 200, form: dict | None = None):  # type: ignore[no-untyped-def]
+def _render(
+    errors: list | None = None, status: int = 200, form: dict | None = None
+) -> ResponseReturnValue:
     with get_store().session() as session:
         return render_template(
             "admin/users.html",
@@ -33,7 +36,7 @@ def _render(errors: list | None = None, status: int = 200, form: dict | None = N
 
 @bp.get("/users")
 @login_required
-def users():  # type: ignore[no-untyped-def]
+def users() -> ResponseReturnValue:
     """Every account with its role and scope."""
     check_admin(current_actor())
     return _render()
@@ -41,7 +44,7 @@ def users():  # type: ignore[no-untyped-def]
 
 @bp.post("/users")
 @login_required
-def create_user():  # type: ignore[no-untyped-def]
+def create_user() -> ResponseReturnValue:
     """Create an account from the form."""
     check_admin(current_actor())
     form = request.form
@@ -76,7 +79,7 @@ def set_active(user_id: int) -> WerkzeugResponse:
 
 @bp.post("/users/<int:user_id>/password")
 @login_required
-def reset_password(user_id: int):  # type: ignore[no-untyped-def]
+def reset_password(user_id: int) -> ResponseReturnValue:
     """Set a new password (the user's sessions end)."""
     check_admin(current_actor())
     try:

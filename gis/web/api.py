@@ -23,7 +23,7 @@ from gis.io import write_export
 from gis.store.models import Cluster, District
 from gis.web import get_store, labels
 from gis.web.auth import current_actor, optional_actor
-from gis.web.caching import cached_json, etag_for, keyed_json
+from gis.web.caching import cached_json, etag_for, keyed_json, not_modified
 from gis.web.errors import problem
 from gis.web.params import cluster_filter, compare_ids, export_options, paging
 
@@ -150,9 +150,8 @@ def export_clusters() -> Response:
     flt = request_filter(args, revision)
     audience = audience_of(optional_actor())
     tag = etag_for("export", revision, sorted(args.items()), audience)
-    if tag in request.if_none_match:
-        response = Response(status=304)
-    else:
+    response = not_modified(tag)
+    if response is None:
         with store.session() as session:
             features = [
                 visible_feature(f, audience)

@@ -152,8 +152,10 @@ def _send(attachment: Attachment, key: str, media_type: str) -> Response:
     # Even if a file were not what its type says, the browser runs nothing from it.
     response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
     response.headers["X-Checksum-SHA256"] = attachment.sha256 if key == attachment.file_key else ""
-    response.cache_control.private = attachment.kind != "photo"
-    response.cache_control.public = attachment.kind == "photo"
+    if attachment.kind == "photo":
+        response.cache_control.public = True
+    else:
+        response.cache_control.private = True
     response.cache_control.max_age = 3600
     return response
 

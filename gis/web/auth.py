@@ -16,7 +16,7 @@ from flask import (
     request,
     url_for,
 )
-from flask.sessions import SecureCookieSessionInterface
+from flask.sessions import SecureCookieSession, SecureCookieSessionInterface, SessionMixin
 from flask_babel import gettext as _
 from flask_login import LoginManager, UserMixin, current_user, login_user, logout_user
 from flask_wtf import FlaskForm
@@ -95,13 +95,13 @@ def bearer_token(req: Request) -> str | None:
 class TokenlessSessionInterface(SecureCookieSessionInterface):
     """Cookie sessions, except that a request with a token neither reads nor gets one."""
 
-    def open_session(self, app: Flask, request: Request):  # type: ignore[no-untyped-def]
+    def open_session(self, app: Flask, request: Request) -> SecureCookieSession | None:
         """An empty session for a token request (its cookie, if any, is ignored)."""
         if bearer_token(request) is not None:
             return self.session_class()
         return super().open_session(app, request)
 
-    def save_session(self, app: Flask, session, response) -> None:  # type: ignore[no-untyped-def]
+    def save_session(self, app: Flask, session: SessionMixin, response: Response) -> None:
         """No Set-Cookie for a token request."""
         if bearer_token(request) is not None:
             return

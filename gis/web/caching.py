@@ -74,27 +74,39 @@ def _gzipped(entry: _Entry) -> bytes:
     return entry.gzipped
 
 
-def _answer(entry: _Entry | None, tag: str, mimetype: str) -> Response:
-    if entry is None:  # the client's copy is current
-        response = Response(status=304)
-    elif "gzip" in request.accept_encodings:
+def not_modified(tag: str) -> Response | None:
+    """A 304 when the request's If-None-Match already names ``tag``, else None.
+
+    werkzeug's ``make_conditional`` compares the tags as RFC 9110 says (weakly; ``*``
+    matches any), so the caller can skip building a body the client holds."""
+    response = Response()
+    response.set_etag(tag)
+    response.cache_control.no_cache = True
+    response.make_conditional(request)
+    return response if response.status_code == 304 else None
+
+
+def _answer(entry: _Entry, mimetype: str) -> Response:
+    if "gzip" in request.accept_encodings:
         response = Response(_gzipped(entry), mimetype=mimetype)
         response.content_encoding = "gzip"
     else:
         response = Response(entry.body, mimetype=mimetype)
-    response.set_etag(tag)
+    response.set_etag(entry.tag)
     response.vary.add("Accept-Encoding")
     # Revalidate every time: edits must show at once, and a 304 costs no query.
     response.cache_control.no_cache = True
+    response.make_conditional(request)
     return response
 
 
 def cached_json(tag: str, build: Callable[[], Any], mimetype: str = "application/json") -> Response:
     """Answer with ``build()`` as JSON, honouring If-None-Match and Accept-Encoding."""
-    if tag in request.if_none_match:
-        return _answer(None, tag, mimetype)
+    unchanged = not_modified(tag)
+    if unchanged is not None:
+        return unchanged
     entry = _cached(tag) or _store(tag, tag, build())
-    return _answer(entry, tag, mimetype)
+    return _answer(entry, mimetype)
 
 
 def keyed_json(
@@ -105,9 +117,8 @@ def keyed_json(
     entry = _cached(key)
     if entry is None:
         tag, body = build()
-        if tag in request.if_none_match:
-            return _answer(None, tag, mimetype)
+        unchanged = not_modified(tag)
+        if unchanged is not None:
+            return unchanged
         entry = _store(key, tag, body)
-    if entry.tag in request.if_none_match:
-        return _answer(None, entry.tag, mimetype)
-    return _answer(entry, entry.tag, mimetype)
+    return _answer(entry, mimetype)

@@ -1,7 +1,8 @@
 """Server-side SVG charts: no script, print well, and every text escaped.
 
 Each chart is drawn from figures the caller passes (the dashboard's, from the store); a
-chart only positions them. Texts are escaped with markupsafe, never inserted raw.
+chart only positions them. The markup is the Jinja macro of templates/_charts.svg, which
+escapes every text as any template does.
 """
 
 from __future__ import annotations
@@ -9,7 +10,8 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
-from markupsafe import Markup, escape
+from flask import get_template_attribute
+from markupsafe import Markup
 
 WIDTH = 720
 LABEL_WIDTH = 250
@@ -21,32 +23,67 @@ FONT = "DejaVu Sans, Noto Sans, sans-serif"
 INK, MUTED = "#1d2330", "#5b6475"
 
 
-def _text(x: float, y: float, value: object, anchor: str = "start", cls: str = "") -> str:
-    # Presentation attributes rather than CSS: WeasyPrint's SVG renderer (the PDF reports)
-    # does not apply the page's stylesheet inside the drawing.
-    klass = f' class="{cls}" fill="{MUTED}"' if cls else f' fill="{INK}"'
-    return (
-        f'<text x="{x:.1f}" y="{y:.1f}" text-anchor="{anchor}"{klass}>{escape(str(value))}</text>'
-    )
+@dataclass(frozen=True)
+class _Text:
+    x: float
+    y: float
+    value: object
+    anchor: str = "start"
+    cls: str = ""  # a class (legend, value) is drawn muted
+    kind: str = "text"
 
 
-def _rect(x: float, y: float, w: float, h: float, fill: str, tip: str, **attrs: str) -> str:
-    extra = "".join(f' {k.replace("_", "-")}="{escape(v)}"' for k, v in attrs.items())
-    return (
-        f'<rect x="{x:.1f}" y="{y:.1f}" width="{max(w, 0):.1f}" height="{h:.1f}" '
-        f'fill="{escape(fill)}"{extra}><title>{escape(tip)}</title></rect>'
-    )
+@dataclass(frozen=True)
+class _Box:
+    x: float
+    y: float
+    w: float
+    h: float
+    fill: str
+    tip: str = ""
+    attrs: tuple[tuple[str, str], ...] = ()
+    kind: str = "box"
 
 
-def _svg(height: float, title: str, body: list[str], css_class: str) -> Markup:
-    return Markup(
-        f'<svg xmlns="http://www.w3.org/2000/svg" class="chart {css_class}" '
-        f'viewBox="0 0 {WIDTH} {height:.0f}" width="{WIDTH}" height="{height:.0f}" '
-        f'font-family="{FONT}" font-size="12" '
-        f'role="img" aria-label="{escape(title)}"><title>{escape(title)}</title>'
-        + "".join(body)
-        + "</svg>"
-    )
+@dataclass(frozen=True)
+class _Mark:
+    """A diamond centred on the bar's middle at ``x``: a reported value."""
+
+    x: float
+    y: float
+    fill: str
+    tip: str
+    half: float = BAR / 2 + 2
+    kind: str = "mark"
+
+
+Shape = _Text | _Box | _Mark
+
+
+@dataclass(frozen=True)
+class _Chart:
+    height: float
+    title: str
+    shapes: list[Shape]
+    css_class: str
+    width: int = WIDTH
+    font: str = FONT
+    ink: str = INK
+    muted: str = MUTED
+
+
+def _text(x: float, y: float, value: object, anchor: str = "start", cls: str = "") -> _Text:
+    return _Text(x, y, str(value), anchor, cls)
+
+
+def _rect(x: float, y: float, w: float, h: float, fill: str, tip: str, **attrs: str) -> _Box:
+    names = tuple((k.replace("_", "-"), v) for k, v in attrs.items())
+    return _Box(x, y, w, h, fill, tip, names)
+
+
+def _svg(height: float, title: str, body: list[Shape], css_class: str) -> Markup:
+    chart = get_template_attribute("_charts.svg", "chart")
+    return Markup(chart(_Chart(height, title, body, css_class)))
 
 
 def _short(label: str) -> str:
@@ -56,20 +93,19 @@ def _short(label: str) -> str:
 
 def _legend(
     keys: Sequence[str], colors: Mapping[str, str], labels: Mapping[str, str]
-) -> tuple[str, float]:
-    """The legend's markup, wrapped into as many lines as it needs, and its height."""
-    parts, x, y = [], 8.0, 6.0
+) -> tuple[list[Shape], float]:
+    """The legend's shapes, wrapped into as many lines as it needs, and its height."""
+    parts: list[Shape] = []
+    x, y = 8.0, 6.0
     for key in keys:
         label = str(labels[key])
         width = 28 + 7 * len(label)
         if x + width > WIDTH and x > 8:
             x, y = 8.0, y + 18
-        parts.append(
-            f'<rect x="{x:.0f}" y="{y:.0f}" width="12" height="12" fill="{escape(colors[key])}"/>'
-            + _text(x + 16, y + 10, label, cls="legend")
-        )
+        parts.append(_Box(x, y, 12, 12, colors[key]))
+        parts.append(_text(x + 16, y + 10, label, cls="legend"))
         x += width
-    return "".join(parts), y + 22
+    return parts, y + 22
 
 
 @dataclass(frozen=True)
@@ -93,8 +129,7 @@ def stacked_bars(
     largest = max((sum(r.counts.get(k, 0) for k in keys) for r in rows), default=0) or 1
     scale = (WIDTH - LABEL_WIDTH - VALUE_SPACE) / largest
     shown = [k for k in keys if any(r.counts.get(k, 0) for r in rows)] or list(keys)
-    legend, top = _legend(shown, colors, labels)
-    body = [legend]
+    body, top = _legend(shown, colors, labels)
     for index, row in enumerate(rows):
         y = top + index * ROW
         body.append(_text(LABEL_WIDTH - 6, y + BAR - 3, _short(row.label), "end"))
@@ -124,7 +159,7 @@ def share_bars(
 ) -> Markup:
     """Horizontal bars of a share out of 100 %, with the figure written beside each."""
     span = WIDTH - LABEL_WIDTH - VALUE_SPACE - 60
-    body = []
+    body: list[Shape] = []
     for index, row in enumerate(rows):
         y = 8 + index * ROW
         body.append(_text(LABEL_WIDTH - 6, y + BAR - 3, _short(row.label), "end"))
@@ -150,7 +185,7 @@ class RangeRow:
 def range_chart(rows: Sequence[RangeRow], title: str, fmt: Callable[[float], str] = str) -> Markup:
     """Each target's range as a band on its own scale, and the reported value as a mark."""
     span = 200  # leaves room for "1–2 percentage points · Not reported" beside the band
-    body = []
+    body: list[Shape] = []
     for index, row in enumerate(rows):
         y = 8 + index * (ROW + 8)
         top = max(row.high, row.value or 0) * 1.25 or 1
@@ -165,11 +200,6 @@ def range_chart(rows: Sequence[RangeRow], title: str, fmt: Callable[[float], str
         band = f"{fmt(row.low)}–{fmt(row.high)}"
         body.append(_rect(at(row.low), y, at(row.high) - at(row.low), BAR, "#cfe8dc", band))
         if row.value is not None:
-            x = at(row.value)
-            body.append(
-                f'<path d="M{x:.1f} {y - 2:.1f} l6 {BAR / 2 + 2:.1f} l-6 {BAR / 2 + 2:.1f} '
-                f'l-6 -{BAR / 2 + 2:.1f} z" fill="{escape(row.color)}" stroke="#1d2330">'
-                f"<title>{escape(row.text)}</title></path>"
-            )
+            body.append(_Mark(at(row.value), y, row.color, row.text))
         body.append(_text(LABEL_WIDTH + span + 6, y + BAR - 3, row.text, cls="value"))
     return _svg(12 + len(rows) * (ROW + 8), title, body, "range")

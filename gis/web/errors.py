@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Flask, Response, jsonify, render_template, request
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from werkzeug.exceptions import HTTPException
 
@@ -40,7 +41,9 @@ def _wants_json() -> bool:
     return request.path.startswith("/api/")
 
 
-def _answer(status: int, title: str, detail: str, errors: list[FieldError] | None = None):  # type: ignore[no-untyped-def]
+def _answer(
+    status: int, title: str, detail: str, errors: list[FieldError] | None = None
+) -> ResponseReturnValue:
     """problem+json under /api, an error page elsewhere."""
     if _wants_json():
         return problem(status, title, detail, errors)
@@ -51,20 +54,20 @@ def init_app(app: Flask) -> None:
     """Register the app-wide error handlers (JSON under /api, a page elsewhere)."""
 
     @app.errorhandler(InvalidInput)
-    def _invalid(exc: InvalidInput):  # type: ignore[no-untyped-def]
+    def _invalid(exc: InvalidInput) -> ResponseReturnValue:
         title = "Bad Request" if exc.status == 400 else "Unprocessable Content"
         return _answer(exc.status, title, str(exc), exc.errors)
 
     @app.errorhandler(Forbidden)
-    def _forbidden(exc: Forbidden):  # type: ignore[no-untyped-def]
+    def _forbidden(exc: Forbidden) -> ResponseReturnValue:
         return _answer(403, "Forbidden", str(exc))
 
     @app.errorhandler(NotFound)
-    def _not_found(exc: NotFound):  # type: ignore[no-untyped-def]
+    def _not_found(exc: NotFound) -> ResponseReturnValue:
         return _answer(404, "Not Found", str(exc))
 
     @app.errorhandler(StaleVersion)
-    def _stale(exc: StaleVersion):  # type: ignore[no-untyped-def]
+    def _stale(exc: StaleVersion) -> ResponseReturnValue:
         return problem(
             412,
             "Precondition Failed",
@@ -74,7 +77,7 @@ def init_app(app: Flask) -> None:
         )
 
     @app.errorhandler(StoreBusy)
-    def _busy(exc: StoreBusy):  # type: ignore[no-untyped-def]
+    def _busy(exc: StoreBusy) -> ResponseReturnValue:
         # Contention is temporary: 503 tells clients (and the map's script) to try again.
         if _wants_json():
             response = problem(503, "Service Unavailable", str(exc))
@@ -86,7 +89,7 @@ def init_app(app: Flask) -> None:
         return response
 
     @app.errorhandler(HTTPException)
-    def _http(exc: HTTPException):  # type: ignore[no-untyped-def]
+    def _http(exc: HTTPException) -> ResponseReturnValue:
         response = app.make_response(
             _answer(exc.code or 500, exc.name, exc.description or exc.name)
         )
@@ -98,6 +101,6 @@ def init_app(app: Flask) -> None:
         return response
 
     @app.errorhandler(Exception)
-    def _unexpected(exc: Exception):  # type: ignore[no-untyped-def]
+    def _unexpected(exc: Exception) -> ResponseReturnValue:
         app.logger.exception("unhandled error")
         return _answer(500, "Internal Server Error", "an unexpected error occurred")

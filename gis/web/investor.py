@@ -269,7 +269,7 @@ def compare_rows(features: list[dict[str, Any]], places: list[Place]) -> list[Co
     """The comparison table, one row per fact, in the order of ``core.COMPARE_FIELDS``."""
     props = [f["properties"] for f in features]
 
-    def row(field_id: str, label: str, value, group: str = "") -> CompareRow:  # type: ignore[no-untyped-def]
+    def row(field_id: str, label: str, value: Any, group: str = "") -> CompareRow:
         return CompareRow(field_id, label, [Cell(value(p)) for p in props], group)
 
     def label_of(mapping: dict[Any, Any], key: Any) -> str | None:

@@ -5,8 +5,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import cast
 
 import folium
+from branca.element import Figure
 from folium import plugins
 
 # folium declares a viewport that forbids pinch-zoom (user-scalable=no); base.html declares
@@ -82,7 +84,8 @@ def build_map(
     fullscreen.add_to(fmap)
     folium.LayerControl(collapsed=True).add_to(fmap)
 
-    root = fmap.get_root()
+    # A folium Map always sits in a branca Figure (its page: header, html and script).
+    root = cast(Figure, fmap.get_root())
     root.render()
     return MapFrame(
         header=_FOLIUM_VIEWPORT.sub("", root.header.render()),

@@ -12,7 +12,7 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from functools import partial
-from typing import Any
+from typing import Any, get_args
 
 from flask import Blueprint, Response, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
@@ -271,7 +271,7 @@ def _district_extent(session: Session) -> Box:
     )
 
 
-PLACE_KINDS: tuple[str, ...] = PlaceKind.__args__
+PLACE_KINDS: tuple[str, ...] = get_args(PlaceKind)
 
 
 def _place_features(
@@ -302,7 +302,8 @@ def _place_extent(session: Session) -> Box:
     row = session.execute(
         select(func.min(Place.lon), func.min(Place.lat), func.max(Place.lon), func.max(Place.lat))
     ).one()
-    return tuple(row) if row[0] is not None else PROVINCE_BBOX  # type: ignore[return-value]
+    min_lon, min_lat, max_lon, max_lat = row
+    return (min_lon, min_lat, max_lon, max_lat) if min_lon is not None else PROVINCE_BBOX
 
 
 CLUSTERS_FILTERS = ("district", "stage", "kind", "zone")

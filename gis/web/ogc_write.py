@@ -15,7 +15,7 @@ from flask import Blueprint, Response, jsonify, request, url_for
 from shapely.geometry import shape
 
 from gis.core import clusters as core
-from gis.core.editing import create_cluster, delete_cluster, update_cluster
+from gis.core.editing import EditWarning, create_cluster, delete_cluster, update_cluster
 from gis.core.schema import DERIVED_PROPERTIES, ClusterRecord
 from gis.errors import FieldError, InvalidInput
 from gis.web import api as api_views
@@ -44,7 +44,7 @@ def _feature_body() -> tuple[dict[str, Any], Any, bool, str | None]:
     return properties, body.get("geometry"), "geometry" in body, note
 
 
-def _answer(cluster_id: str, status: int, warnings: list[str]) -> Response:
+def _answer(cluster_id: str, status: int, warnings: list[EditWarning]) -> Response:
     store = get_store()
     with store.session() as session:
         feature = api_views._feature(session, core.get_cluster(session, cluster_id))

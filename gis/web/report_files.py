@@ -70,7 +70,9 @@ def _cell_value(value: Any) -> Any:
     return spreadsheet_text(value)
 
 
-def _sheet(book: Workbook, title: str, preamble: list[Row], header: Row, rows: list[Row]) -> None:
+def _sheet(
+    book: Workbook, title: str, preamble: Sequence[Row], header: Row, rows: Sequence[Row]
+) -> None:
     sheet: Worksheet = book.create_sheet(title)
     for line in preamble:
         sheet.append([_cell_value(v) for v in line])
@@ -92,8 +94,8 @@ def _sheet(book: Workbook, title: str, preamble: list[Row], header: Row, rows: l
 
 
 def xlsx_bytes(
-    sheets: list[tuple[str, Row, list[Row]]],
-    preamble: list[Row],
+    sheets: Sequence[tuple[str, Row, Sequence[Row]]],
+    preamble: Sequence[Row],
     properties: dict[str, str],
 ) -> bytes:
     """A workbook with one sheet per (title, header, rows); each sheet starts with

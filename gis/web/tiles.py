@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, request
 
+from gis.core.audience import audience_of, visible_feature
 from gis.core.tiles import tile_bbox, tile_content
 from gis.errors import NotFound
 from gis.web import get_store
 from gis.web.api import request_filter
+from gis.web.auth import optional_actor
 from gis.web.caching import cached_json, etag_for
 
 bp = Blueprint("tiles", __name__)
@@ -25,10 +27,15 @@ def cluster_tile(z: int, x: int, y: int) -> Response:
     args = request.args.to_dict()
     revision = store.revision()
     flt = request_filter(args, revision)
-    tag = etag_for("tile", revision, z, x, y, sorted(args.items()))
+    # The properties a tile shows depend on who asks, as everywhere (gis.core.audience).
+    audience = audience_of(optional_actor())
+    tag = etag_for("tile", revision, z, x, y, sorted(args.items()), audience)
 
     def build() -> dict:
         with store.session() as session:
-            return tile_content(session, store.dialect, flt, z, x, y)
+            content = tile_content(session, store.dialect, flt, z, x, y)
+        if not content["aggregated"]:  # counts per grid cell show no cluster's property
+            content["features"] = [visible_feature(f, audience) for f in content["features"]]
+        return content
 
     return cached_json(tag, build, "application/geo+json")

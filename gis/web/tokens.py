@@ -4,6 +4,7 @@ administrators list everyone's."""
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response as WerkzeugResponse
@@ -18,7 +19,9 @@ from gis.web.auth import current_actor
 bp = Blueprint("tokens", __name__)
 
 
-def _page(issued: str | None = None, errors: list | None = None, status: int = 200):  # type: ignore[no-untyped-def]
+def _page(
+    issued: str | None = None, errors: list | None = None, status: int = 200
+) -> ResponseReturnValue:
     with get_store().session() as session:
         own = tokens.tokens_of(session, current_user.user_id)
         return render_template(
@@ -34,14 +37,14 @@ def _page(issued: str | None = None, errors: list | None = None, status: int = 2
 
 @bp.get("/auth/tokens")
 @login_required
-def own_tokens():  # type: ignore[no-untyped-def]
+def own_tokens() -> ResponseReturnValue:
     """The user's tokens, with the form for a new one."""
     return _page()
 
 
 @bp.post("/auth/tokens")
 @login_required
-def create():  # type: ignore[no-untyped-def]
+def create() -> ResponseReturnValue:
     """Create a token and show it this once; only its hash is kept."""
     form = request.form
     try:
@@ -74,7 +77,7 @@ def revoke(token_id: int) -> WerkzeugResponse:
 
 @bp.get("/admin/tokens")
 @login_required
-def all_tokens():  # type: ignore[no-untyped-def]
+def all_tokens() -> ResponseReturnValue:
     """Administrators: every token, its owner, scope, state and use."""
     check_admin(current_actor())
     with get_store().session() as session:

@@ -56,7 +56,7 @@ def _map_frame(**kwargs: object) -> MapFrame:
         labels=tuple(sorted(names.items())),
         tiles_url=current_app.config["GIS_TILES_URL"],
         attribution=current_app.config["GIS_TILES_ATTRIBUTION"],
-        **kwargs,  # type: ignore[arg-type]
+        **kwargs,
     )
 
 

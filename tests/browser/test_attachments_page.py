@@ -7,7 +7,7 @@ from playwright.sync_api import Browser, expect
 from gis.store.files import FolderStore
 from tests.browser.conftest import save_screenshot
 from tests.conftest import PASSWORD
-from tests.test_attachments import GPS, LT, jpeg_with_exif
+from tests.helpers import GPS, LT, jpeg_with_exif
 
 
 def test_editor_attaches_a_phone_photo_and_sees_it_on_the_map(

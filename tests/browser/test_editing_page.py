@@ -5,26 +5,10 @@ from __future__ import annotations
 from playwright.sync_api import Page, expect
 
 from tests.browser.conftest import PageWatch, save_screenshot
-from tests.conftest import PASSWORD
+from tests.helpers import LT, MAP, login_page, open_popup
 
-LT = "ccn-long-phuoc-1"  # Long Thành
 BH = "ccn-gom-su-tan-hanh"  # Biên Hòa
-MAP = "window[JSON.parse(document.getElementById('map-config').textContent).map]"
 XSS = "<img src=x onerror=alert(1)>"
-
-
-def _login(page: Page, base: str, username: str) -> None:
-    page.goto(base + "/auth/login")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_selector("body[data-ready]")
-
-
-def _open_popup(page: Page, cluster_id: str) -> None:
-    page.locator(f'#cluster-list button[data-id="{cluster_id}"]').click()
-    expect(page.locator(".leaflet-popup")).to_have_count(1)  # an earlier one has faded out
-    expect(page.locator(".leaflet-popup-content")).to_be_visible()
 
 
 def _marker_colours(page: Page, cluster_id: str) -> tuple[str, str]:
@@ -35,11 +19,11 @@ def _marker_colours(page: Page, cluster_id: str) -> tuple[str, str]:
 def test_editor_moves_a_marker_and_updates_site_clearance(
     history, page: Page, live_server: str, accounts, client, watch: PageWatch
 ) -> None:
-    _login(page, live_server, "lt-editor")
+    login_page(page, live_server, "lt-editor")
     fill_before, ring_before = _marker_colours(page, LT)
 
     # Move: drag the handle about 80 px east and save.
-    _open_popup(page, LT)
+    open_popup(page, LT)
     page.locator('.popup-actions button[data-action="move"]').click()
     handle = page.locator(".move-handle")
     box = handle.bounding_box()
@@ -57,7 +41,7 @@ def test_editor_moves_a_marker_and_updates_site_clearance(
 
     # Update: site clearance done, stage building; the map recolours without a reload.
     page.evaluate("() => { window.__sameDocument = true; }")
-    _open_popup(page, LT)
+    open_popup(page, LT)
     page.locator('.popup-actions button[data-action="update"]').click()
     form = page.locator("#edit-panel form")
     form.locator("select[name=stage]").select_option("building")
@@ -95,10 +79,10 @@ def test_editor_moves_a_marker_and_updates_site_clearance(
 def test_editor_of_another_district_gets_no_buttons_and_is_refused(
     history, page: Page, live_server: str, accounts, client
 ) -> None:
-    _login(page, live_server, "bh-editor")
-    _open_popup(page, LT)
+    login_page(page, live_server, "bh-editor")
+    open_popup(page, LT)
     expect(page.locator(".popup-actions")).to_have_count(0)
-    _open_popup(page, BH)
+    open_popup(page, BH)
     expect(page.locator(".popup-actions button[data-action=update]")).to_have_count(1)
     # Even a hand-made request from this page is refused by the server.
     status = page.evaluate(
@@ -120,8 +104,8 @@ def test_editor_of_another_district_gets_no_buttons_and_is_refused(
 def test_a_stale_save_shows_what_changed_and_keeps_what_was_typed(
     page: Page, live_server: str, accounts, api_as
 ) -> None:
-    _login(page, live_server, "lt-editor")
-    _open_popup(page, LT)
+    login_page(page, live_server, "lt-editor")
+    open_popup(page, LT)
     page.locator('.popup-actions button[data-action="update"]').click()
     form = page.locator("#edit-panel form")
     form.locator("input[name=investor]").fill("Công ty của tôi")
@@ -139,8 +123,8 @@ def test_a_stale_save_shows_what_changed_and_keeps_what_was_typed(
 def test_editor_draws_a_boundary_and_the_server_computes_its_area(
     page: Page, live_server: str, accounts, client
 ) -> None:
-    _login(page, live_server, "lt-editor")
-    _open_popup(page, LT)
+    login_page(page, live_server, "lt-editor")
+    open_popup(page, LT)
     page.locator('.popup-actions button[data-action="draw"]').click()
     page.evaluate(f"() => {MAP}.closePopup()")
     centre = page.locator(f'path.cluster-marker[data-id="{LT}"]').bounding_box()

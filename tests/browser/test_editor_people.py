@@ -10,7 +10,7 @@ from playwright.sync_api import Page, expect
 
 from gis.core.schema import STAGES
 from tests.browser.conftest import PageWatch
-from tests.browser.test_editing_page import LT, MAP, _login, _open_popup
+from tests.helpers import LT, MAP, login_page, open_popup
 
 VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
 
@@ -34,8 +34,8 @@ def test_the_popups_buttons_are_whole_at_1366_by_768(page: Page, live_server, ac
     page.set_viewport_size({"width": 1366, "height": 768})
     for user in ("admin", "lt-editor"):
         page.context.clear_cookies()
-        _login(page, live_server, user)
-        _open_popup(page, LT)
+        login_page(page, live_server, user)
+        open_popup(page, LT)
         buttons = page.locator(".leaflet-popup-content .popup-actions button")
         expect(buttons.first).to_be_visible()
         assert buttons.count() == 3  # update, move, draw
@@ -45,8 +45,8 @@ def test_the_popups_buttons_are_whole_at_1366_by_768(page: Page, live_server, ac
 def test_the_update_panel_reads_cleanly_in_life_cycle_order(
     page: Page, live_server, accounts, watch: PageWatch
 ) -> None:
-    _login(page, live_server, "lt-editor")
-    _open_popup(page, LT)
+    login_page(page, live_server, "lt-editor")
+    open_popup(page, LT)
     page.locator('.popup-actions button[data-action="update"]').click()
     panel = page.locator("#edit-panel")
     expect(panel.locator("h2")).to_contain_text("CCN Long Phước 1")
@@ -65,8 +65,8 @@ def test_a_move_asks_the_precision_and_dates_the_data_to_the_day(
     page: Page, live_server, accounts, client
 ) -> None:
     before = client.get(f"/api/clusters/{LT}").get_json()
-    _login(page, live_server, "lt-editor")
-    _open_popup(page, LT)
+    login_page(page, live_server, "lt-editor")
+    open_popup(page, LT)
     page.locator('.popup-actions button[data-action="move"]').click()
     handle = page.locator(".move-handle")
     box = handle.bounding_box()
@@ -99,8 +99,8 @@ def test_the_area_warning_is_translated_and_stays_until_dismissed(
     page: Page, live_server, accounts
 ) -> None:
     page.clock.install()
-    _login(page, live_server, "lt-editor")
-    _open_popup(page, LT)
+    login_page(page, live_server, "lt-editor")
+    open_popup(page, LT)
     page.locator('.popup-actions button[data-action="draw"]').click()
     page.evaluate(f"() => {MAP}.closePopup()")
     centre = page.locator(f'path.cluster-marker[data-id="{LT}"]').bounding_box()

@@ -10,7 +10,7 @@ from urllib.parse import parse_qs, urlparse
 from playwright.sync_api import Browser, Page, expect
 
 from tests.browser.conftest import LOCAL_HOSTS, PageWatch, save_screenshot
-from tests.test_investor_api import apply_changes, changed_features, expected_free, expected_ready
+from tests.helpers import apply_changes, changed_features, expected_free, expected_ready
 
 MAP = "window[JSON.parse(document.getElementById('map-config').textContent).map]"
 LONG_PHUOC = "ccn-long-phuoc-1"  # 10.718385, 106.994895

@@ -9,7 +9,7 @@ from gis.core.schema import ClusterRecord
 from gis.geometry import parse_geojson
 from tests.browser.conftest import PageWatch, save_screenshot
 from tests.conftest import DISTRICT_BOUNDARIES, reference
-from tests.test_data import CLUSTERS
+from tests.helpers import CLUSTERS
 
 LOCATED = [f for f in CLUSTERS["features"] if f["geometry"] is not None]
 XSS = "<img src=x onerror=alert(1)>"

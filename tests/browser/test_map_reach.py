@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from gis.store.models import Place
 from tests.browser.conftest import PageWatch
-from tests.test_editing_api import LT, LT_SQUARE
+from tests.helpers import LT, LT_SQUARE
 
 MAP = "window[JSON.parse(document.getElementById('map-config').textContent).map]"
 XSS = "<img src=x onerror=alert(1)>"

@@ -6,7 +6,7 @@ from playwright.sync_api import Page, expect
 
 from tests.browser.conftest import PageWatch, save_screenshot
 from tests.conftest import PASSWORD
-from tests.test_plan_api import _patch
+from tests.helpers import patch_task
 
 XSS = "<img src=x onerror=alert(1)>"
 
@@ -113,7 +113,7 @@ def test_a_lead_unit_editor_updates_a_task(
     page.goto(live_server + "/plan/tasks/i-1-2")
     form.locator("textarea[name=note]").fill("Báo cáo 6 tháng cuối năm")
     form.locator("input[name=note_date]").fill("2020-12-20")
-    assert _patch(api_as("admin"), "i-1-2", {"status": "done"}).status_code == 200
+    assert patch_task(api_as("admin"), "i-1-2", {"status": "done"}).status_code == 200
     form.locator("button[type=submit]").click()
     conflict = page.locator("#conflict")
     expect(conflict).to_contain_text("admin")

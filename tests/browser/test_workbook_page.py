@@ -10,7 +10,7 @@ from playwright.sync_api import Page, expect
 
 from gis.core import workbook as wb
 from tests.browser.conftest import PageWatch, save_screenshot
-from tests.conftest import PASSWORD
+from tests.helpers import login_page
 
 # Three Long Thành clusters and what the editor sets in the workbook.
 EDITS = {
@@ -21,14 +21,6 @@ EDITS = {
 FILL = {"ccn-binh-an": "#009e73", "ccn-phuoc-binh": "#e69f00", "ccn-tam-an": "#56b4e9"}
 
 
-def _login(page: Page, base: str, username: str) -> None:
-    page.goto(base + "/auth/login")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_selector("body[data-ready]")
-
-
 def _fill(page: Page, cluster_id: str) -> str | None:
     return page.locator(f'path.cluster-marker[data-id="{cluster_id}"]').get_attribute("fill")
 
@@ -36,7 +28,7 @@ def _fill(page: Page, cluster_id: str) -> str | None:
 def test_editor_round_trips_the_workbook_and_sees_the_map_change(
     page: Page, live_server: str, accounts, client, history, tmp_path, watch: PageWatch
 ) -> None:
-    _login(page, live_server, "lt-editor")
+    login_page(page, live_server, "lt-editor")
     before = {i: _fill(page, i) for i in EDITS}
     assert all(before[i].lower() != FILL[i] for i in EDITS)
 
@@ -92,7 +84,7 @@ def test_editor_round_trips_the_workbook_and_sees_the_map_change(
 def test_workbook_download_is_an_openable_xlsx_in_the_browser(
     page: Page, live_server: str, accounts
 ) -> None:
-    _login(page, live_server, "admin")
+    login_page(page, live_server, "admin")
     page.goto(live_server + "/workbook/")
     page.select_option("select[name=district]", "731")
     with page.expect_download() as info:
