@@ -209,7 +209,9 @@ def test_a_token_delete_removes_the_cluster_and_keeps_its_history(app, accounts,
     # Another district's editor hears it is outside their district; this district's editor
     # that deleting, like creating, is for administrators. Nothing is written either way.
     for name, reason in (("bh-editor", "outside your district"), ("lt-editor", "administrators")):
-        refused = desktop.delete(ITEM, headers=_bearer(issue_token(app, name), **{"If-Match": etag}))
+        refused = desktop.delete(
+            ITEM, headers=_bearer(issue_token(app, name), **{"If-Match": etag})
+        )
         assert refused.status_code == 403 and reason in refused.get_json()["detail"]
     assert desktop.get(ITEM).status_code == 200
     read = desktop.get(f"/api/clusters/{LT}").get_json()
