@@ -83,6 +83,9 @@ PLACEHOLDER = re.compile(r"%\(\w+\)[sd]|%[sd]|\{\w*\}")
 SAME_IN_BOTH = {"OpenStreetMap", "GeoJSON", "GeoPackage", "Shapefile", "CSV", "XLSX", "KML"}
 # Names of standards, kept as their publishers write them in every language.
 PROPER_NAMES = re.compile(r"OGC API\s[–-]\s?Features")
+# A web address a printout cites is an address, not text in any language
+# ("news_detail.asp?news_id=…" is no English on a Vietnamese page).
+WEB_ADDRESS = re.compile(r"https?://\S+")
 
 
 @lru_cache(maxsize=1)
@@ -122,7 +125,7 @@ def _pattern() -> re.Pattern[str]:
 
 def english_in(text: str) -> list[str]:
     """The English phrases and codes found in ``text``."""
-    text = PROPER_NAMES.sub(" ", text)
+    text = WEB_ADDRESS.sub(" ", PROPER_NAMES.sub(" ", text))
     found = [m.group(0) for m in _pattern().finditer(text)]
     # A code in KNOWN_ENGLISH is snake_case too: name it once.
     found += [code for code in SNAKE_CASE.findall(text) if code not in found]
