@@ -151,7 +151,7 @@ BAD = {
         _variant("kcn-loc-an-binh-son", occupancy_reported_pct=120),
         "occupancy_reported_pct: Input should be less than or equal to 100",
     ),
-    "kind": (_variant("kcn-ong-keo", drop=("kind",)), "kind: missing"),
+    "kind": (_variant("kcn-ong-keo", drop=("kind",)), "kind: required"),
 }
 
 

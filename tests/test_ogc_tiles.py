@@ -16,7 +16,7 @@ from shapely.geometry import Point, box, shape
 
 from gis.core import tiles
 from gis.core.audience import PUBLIC_CLUSTER_PROPERTIES
-from tests.test_data import CLUSTERS
+from tests.helpers import CLUSTERS
 
 LOCATED = [f for f in CLUSTERS["features"] if f["geometry"]]
 BASE = "/ogc/collections/clusters/tiles/WebMercatorQuad"
