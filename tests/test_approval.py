@@ -279,3 +279,17 @@ def test_review_page_words_changes_in_vietnamese(approval, api_as) -> None:
     assert set(texts) >= {"stage", "infrastructure.power", "as_of"}
     assert "→" in texts["stage"] and "building" not in texts["stage"]
     assert "Proposed by" not in html and "Approve and publish" not in html
+
+
+def test_proposals_api_refuses_bad_parameters_and_anonymous_pages(
+    approval, accounts, client
+) -> None:
+    viewer = _client(approval, "viewer")
+    response = viewer.get("/api/proposals?status=maybe")
+    assert response.status_code == 400
+    assert response.get_json()["errors"][0]["field"] == "status"
+    assert viewer.get("/api/proposals?colour=red").get_json()["errors"][0]["field"] == "colour"
+    assert client.get("/review").status_code == 302  # to the login page
+    assert _decide(viewer, 2**40, "approve").status_code in (403, 404)
+    reviewer = _client(approval, "reviewer")
+    assert _decide(reviewer, 999_999, "approve").status_code == 404
