@@ -31,6 +31,7 @@ from gis.web import (
     openapi,
     plan,
     reports,
+    review,
     security,
     tiles,
     tokens,
@@ -87,6 +88,8 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(workbook.bp, url_prefix="/workbook")
     app.register_blueprint(attachments.bp)
     app.register_blueprint(attachments.api_bp, url_prefix="/api")
+    app.register_blueprint(review.bp)
+    app.register_blueprint(review.api_bp, url_prefix="/api")
     security.init_app(app)
     app.register_blueprint(openapi.bp, url_prefix="/api")
     app.register_blueprint(ogc.bp, url_prefix="/ogc")

@@ -42,6 +42,10 @@ SETTINGS: dict[str, tuple[Any, str]] = {
         15 * 1024 * 1024,
         "Largest photo or PDF that may be attached, in bytes",
     ),
+    "GIS_APPROVAL": (
+        False,
+        "Province approval: a district editor's change waits for a reviewer's approval",
+    ),
     "GIS_PROXY_HOPS": (
         0,
         "Reverse proxies in front of the app whose X-Forwarded-For/-Proto/-Host are trusted",

@@ -71,6 +71,19 @@ class StaleVersion(DomainError):
         self.changes_since = changes_since
 
 
+class ProposalConflict(DomainError):
+    """A proposed change cannot be decided as asked: already decided, or stale.
+
+    ``stale`` is True when the cluster was changed after the proposal was made: it must be
+    re-proposed on the current version before it can be approved.
+    """
+
+    def __init__(self, message: str, *, stale: bool = False, current_version: int | None = None):
+        super().__init__(message)
+        self.stale = stale
+        self.current_version = current_version
+
+
 class StoreBusy(DomainError):
     """The store could not start (or finish) a write in time; the client may retry."""
 

@@ -260,12 +260,14 @@ ACCOUNTS = {
     "bh-editor": ("editor", "731", None),  # Biên Hòa
     "sct-editor": ("editor", None, "Sở Công Thương"),  # a lead unit only, no district
     "viewer": ("viewer", None, None),
+    # The province's checker under approval (GIS_APPROVAL): decides, changes nothing itself.
+    "reviewer": ("reviewer", None, None),
 }
 
 
 @pytest.fixture
 def accounts(store) -> dict[str, str]:
-    """An admin, editors of Long Thành and Biên Hòa, an editor of Sở Công Thương, a viewer."""
+    """An admin, editors of Long Thành and Biên Hòa and of Sở Công Thương, a viewer, a reviewer."""
     from gis.core.users import create_user
 
     with store.write() as session:

@@ -119,6 +119,67 @@ def test_photo_is_reencoded_without_metadata_and_keeps_time_and_place(
     assert "Cổng chính &lt;b&gt;CCN&lt;/b&gt;" in page
 
 
+def heic_with_exif(size: tuple[int, int] = (4032, 3024)) -> bytes:
+    """A real HEIC as an iPhone writes it (12 MP), made with pillow-heif (libheif and x265).
+
+    Smooth gradients with some detail rather than noise, which x265 would take long over.
+    """
+    import pillow_heif
+
+    width, height = size
+    ramp = Image.linear_gradient("L")
+    image = Image.merge(
+        "RGB",
+        (
+            ramp.resize(size),
+            ramp.rotate(90).resize(size),
+            Image.radial_gradient("L").resize(size),
+        ),
+    )
+    image.paste(Image.effect_noise((width // 4, height // 4), 40).convert("RGB"), (0, 0))
+    exif = Image.open(io.BytesIO(jpeg_with_exif((8, 8), taken="2025:11:21 07:42:10"))).getexif()
+    heif = pillow_heif.from_pillow(image)
+    out = io.BytesIO()
+    heif.save(out, quality=80, exif=exif.tobytes(), xmp=b"<x:xmpmeta>Tran Thi B</x:xmpmeta>")
+    return out.getvalue()
+
+
+def test_heic_photo_is_reencoded_as_jpeg_keeping_time_and_place(
+    app, accounts, client, files_dir
+) -> None:
+    original = heic_with_exif()
+    assert original[4:12] == b"ftypheic"
+    editor = _client(app, "lt-editor")
+    # The type is judged from the content: a HEIC named .jpg is a HEIC, read as such.
+    assert attach(editor, LT, original, "IMG_0042.jpg").status_code == 302
+    [photo] = listed(client)
+    assert photo["media_type"] == "image/jpeg" and photo["name"] == "IMG_0042.jpg"
+    assert photo["taken_at"] == "2025-11-21T07:42:10"
+    assert photo["lat"] == pytest.approx(GPS[0], abs=1e-4)
+    assert photo["lon"] == pytest.approx(GPS[1], abs=1e-4)
+    assert (photo["width"], photo["height"]) == (2048, 1536)
+    data = client.get(photo["url"]).data
+    stored = Image.open(io.BytesIO(data))
+    assert stored.format == "JPEG" and stored.size == (2048, 1536)
+    assert dict(stored.getexif()) == {}
+    assert b"Samsung" not in data and b"Tran Thi B" not in data
+    assert hashlib.sha256(data).hexdigest() == photo["sha256"]
+    # The measured sizes, for the report: printed with -s.
+    print(f"HEIC 4032x3024 {len(original)} bytes -> JPEG {stored.size} {len(data)} bytes")
+    thumb = Image.open(io.BytesIO(client.get(photo["thumb_url"]).data))
+    assert thumb.format == "JPEG" and max(thumb.size) == 320
+
+
+def test_other_iso_media_files_are_not_taken_for_heic(app, accounts, files_dir) -> None:
+    editor = _client(app, "lt-editor")
+    mp4 = b"\x00\x00\x00\x18ftypmp42\x00\x00\x00\x00mp42isom" + b"\x00" * 64
+    damaged = heic_with_exif((64, 48))[:200]
+    for data in (mp4, damaged):
+        response = attach(editor, LT, data, "anh.heic")
+        assert response.status_code in (400, 415, 422), response.status_code
+    assert stored_files(files_dir) == []
+
+
 def test_photo_is_on_the_map_where_it_was_taken(app, accounts, client, files_dir) -> None:
     editor = _client(app, "lt-editor")
     assert attach(editor, LT, jpeg_with_exif()).status_code == 302

@@ -15,8 +15,15 @@ from sqlalchemy import func, select
 
 from gis.core import workbook as wb
 from gis.store.files import FolderStore
-from gis.store.models import Attachment, ChangeEvent, TargetValue, User, WorkbookUpload
-from tests.conftest import csrf_token, login
+from gis.store.models import (
+    Attachment,
+    ChangeEvent,
+    Proposal,
+    TargetValue,
+    User,
+    WorkbookUpload,
+)
+from tests.conftest import ApiClient, csrf_token, login
 
 STATE_CHANGING = {"POST", "PUT", "PATCH", "DELETE"}
 OWN, OTHER = "ccn-long-phuoc-1", "ccn-gom-su-tan-hanh"  # Long Thành (editor's), Biên Hòa
@@ -27,7 +34,9 @@ TARGETS = {"own": "industrial-production-index", "other": "high-tech-share"}
 TARGET_VALUE = {"year": "2020", "value": "8.5", "source": "Cục Thống kê Đồng Nai"}
 EDITOR_AND_ADMIN = {("lt-editor", "own"), ("admin", "own"), ("admin", "other")}
 ADMIN_ONLY = {("admin", "own"), ("admin", "other")}
-ROLES = ("anonymous", "viewer", "lt-editor", "admin")
+ROLES = ("anonymous", "viewer", "reviewer", "lt-editor", "admin")
+# Province approval: reviewers and administrators decide on any district's proposals.
+REVIEWERS = {("reviewer", "own"), ("reviewer", "other"), ("admin", "own"), ("admin", "other")}
 ALLOWED = {
     # endpoint: which (role, target) pairs may succeed
     "api.patch_cluster": {("lt-editor", "own"), ("admin", "own"), ("admin", "other")},
@@ -52,6 +61,11 @@ ALLOWED = {
     "workbook.upload": EDITOR_AND_ADMIN,
     "workbook.confirm": EDITOR_AND_ADMIN,
     "workbook.cancel": EDITOR_AND_ADMIN,
+    # Province approval (GIS_APPROVAL on): "own" is lt-editor's proposal on a Long Thành
+    # cluster, "other" bh-editor's on a Biên Hòa one; only its proposer re-proposes it.
+    "review.approve": REVIEWERS,
+    "review.reject": REVIEWERS,
+    "review.repropose": {("lt-editor", "own")},
 }
 # Refusals that are not a 403, and why.
 REFUSED = {
@@ -122,6 +136,16 @@ def _setup_endpoint(app, api_as, endpoint: str, role: str, target: str, tmp_path
         assert response.status_code == 302
         listed = admin.get(f"/api/clusters/{cluster}/attachments").get_json()["attachments"]
         return {"attachment": listed[-1]["id"], "photo": _jpeg()}
+    if endpoint.startswith("review."):
+        app.config["GIS_APPROVAL"] = True
+        cluster = OWN if target == "own" else OTHER
+        proposer = ApiClient(app.test_client(), "lt-editor" if target == "own" else "bh-editor")
+        assert proposer.patch(cluster, {"investor": "Chủ đầu tư đề xuất"}).status_code == 202
+        if endpoint == "review.repropose":
+            # Stale: the province changed the cluster after the proposal.
+            assert api_as("admin").patch(cluster, {"stage": "building"}).status_code == 200
+        with app.extensions["store"].session() as session:
+            return {"proposal": session.scalar(select(func.max(Proposal.id)))}
     if endpoint == "workbook.upload":
         return {"workbook": _workbook(admin, target)}
     if endpoint in ("workbook.confirm", "workbook.cancel"):
@@ -223,6 +247,13 @@ def _request(endpoint: str, target: str, ctx: dict) -> tuple[str, str, dict]:
             },
         ),
         "workbook.confirm": ("POST", "/workbook/confirm", {"data": ctx.get("pending", {})}),
+        "review.approve": ("POST", f"/review/{ctx.get('proposal')}/approve", {"data": {}}),
+        "review.reject": (
+            "POST",
+            f"/review/{ctx.get('proposal')}/reject",
+            {"data": {"reason": "Không đủ căn cứ"}},
+        ),
+        "review.repropose": ("POST", f"/review/{ctx.get('proposal')}/repropose", {"data": {}}),
         "workbook.cancel": ("POST", "/workbook/cancel", {"data": ctx.get("pending", {})}),
         "admin.create_user": (
             "POST",
@@ -255,12 +286,13 @@ def _state(app) -> tuple:
         events += session.scalar(select(func.count()).select_from(TargetValue))
         attachments = session.scalar(select(func.count()).select_from(Attachment))
         pending = session.scalar(select(func.count()).select_from(WorkbookUpload))
+        proposals = tuple(session.execute(select(Proposal.id, Proposal.status)).all())
         users = tuple(
             session.execute(
                 select(User.username, User.active, User.password_hash).order_by(User.username)
             ).all()
         )
-    return events, attachments, pending, users
+    return events, attachments, pending, users, proposals
 
 
 @pytest.mark.parametrize("endpoint", sorted(ALLOWED))

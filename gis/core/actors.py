@@ -9,7 +9,9 @@ from dataclasses import dataclass
 from gis.errors import Forbidden
 from gis.text import fold
 
-ROLES = ("admin", "editor", "viewer")
+# A reviewer is the province's checker under approval (GIS_APPROVAL): reads everything,
+# approves or rejects district editors' proposals, and changes nothing itself.
+ROLES = ("admin", "editor", "reviewer", "viewer")
 
 # What an editor may change on a cluster of their own district. Everything else
 # (names, kind, district, commune, sources, plan notes) is the province's to change.
@@ -61,6 +63,12 @@ def check_cluster_edit(actor: Actor, district_code: str | None, fields: set[str]
     not_allowed = sorted(fields - EDITOR_FIELDS)
     if not_allowed:
         raise Forbidden(f"editors cannot change {', '.join(not_allowed)}")
+
+
+def check_review(actor: Actor) -> None:
+    """Raise Forbidden unless ``actor`` may approve or reject proposed changes."""
+    if actor.role not in ("admin", "reviewer"):
+        raise Forbidden("only reviewers and administrators decide on proposed changes")
 
 
 def check_admin(actor: Actor) -> None:

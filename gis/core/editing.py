@@ -218,6 +218,7 @@ def _commit(
     warnings: list[EditWarning],
     reverts: int | None = None,
     change_set: str | None = None,
+    approved_by: str | None = None,
 ) -> UpdateResult:
     event = new_event(
         subject_kind="cluster",
@@ -229,6 +230,7 @@ def _commit(
         note=note,
         reverts=reverts,
         change_set=change_set,
+        approved_by=approved_by,
     )
     read_version = cluster.version
     if not apply_versioned(session, Cluster, cluster, projection(session, record, geometry), event):
@@ -244,11 +246,13 @@ def commit_update(
     note: str | None = None,
     reverts: int | None = None,
     change_set: str | None = None,
+    approved_by: str | None = None,
 ) -> UpdateResult:
     """Write an update ``check_update`` planned, if the cluster still has the version read.
 
     ``session`` may be another one than the one that checked it: a write transaction that
     holds the lock only for the write. StaleVersion when someone wrote in between.
+    ``approved_by`` names the reviewer when this publishes a proposal of ``actor``'s.
     """
     if not planned.changed:
         return UpdateResult(planned.cluster, None, planned.warnings)
@@ -263,6 +267,7 @@ def commit_update(
         planned.warnings,
         reverts=reverts,
         change_set=change_set,
+        approved_by=approved_by,
     )
 
 

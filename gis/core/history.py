@@ -57,7 +57,12 @@ HASHED_FIELDS = (
 
 
 def _hashed_fields(event: ChangeEvent) -> dict[str, Any]:
-    return {name: getattr(event, name) for name in HASHED_FIELDS}
+    fields = {name: getattr(event, name) for name in HASHED_FIELDS}
+    # Only an approved change names its approver: events without one (all those written
+    # before province approval existed) hash exactly as they did.
+    if event.approved_by is not None:
+        fields["approved_by"] = event.approved_by
+    return fields
 
 
 def new_event(
@@ -71,6 +76,7 @@ def new_event(
     note: str | None = None,
     change_set: str | None = None,
     reverts: int | None = None,
+    approved_by: str | None = None,
 ) -> ChangeEvent:
     """Build (not yet add) the next event of a subject's chain, with its hash."""
     event = ChangeEvent(
@@ -84,6 +90,7 @@ def new_event(
         change_set=change_set,
         reverts=reverts,
         prev_hash=prev_hash or GENESIS,
+        approved_by=approved_by,
     )
     event.hash = _event_hash(_hashed_fields(event))
     return event
@@ -110,6 +117,7 @@ def event_dict(event: ChangeEvent) -> dict[str, Any]:
         "note": event.note,
         "change_set": event.change_set,
         "reverts": event.reverts,
+        "approved_by": event.approved_by,
         "hash": event.hash,
     }
 

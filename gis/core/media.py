@@ -17,10 +17,21 @@ from dataclasses import dataclass
 from typing import Any
 
 from PIL import Image, ImageOps, UnidentifiedImageError
+from pillow_heif import register_heif_opener
+
+# Phones (iPhones by default) take HEIC photos: pillow-heif (libheif) lets Pillow read
+# them; they are stored re-encoded as JPEG like the others, so every browser shows them.
+register_heif_opener()
 
 JPEG_MAGIC = b"\xff\xd8\xff"
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 PDF_MAGIC = b"%PDF-"
+# An ISO base media file: a size, then "ftyp" and the major brand. These brands are HEIF
+# still images (HEVC-coded, or the generic image brands); AVIF and videos are not among them.
+FTYP = b"ftyp"
+HEIF_BRANDS = frozenset({b"heic", b"heix", b"heim", b"heis", b"mif1", b"msf1", b"heif"})
+# Which Pillow plugin must read each photo type (it would try every plugin otherwise).
+PILLOW_FORMATS = {"image/jpeg": "JPEG", "image/png": "PNG", "image/heic": "HEIF"}
 # Decoding more pixels than this is refused (Pillow's own bomb check, made an error).
 MAX_PIXELS = 50_000_000
 # Stored photos are at most this many pixels on their long side; thumbnails this many.
@@ -66,13 +77,15 @@ class Media:
 
 
 def sniff(data: bytes) -> str:
-    """The media type the content shows: image/jpeg, image/png, application/pdf; or refused."""
+    """The type the content shows: image/jpeg, image/png, image/heic or application/pdf."""
     if data.startswith(JPEG_MAGIC):
         return "image/jpeg"
     if data.startswith(PNG_MAGIC):
         return "image/png"
     if data.startswith(PDF_MAGIC):
         return "application/pdf"
+    if data[4:8] == FTYP and data[8:12] in HEIF_BRANDS:
+        return "image/heic"
     head = data[:1024].lstrip().lower()
     if head.startswith((b"<svg", b"<?xml", b"<!doctype", b"<html")) or b"<svg" in head:
         raise MediaRefused("markup")
@@ -153,8 +166,8 @@ def prepare(data: bytes) -> Media:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
-            image = Image.open(io.BytesIO(data), formats=["JPEG", "PNG"])
-            expected = "JPEG" if media_type == "image/jpeg" else "PNG"
+            expected = PILLOW_FORMATS[media_type]
+            image = Image.open(io.BytesIO(data), formats=[expected])
             if image.format != expected:
                 raise MediaRefused("unknown_type")
             if image.width * image.height > MAX_PIXELS:
@@ -167,6 +180,8 @@ def prepare(data: bytes) -> Media:
         raise MediaRefused("damaged") from None
     # The camera's orientation is applied to the pixels, since the EXIF saying it goes.
     upright = ImageOps.exif_transpose(image)
+    if media_type == "image/heic":
+        media_type = "image/jpeg"  # stored as JPEG, the type every browser shows
     if upright.mode not in ("RGB", "RGBA", "L", "LA", "P"):
         upright = upright.convert("RGBA" if media_type == "image/png" else "RGB")
     stored = _encode(upright, media_type, PHOTO_LONG_SIDE)

@@ -25,9 +25,10 @@ from sqlalchemy.orm import Session
 from gis.core.actors import Actor
 from gis.core.editing import UpdateResult, check_update, update_cluster
 from gis.core.history import event_dict, events_of
+from gis.core.proposals import propose
 from gis.core.workbook import COLUMN_BY_KEY, COLUMNS, Problem, Reading, SheetRow, record_value
 from gis.errors import Forbidden, InvalidInput, NotFound, StaleVersion
-from gis.store.models import Cluster, District, WorkbookUpload, utcnow
+from gis.store.models import Cluster, District, Proposal, WorkbookUpload, utcnow
 
 PENDING_TTL = dt.timedelta(hours=2)
 VALUE_COLUMNS = tuple(c for c in COLUMNS if c.kind in ("code", "number", "date", "text"))
@@ -416,3 +417,33 @@ def apply_rows(
             raise RowRefused(row["row"], row["cluster_id"], exc) from None
     del districts
     return results
+
+
+def propose_rows(
+    session: Session, actor: Actor, rows: list[dict[str, Any]], note: str, change_set: str
+) -> list[Proposal]:
+    """Keep each row's change as a proposal (province approval): all rows or none.
+
+    The same checks as ``apply_rows``; nothing is published. Raises RowRefused likewise.
+    """
+    proposals = []
+    ids = [row["cluster_id"] for row in rows]
+    clusters = {c.id: c for c in session.scalars(select(Cluster).where(Cluster.id.in_(ids)))}
+    for row in rows:
+        try:
+            proposal, _planned = propose(
+                session,
+                actor,
+                row["cluster_id"],
+                row["version"],
+                row["changes"],
+                row.get("note") or note,
+                source="workbook",
+                change_set=change_set,
+                cluster=clusters.get(row["cluster_id"]),
+            )
+        except (InvalidInput, Forbidden, StaleVersion, NotFound) as exc:
+            raise RowRefused(row["row"], row["cluster_id"], exc) from None
+        if proposal is not None:
+            proposals.append(proposal)
+    return proposals

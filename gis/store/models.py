@@ -163,6 +163,9 @@ class ChangeEvent(Base):
     reverts: Mapped[int | None] = mapped_column(Integer)
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
+    # Who approved a proposed change (province approval); ``actor`` is who proposed it.
+    # Hashed only when set, so the events written before approval keep their hashes.
+    approved_by: Mapped[str | None] = mapped_column(String(80))
 
     __table_args__ = (
         Index("ix_change_events_subject", "subject_kind", "subject_id", "version", unique=True),
@@ -340,3 +343,34 @@ class Attachment(Base):
     lat: Mapped[float | None]
     added_by: Mapped[str] = mapped_column(String(80))
     added_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class Proposal(Base):
+    """A district editor's change of a cluster waiting for the province's approval.
+
+    ``changes`` is the change as asked (the API's property names, and "geometry"), applied
+    on ``base_version``; ``diff`` is what it changed of that version, field by field. It is
+    published only by an approval while the cluster is still at ``base_version``.
+    """
+
+    __tablename__ = "proposals"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    cluster_id: Mapped[str] = mapped_column(String(80), index=True)
+    base_version: Mapped[int] = mapped_column(Integer)
+    changes: Mapped[dict[str, Any]] = mapped_column(JSON)
+    diff: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    note: Mapped[str | None] = mapped_column(Text)
+    source: Mapped[str] = mapped_column(String(16))  # api, ogc, workbook
+    change_set: Mapped[str | None] = mapped_column(String(40))
+    proposed_by: Mapped[str] = mapped_column(String(80), index=True)
+    proposer_district: Mapped[str | None] = mapped_column(String(5))
+    proposed_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # pending, approved, rejected, or superseded (re-proposed on a newer version)
+    status: Mapped[str] = mapped_column(String(12), index=True)
+    decided_by: Mapped[str | None] = mapped_column(String(80))
+    decided_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    reason: Mapped[str | None] = mapped_column(Text)
+    # The published change an approval wrote; the proposal re-proposed as, when superseded.
+    event_id: Mapped[int | None] = mapped_column(Integer)
+    superseded_by: Mapped[int | None] = mapped_column(Integer)

@@ -13,15 +13,18 @@ from werkzeug.routing import BaseConverter
 
 from gis.core import clusters as core
 from gis.core import decree32, exports
+from gis.core.actors import Actor
 from gis.core.audience import audience_of, visible_feature
 from gis.core.districts import all_districts, district_feature
 from gis.core.editing import check_update, commit_update, revert_event
 from gis.core.history import event_dict, events_of
 from gis.core.places import all_places, place_feature, place_points
+from gis.core.proposals import approval_applies, proposal_dict, propose
 from gis.errors import FieldError, InvalidInput, NotFound, StaleVersion
 from gis.io import write_export
 from gis.store.models import Cluster, District
 from gis.web import get_store, labels
+from gis.web.approval import approval_on
 from gis.web.auth import current_actor, optional_actor
 from gis.web.caching import cached_json, etag_for, keyed_json, not_modified
 from gis.web.errors import problem
@@ -299,6 +302,8 @@ def patch_cluster(cluster_id: str) -> Response:
     # only the versioned UPDATE and the event, which refuse a write made in between.
     with store.session() as session:
         planned = check_update(session, actor, cluster_id, expected, body, note)
+    if planned.changed and approval_applies(actor, approval_on()):
+        return proposed_answer(actor, cluster_id, expected, body, note, "api")
     with store.write(revision=bool(planned.changed)) as session:
         result = commit_update(session, actor, planned, note)
         # Read back inside the transaction: after it, another writer may already have moved
@@ -317,6 +322,37 @@ def patch_cluster(cluster_id: str) -> Response:
     response.set_etag(
         _cluster_etag(feature["id"], feature["properties"]["version"], store.revision())
     )
+    return response
+
+
+def proposed_answer(
+    actor: Actor,
+    cluster_id: str,
+    expected: int,
+    changes: dict,
+    note: str | None,
+    source: str,
+) -> Response:
+    """202: the change is kept as a proposal; the published cluster (and its ETag) stay.
+
+    Shared by PATCH /api/clusters/<id> and the OGC Part 4 writes. The store revision is
+    not bumped: nothing anyone reads of the published data has changed.
+    """
+    store = get_store()
+    with store.write(revision=False) as session:
+        proposal, planned = propose(
+            session, actor, cluster_id, expected, changes, note, source=source
+        )
+        body = proposal_dict(proposal, planned.cluster.version) if proposal else None
+        version = planned.cluster.version
+    if body is None:  # checked as changing something a moment ago; nothing now
+        raise StaleVersion(version, [])
+    body["warnings"] = [labels.warning_text(w) for w in planned.warnings]
+    body["warning_details"] = [dataclasses.asdict(w) for w in planned.warnings]
+    response = jsonify(body)
+    response.status_code = 202
+    response.headers["Location"] = url_for("review.index", _external=True)
+    response.set_etag(_cluster_etag(cluster_id, version, store.revision()))
     return response
 
 

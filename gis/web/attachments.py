@@ -37,7 +37,7 @@ api_bp = Blueprint("attachments_api", __name__)
 REFUSALS = {
     "markup": _l("SVG, HTML and other markup files are not accepted."),
     "unknown_type": _l(
-        "Only JPEG or PNG photos and PDF documents are accepted "
+        "Only JPEG, PNG or HEIC photos and PDF documents are accepted "
         "(judged from the content, not the name)."
     ),
     "polyglot": _l(

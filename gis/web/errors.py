@@ -9,7 +9,15 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from werkzeug.exceptions import HTTPException
 
-from gis.errors import FieldError, Forbidden, InvalidInput, NotFound, StaleVersion, StoreBusy
+from gis.errors import (
+    FieldError,
+    Forbidden,
+    InvalidInput,
+    NotFound,
+    ProposalConflict,
+    StaleVersion,
+    StoreBusy,
+)
 from gis.web.negotiation import wants_html
 
 PROBLEM_JSON = "application/problem+json"
@@ -75,6 +83,11 @@ def init_app(app: Flask) -> None:
             current_version=exc.current_version,
             changes_since=exc.changes_since,
         )
+
+    @app.errorhandler(ProposalConflict)
+    def _proposal_conflict(exc: ProposalConflict) -> ResponseReturnValue:
+        # The review pages word these themselves; any other caller gets a 409, never a 500.
+        return _answer(409, "Conflict", str(exc))
 
     @app.errorhandler(StoreBusy)
     def _busy(exc: StoreBusy) -> ResponseReturnValue:

@@ -295,6 +295,12 @@ def client_labels() -> dict[str, Any]:
             "save": _("Save"),
             "cancel": _("Cancel"),
             "saved": _("Saved."),
+            "proposed": _(
+                "Your change was sent for the province's approval. The map shows it once "
+                "a reviewer approves it."
+            ),
+            "changeProposed": _("Change proposed"),
+            "attachPhoto": _("Attach a photo"),
             "saving": _("Saving…"),
             "updateTitle": _("Update %(name)s", name="{name}"),
             "moveHelp": _("Drag the marker to the cluster's site, then save."),

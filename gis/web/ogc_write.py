@@ -15,11 +15,19 @@ from flask import Blueprint, Response, jsonify, request, url_for
 from shapely.geometry import shape
 
 from gis.core import clusters as core
-from gis.core.editing import EditWarning, create_cluster, delete_cluster, update_cluster
+from gis.core.editing import (
+    EditWarning,
+    check_update,
+    create_cluster,
+    delete_cluster,
+    update_cluster,
+)
+from gis.core.proposals import approval_applies
 from gis.core.schema import DERIVED_PROPERTIES, ClusterRecord
 from gis.errors import FieldError, InvalidInput
 from gis.web import api as api_views
 from gis.web import get_store
+from gis.web.approval import approval_on
 from gis.web.auth import current_actor
 
 bp = Blueprint("ogc_write", __name__)
@@ -99,8 +107,15 @@ def replace(cluster_id: str) -> Response:
             changes["geometry"] = geometry
             # The precision is the one sent, not "surveyed" as for a shape drawn on the map.
             changes.setdefault("location_precision", wanted["location_precision"])
-        result = update_cluster(session, actor, cluster_id, expected, changes, note)
-    return _answer(cluster_id, 200, result.warnings)
+        # With approval on, a district editor's change waits as a proposal (202).
+        proposing = approval_applies(actor, approval_on()) and bool(
+            check_update(session, actor, cluster_id, expected, changes, note).changed
+        )
+        if not proposing:
+            warnings = update_cluster(session, actor, cluster_id, expected, changes, note).warnings
+    if proposing:
+        return api_views.proposed_answer(actor, cluster_id, expected, changes, note, "ogc")
+    return _answer(cluster_id, 200, warnings)
 
 
 def _same_geometry(given: Any, stored: Any) -> bool:
@@ -121,6 +136,11 @@ def update(cluster_id: str) -> Response:
     changes = dict(properties)
     if given:
         changes["geometry"] = geometry
+    if approval_applies(actor, approval_on()):
+        with get_store().session() as session:
+            changed = check_update(session, actor, cluster_id, expected, changes, note).changed
+        if changed:
+            return api_views.proposed_answer(actor, cluster_id, expected, changes, note, "ogc")
     with get_store().write() as session:
         result = update_cluster(session, actor, cluster_id, expected, changes, note)
     return _answer(cluster_id, 200, result.warnings)

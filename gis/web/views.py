@@ -26,11 +26,13 @@ from gis.core.audience import audience_of, visible_feature
 from gis.core.districts import all_districts
 from gis.core.history import event_dict, events_of
 from gis.core.places import all_places, place_points
+from gis.core.proposals import list_proposals, pending_cluster_ids, proposal_dict
 from gis.core.schema import INFRASTRUCTURE_COMPONENTS, KINDS, STAGES
 from gis.errors import InvalidInput, NotFound
 from gis.store.db import Store
 from gis.store.models import Cluster
 from gis.web import get_store, history_text, investor, labels
+from gis.web.approval import approval_on
 from gis.web.attachments import attachment_view
 from gis.web.auth import optional_actor
 from gis.web.mapview import PROVINCE_CENTER, MapFrame, build_map
@@ -119,11 +121,17 @@ def _user_info() -> dict | None:
     """
     if not current_user.is_authenticated:
         return None
-    return {
+    info: dict[str, Any] = {
         "username": current_user.username,
         "role": current_user.role,
         "district": current_user.district_code,
+        "approval": approval_on(),
     }
+    if info["approval"]:
+        # The clusters with a change waiting: staff see a "change proposed" badge on them.
+        with get_store().session() as session:
+            info["proposed"] = sorted(pending_cluster_ids(session))
+    return info
 
 
 def _investor_facts(session: Session, cluster: Cluster) -> dict[str, Any]:
@@ -161,9 +169,19 @@ def cluster_page(cluster_id: str) -> str:
         )
         tasks = plan.tasks_of_cluster(session, cluster_id, plan.today())
         files = [attachment_view(a) for a in attachments_of(session, cluster_id, optional_actor())]
+        # Proposed changes are internal, like the history: for logged-in users only.
+        proposed = (
+            [
+                proposal_dict(p, cluster.version)
+                for p in list_proposals(session, status="pending", cluster_id=cluster_id)
+            ]
+            if current_user.is_authenticated
+            else []
+        )
     return render_template(
         "cluster.html",
         attachments=files,
+        proposed=proposed,
         **facts,
         components=INFRASTRUCTURE_COMPONENTS,
         events=list(reversed(events)) if events is not None else None,

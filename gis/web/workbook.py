@@ -27,10 +27,12 @@ from werkzeug.wrappers import Response as WerkzeugResponse
 from gis.core import workbook as wb
 from gis.core import workbook_changes as changes
 from gis.core.districts import all_districts
+from gis.core.proposals import approval_applies
 from gis.core.schema import CLEARANCE_STATUSES, COMPONENT_STATES, STAGES
 from gis.errors import Forbidden, InvalidInput, NotFound, StaleVersion
 from gis.store.models import District
 from gis.web import get_store, labels
+from gis.web.approval import approval_on
 from gis.web.auth import current_actor
 from gis.web.i18n import current_language
 from gis.web.uploads import upload_limit
@@ -252,7 +254,11 @@ def confirm() -> WerkzeugResponse | tuple[str, int]:
             if pending is None:
                 raise _Gone()
             note = _("Updated from the workbook %(name)s", name=pending.filename)
-            results = changes.apply_rows(session, actor, pending.rows, note, change_set)
+            if approval_applies(actor, approval_on()):
+                proposed = changes.propose_rows(session, actor, pending.rows, note, change_set)
+            else:
+                proposed = None
+                results = changes.apply_rows(session, actor, pending.rows, note, change_set)
     except _Gone:
         return _form_error(
             _(
@@ -270,6 +276,15 @@ def confirm() -> WerkzeugResponse | tuple[str, int]:
             reason=_refusal_reason(exc.cause),
         )
         return _form_error(message, 409)
+    if proposed is not None:
+        flash(
+            _(
+                "Sent the changes of %(count)s clusters from the workbook for the province's "
+                "approval; the map shows them once they are approved.",
+                count=len(proposed),
+            )
+        )
+        return redirect(url_for("review.index"))
     written = sum(1 for r in results if r.event is not None)
     flash(_("Saved the changes of %(count)s clusters from the workbook.", count=written))
     return redirect(url_for("web.index"))

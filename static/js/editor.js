@@ -224,6 +224,18 @@
       body: JSON.stringify(body),
     });
     const data = await response.json().catch(() => ({}));
+    if (response.status === 202) {
+      // Province approval: kept as a proposal; the map keeps showing the published data.
+      const id = session.id;
+      closeEditor();
+      const proposed = M.cfg.user.proposed || (M.cfg.user.proposed = []);
+      if (!proposed.includes(id)) proposed.push(id);
+      await M.refresh();
+      M.focus(id);
+      showStatus([T.text.proposed]);
+      if (data.warnings && data.warnings.length) showWarnings(data.warnings);
+      return;
+    }
     if (response.ok) {
       const id = session.id;
       closeEditor();
@@ -426,6 +438,8 @@
       const actions = M.el("div", { className: "popup-actions" }, actionButton(T.text.update, "update", props.id));
       if (geometry && geometry.type === "Point") actions.append(actionButton(T.text.move, "move", props.id));
       if (geometry) actions.append(actionButton(T.text.drawBoundary, "draw", props.id));
+      // The cluster page's photo form (its file input opens the camera on a phone).
+      actions.append(M.el("a", { className: "attach-photo", href: M.pageUrl(props.id) + "#photo-form" }, T.text.attachPhoto));
       return actions;
     },
     open(id) {

@@ -74,6 +74,13 @@
     return cfg.clusterPage.replace("__ID__", encodeURIComponent(id));
   }
 
+  // A change of this cluster waits for the province's approval (staff only, approval on).
+  function proposedBadge(id) {
+    const proposed = cfg.user && cfg.user.proposed;
+    if (!proposed || !proposed.includes(id)) return null;
+    return el("span", { className: "proposed-badge", "data-id": id }, T.text.changeProposed);
+  }
+
   function popupContent(props, geometry) {
     const rows = [
       [T.text.district, props.district_name || T.text.notReported],
@@ -93,6 +100,7 @@
       ...rows.map(([k, v]) => el("tr", {}, el("th", {}, k), el("td", {}, v))));
     return el("div", { className: "cluster-popup" },
       el("h3", {}, props.name_vi),
+      proposedBadge(props.id),
       props.name_en ? el("p", { className: "en", lang: "en" }, props.name_en) : null,
       props.named_in_plan ? el("p", { className: "plan" }, T.text.namedInPlan) : null,
       table,
@@ -571,7 +579,8 @@
           [p.district_name || T.text.notReported, T.stage[p.stage]].join(" · "),
           f.geometry ? null : " · " + T.text.noLocation),
         metric ? el("span", { className: "metric" }, metric) : null,
-        p.ready === true ? el("span", { className: "ready-badge" }, T.ready.true) : null);
+        p.ready === true ? el("span", { className: "ready-badge" }, T.ready.true) : null,
+        proposedBadge(f.id));
       if (f.geometry) button.addEventListener("click", () => focus(f.id));
       else button.addEventListener("click", () => { window.location.href = pageUrl(f.id); });
       const pick = el("input", {
