@@ -14,11 +14,13 @@ import re
 from typing import Any
 from urllib.parse import urlsplit
 
+import openpyxl
 from babel.messages.catalog import Catalog
 from babel.messages.pofile import read_po
 from PIL import Image
 from playwright.sync_api import Page, expect
 
+from gis.core import workbook as wb
 from gis.core.clusters import cluster_geometry, get_cluster, write_cluster
 from gis.core.schema import ClusterRecord
 from tests.conftest import PASSWORD, ROOT, ApiClient, csrf_token, login, reference
@@ -311,3 +313,53 @@ def open_popup(page: Page, cluster_id: str) -> None:
     page.locator(f'#cluster-list button[data-id="{cluster_id}"]').click()
     expect(page.locator(".leaflet-popup")).to_have_count(1)  # an earlier one has faded out
     expect(page.locator(".leaflet-popup-content")).to_be_visible()
+
+
+# --- the district workbook (its round trip through /workbook) -------------------------------
+
+
+def download(client, district: str | None = None) -> bytes:
+    """The workbook as this user downloads it."""
+    response = client.get("/workbook/download" + (f"?district={district}" if district else ""))
+    assert response.status_code == 200, response.get_data(as_text=True)
+    assert response.mimetype == wb.MEDIA_TYPE
+    return response.data
+
+
+def edit(data: bytes, cells: dict[str, dict[str, object]]) -> bytes:
+    """Set cells by cluster id and column key, as an editor would in Excel."""
+    book = openpyxl.load_workbook(io.BytesIO(data))
+    sheet = book[wb.DATA_SHEET]
+    rows = {sheet.cell(row=r, column=1).value: r for r in range(2, sheet.max_row + 1)}
+    for cluster_id, values in cells.items():
+        for key, value in values.items():
+            sheet[f"{wb.column_letter(key)}{rows[cluster_id]}"] = value
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def upload(client, data: bytes, name: str = "so-lieu.xlsx"):
+    """POST the file as the upload form does."""
+    return client.post(
+        "/workbook/upload",
+        data={"file": (io.BytesIO(data), name), "csrf_token": csrf_token(client, "/workbook/")},
+        content_type="multipart/form-data",
+    )
+
+
+def hidden(html: str, name: str) -> str:
+    """The value of a hidden form field."""
+    return re.search(rf'name="{name}" value="([^"]+)"', html)[1]
+
+
+def confirm(client, html: str):
+    """Press "Save these changes" on a preview page."""
+    return client.post(
+        "/workbook/confirm",
+        data={
+            "token": hidden(html, "token"),
+            "sha256": hidden(html, "sha256"),
+            "csrf_token": csrf_token(client, "/workbook/"),
+        },
+    )

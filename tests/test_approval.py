@@ -16,8 +16,8 @@ from sqlalchemy import func, select
 from gis.core.history import verify
 from gis.store.models import ChangeEvent, Proposal
 from tests.conftest import csrf_token, login
-from tests.test_workbook import confirm as confirm_workbook
-from tests.test_workbook import download, edit, upload
+from tests.helpers import confirm as confirm_workbook
+from tests.helpers import download, edit, upload
 
 OWN, OTHER = "ccn-long-phuoc-1", "ccn-gom-su-tan-hanh"  # Long Thành (lt-editor's), Biên Hòa
 

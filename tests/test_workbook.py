@@ -23,6 +23,7 @@ from openpyxl.worksheet.protection import SheetProtection
 from gis.core import workbook as wb
 from gis.dates import today
 from tests.conftest import csrf_token, login
+from tests.helpers import confirm, download, edit, hidden, upload
 
 LT_IDS = ("ccn-long-phuoc-1", "ccn-binh-an")
 BH = "ccn-gom-su-tan-hanh"  # Biên Hòa
@@ -38,57 +39,10 @@ def _client(app, username: str):
     return client
 
 
-def download(client, district: str | None = None) -> bytes:
-    """The workbook as this user downloads it."""
-    response = client.get("/workbook/download" + (f"?district={district}" if district else ""))
-    assert response.status_code == 200, response.get_data(as_text=True)
-    assert response.mimetype == wb.MEDIA_TYPE
-    return response.data
-
-
-def edit(data: bytes, cells: dict[str, dict[str, object]]) -> bytes:
-    """Set cells by cluster id and column key, as an editor would in Excel."""
-    book = openpyxl.load_workbook(io.BytesIO(data))
-    sheet = book[wb.DATA_SHEET]
-    rows = {sheet.cell(row=r, column=1).value: r for r in range(2, sheet.max_row + 1)}
-    for cluster_id, values in cells.items():
-        for key, value in values.items():
-            sheet[f"{wb.column_letter(key)}{rows[cluster_id]}"] = value
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
-
-
 def row_of(data: bytes, cluster_id: str) -> int:
     """The sheet row of a cluster."""
     sheet = openpyxl.load_workbook(io.BytesIO(data))[wb.DATA_SHEET]
     return next(r for r in range(2, sheet.max_row + 1) if sheet.cell(r, 1).value == cluster_id)
-
-
-def upload(client, data: bytes, name: str = "so-lieu.xlsx"):
-    """POST the file as the upload form does."""
-    return client.post(
-        "/workbook/upload",
-        data={"file": (io.BytesIO(data), name), "csrf_token": csrf_token(client, "/workbook/")},
-        content_type="multipart/form-data",
-    )
-
-
-def hidden(html: str, name: str) -> str:
-    """The value of a hidden form field."""
-    return re.search(rf'name="{name}" value="([^"]+)"', html)[1]
-
-
-def confirm(client, html: str):
-    """Press "Save these changes" on a preview page."""
-    return client.post(
-        "/workbook/confirm",
-        data={
-            "token": hidden(html, "token"),
-            "sha256": hidden(html, "sha256"),
-            "csrf_token": csrf_token(client, "/workbook/"),
-        },
-    )
 
 
 def problems(html: str) -> list[tuple[str, str, str]]:

@@ -11,7 +11,7 @@ from playwright.sync_api import Browser, Page, expect
 from gis.store.files import FolderStore
 from tests.browser.conftest import save_screenshot
 from tests.conftest import PASSWORD
-from tests.test_attachments import jpeg_with_exif
+from tests.helpers import jpeg_with_exif
 
 LT = "ccn-long-phuoc-1"  # Long Thành
 BUILDING = "#f0e442"  # the fill of stage "building"
