@@ -13,7 +13,7 @@ from gis import cli, config
 from gis.core.dataset import initialise_store
 from gis.core.districts import read_district_boxes
 from gis.store.db import Store
-from gis.store.files import FolderStore
+from gis.store.files import file_store
 from gis.web import (
     admin,
     api,
@@ -68,7 +68,9 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     attachments_dir = app.config["GIS_ATTACHMENTS_DIR"] or str(
         Path(app.instance_path) / "attachments"
     )
-    app.extensions["files"] = FolderStore(attachments_dir)
+    app.extensions["files"] = file_store(
+        attachments_dir, app.config["GIS_FILES_S3_BUCKET"], app.config["GIS_FILES_S3_ENDPOINT"]
+    )
     if app.config["GIS_AUTO_INIT"]:
         initialise_store(store, Path(app.config["GIS_DATA_DIR"]))
 

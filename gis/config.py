@@ -38,6 +38,14 @@ SETTINGS: dict[str, tuple[Any, str]] = {
         None,
         "Folder of attachment files (photos, PDFs); default: instance/attachments",
     ),
+    "GIS_FILES_S3_BUCKET": (
+        None,
+        "S3-compatible bucket for attachment files instead of the folder (credentials: AWS_*)",
+    ),
+    "GIS_FILES_S3_ENDPOINT": (
+        None,
+        "Endpoint URL of the S3-compatible service (MinIO, Ceph...); default: AWS S3",
+    ),
     "GIS_ATTACHMENT_MAX_BYTES": (
         15 * 1024 * 1024,
         "Largest photo or PDF that may be attached, in bytes",

@@ -8,12 +8,13 @@ from __future__ import annotations
 import hashlib
 import io
 import re
+import uuid
 from pathlib import Path
 
 import pytest
 from PIL import Image
 
-from gis.store.files import FolderStore
+from gis.store.files import FolderStore, S3Store
 from tests.conftest import csrf_token, login
 from tests.helpers import GPS, LT, jpeg_with_exif
 
@@ -345,3 +346,94 @@ def test_cluster_page_offers_camera_input_to_its_editors(app, accounts, client) 
         as_text=True
     )
     assert 'id="photo-form"' not in client.get(f"/clusters/{LT}").get_data(as_text=True)
+
+
+# --- the S3-compatible store ----------------------------------------------------------------
+# Against moto's S3 server: a local HTTP service speaking the S3 protocol (MinIO, the usual
+# choice, does not install on these machines). boto3 talks to it as to any S3 endpoint.
+
+
+@pytest.fixture(scope="module")
+def s3_endpoint():
+    """A local S3-compatible server for this module; yields its endpoint URL."""
+    from moto.server import ThreadedMotoServer
+
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    yield f"http://{host}:{port}"
+    server.stop()
+
+
+@pytest.fixture
+def bucket(s3_endpoint, monkeypatch) -> S3Store:
+    """An empty bucket of its own for this test."""
+    import boto3
+
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "test")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "test")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    name = f"tep-{uuid.uuid4().hex}"
+    boto3.client("s3", endpoint_url=s3_endpoint).create_bucket(Bucket=name)
+    return S3Store(name, s3_endpoint)
+
+
+def _objects(store: S3Store) -> dict[str, bytes]:
+    listed = store.client.list_objects_v2(Bucket=store.bucket).get("Contents", [])
+    return {
+        o["Key"]: store.client.get_object(Bucket=store.bucket, Key=o["Key"])["Body"].read()
+        for o in listed
+    }
+
+
+def test_s3_store_puts_gets_and_deletes_objects_under_checked_keys(bucket) -> None:
+    key = "ab/0123456789abcdef.jpg"
+    assert not bucket.exists(key)
+    bucket.put(key, b"\xff\xd8 photo")
+    assert bucket.exists(key) and bucket.get(key) == b"\xff\xd8 photo"
+    assert _objects(bucket) == {key: b"\xff\xd8 photo"}
+    bucket.delete(key)
+    assert not bucket.exists(key) and _objects(bucket) == {}
+    with pytest.raises(FileNotFoundError):
+        bucket.get(key)
+    bucket.delete(key)  # deleting what is gone is no error, as in the folder store
+    for bad in ("../x.jpg", "ab/../../etc.jpg", "ab/name.svg", "/ab/0123456789abcdef.jpg"):
+        with pytest.raises(ValueError):
+            bucket.put(bad, b"x")
+
+
+def test_configured_bucket_holds_attachments_end_to_end(
+    app, accounts, client, bucket, database_url
+) -> None:
+    from app import create_app
+
+    configured = create_app(
+        {
+            "TESTING": True,
+            "DATABASE_URL": database_url,
+            "SECRET_KEY": "test-secret",
+            "GIS_AUTO_INIT": False,
+            "GIS_FILES_S3_BUCKET": bucket.bucket,
+            "GIS_FILES_S3_ENDPOINT": bucket.client.meta.endpoint_url,
+        }
+    )
+    try:
+        store = configured.extensions["files"]
+        assert isinstance(store, S3Store) and store.bucket == bucket.bucket
+    finally:
+        configured.extensions["store"].dispose()
+    app.extensions["files"] = bucket
+    editor = _client(app, "lt-editor")
+    assert attach(editor, LT, jpeg_with_exif(), "IMG_1.jpg").status_code == 302
+    [photo] = listed(client)
+    served = client.get(photo["url"]).data
+    # The photo and its thumbnail are objects of the bucket; what is served is what is stored.
+    stored = _objects(bucket)
+    assert len(stored) == 2
+    assert hashlib.sha256(served).hexdigest() == photo["sha256"]
+    assert photo["sha256"] in {hashlib.sha256(v).hexdigest() for v in stored.values()}
+    response = editor.post(
+        f"/attachments/{photo['id']}/delete", data={"csrf_token": csrf_token(editor, "/")}
+    )
+    assert response.status_code == 302
+    assert _objects(bucket) == {} and client.get(photo["url"]).status_code == 404

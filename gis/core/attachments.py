@@ -34,7 +34,7 @@ MAX_ID = 2**31 - 1
 
 
 class FileStore(Protocol):
-    """What the core needs of a file store (gis.store.files.FolderStore)."""
+    """What the core needs of a file store (gis.store.files: FolderStore or S3Store)."""
 
     def put(self, key: str, data: bytes) -> None: ...
     def get(self, key: str) -> bytes: ...

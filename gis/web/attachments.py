@@ -25,7 +25,7 @@ from gis.core import media
 from gis.core.actors import check_cluster_edit
 from gis.core.clusters import cluster_geometry, get_cluster
 from gis.errors import StaleVersion
-from gis.store.files import FolderStore
+from gis.store.files import FolderStore, S3Store
 from gis.store.models import Attachment
 from gis.web import get_store
 from gis.web.auth import current_actor, optional_actor
@@ -49,7 +49,7 @@ REFUSALS = {
 }
 
 
-def files() -> FolderStore:
+def files() -> FolderStore | S3Store:
     """The app's file store."""
     return current_app.extensions["files"]
 
