@@ -327,6 +327,11 @@ def test_scope_who_adds_and_removes(app, accounts, client, files_dir, history) -
     assert [e["changes"][0]["field"] for e in events] == ["attachments", "attachments"]
     assert events[1]["changes"][0]["from"]["sha256"] == photo["sha256"]
     assert events[1]["changes"][0]["to"] is None
+    # The page's timeline says it in words, never the recorded dictionary.
+    html = editor.get(f"/clusters/{LT}").get_data(as_text=True)
+    timeline = re.sub(r"\s+", " ", re.search(r'id="timeline".*?</ol>', html, re.S)[0])
+    assert "Đã thêm ảnh: so-do.png" in timeline and "Đã gỡ ảnh: so-do.png" in timeline
+    assert "sha256" not in timeline and photo["sha256"] not in timeline
 
 
 def test_history_chain_verifies_after_attachments(app, accounts, runner, files_dir) -> None:

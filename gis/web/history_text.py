@@ -86,11 +86,31 @@ def geometry_text(before: dict[str, Any] | None, after: dict[str, Any] | None) -
     )
 
 
+def attachment_text(before: dict[str, Any] | None, after: dict[str, Any] | None) -> str:
+    """A photo or document added or removed, by its file name."""
+    added = after is not None
+    item = after if added else before
+    name = str((item or {}).get("name", ""))
+    if (item or {}).get("kind") == "photo":
+        return (
+            _("Photo added: %(name)s", name=name)
+            if added
+            else _("Photo removed: %(name)s", name=name)
+        )
+    return (
+        _("Document added: %(name)s", name=name)
+        if added
+        else _("Document removed: %(name)s", name=name)
+    )
+
+
 def change_text(change: dict[str, Any]) -> str:
     """One recorded change as a sentence: label, old value → new value."""
     field = change["field"]
     if field == "geometry":
         return geometry_text(change["from"], change["to"])
+    if field == "attachments":
+        return attachment_text(change["from"], change["to"])
     return _(
         "%(field)s: %(before)s → %(after)s",
         field=labels.field_label(field),
