@@ -12,7 +12,8 @@ from tests.conftest import DISTRICT_BOUNDARIES, reference
 from tests.test_data import CLUSTERS
 
 LOCATED = [f for f in CLUSTERS["features"] if f["geometry"] is not None]
-XSS = "<img src=x onerror=alert(1)>"
+# An element, and the end of the <script> the map page carries its clusters in.
+XSS = "<img src=x onerror=alert(1)></script><script>alert(2)</script>"
 MAP = "window[JSON.parse(document.getElementById('map-config').textContent).map]"
 
 
@@ -119,6 +120,8 @@ def test_text_from_data_is_shown_as_text_and_never_runs(
         geometry = parse_geojson({"type": "Point", "coordinates": [107.225268, 11.080775]})
         write_cluster(session, record, geometry, existing=cluster)
     _open_map(page, live_server + "/")
+    # Drawn and listed from the clusters the page carries, not from an API answer.
+    expect(page.locator("#map-inline")).to_have_count(1)
     expect(page.locator("#cluster-list")).to_contain_text(XSS)
     page.locator('#cluster-list button[data-id="ccn-phu-tuc"]').click()
     expect(page.locator(".leaflet-popup-content h3")).to_have_text(XSS)
