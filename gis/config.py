@@ -47,7 +47,7 @@ SETTINGS: dict[str, tuple[Any, str]] = {
         "Reverse proxies in front of the app whose X-Forwarded-For/-Proto/-Host are trusted",
     ),
     "GIS_MAP_INLINE_MAX": (
-        500,
+        250,
         "Most clusters the map page sends inside itself (drawn at once); more go by tiles",
     ),
     "GIS_REPORT_PDF_TIMEOUT": (
