@@ -934,7 +934,11 @@
         tiles.addTo(clustersLayer);
         return data;
       }
-      if (!query && !filterQuery) everything = data.features;
+      if (!query && !filterQuery) {
+        // Every cluster again, fresh: what the page carries from now on.
+        everything = data.features;
+        for (const f of everything) carriedById.set(f.id, f);
+      }
       showInline(data.features);
       return data;
     }
