@@ -101,6 +101,43 @@ def _page(page: dict) -> list[str]:
     return [*lines, ""]
 
 
+def _page_inline(sweep: dict) -> list[str]:
+    """The measurement behind GIS_MAP_INLINE_MAX: our page carrying every cluster or not."""
+    lines = [
+        "## The map page carrying its clusters, or loading tiles (GIS_MAP_INLINE_MAX)",
+        "",
+        "| data | carried: drawn / list / pan ms | tiles: drawn / list / pan ms | "
+        "naive folium drawn ms (both runs) |",
+        "| --- | --- | --- | --- |",
+    ]
+    sizes = sorted({key.split()[0] for key in sweep}, key=int)
+    for size in sizes:
+        inline, tiles = sweep.get(f"{size} inline"), sweep.get(f"{size} tiles")
+        if not inline or not tiles:
+            continue
+        i, t = inline["ours"], tiles["ours"]
+        lines.append(
+            f"| {int(size):,} | {i['drawn_ms']:.0f} / {i['ready_ms']:.0f} / {i['pan_ms']:.0f} | "
+            f"{t['drawn_ms']:.0f} / {t['ready_ms']:.0f} / {t['pan_ms']:.0f} | "
+            f"{inline['naive_folium']['drawn_ms']:.0f}, {tiles['naive_folium']['drawn_ms']:.0f} |"
+        )
+    return [*lines, ""]
+
+
+def _page_trace(trace: dict) -> list[str]:
+    """Where the province page's start-up goes, from Chromium's trace."""
+    lines = [
+        "## The province page's start-up in Chromium's trace (bench/page_trace.py)",
+        "",
+        "| page | drawn ms | main thread busy ms by kind (median) |",
+        "| --- | --- | --- |",
+    ]
+    for name, entry in trace.items():
+        busy = ", ".join(f"{k} {v:.0f}" for k, v in entry["busy_ms_median"].items())
+        lines.append(f"| {name} | {entry['drawn_ms_median']:.0f} | {busy} |")
+    return [*lines, ""]
+
+
 def _writes(writes: dict) -> list[str]:
     lines = ["## Writes (history + version check), 8 concurrent editors", ""]
     for backend in ("sqlite", "postgis"):
@@ -181,7 +218,8 @@ def main() -> None:
         f"Measured {time.strftime('%Y-%m-%d')} on {_machine()}.",
         "",
         "Command: `make bench` (runs `bench/run_all.sh`: api_bench.py, bbox_scaling.py, "
-        "page_bench.py, write_bench.py, crash_bench.py, then this report). "
+        "page_bench.py (also with --inline-sweep), page_trace.py, write_bench.py, "
+        "crash_bench.py, then this report). "
         "Raw figures: `bench/results/*.json`.",
         "",
     ]
@@ -189,6 +227,8 @@ def main() -> None:
         ("api", _api),
         ("bbox_scaling", _bbox_scaling),
         ("page", _page),
+        ("page_inline", _page_inline),
+        ("page_trace", _page_trace),
         ("writes", _writes),
         ("crash", _crash),
     )
@@ -201,13 +241,16 @@ def main() -> None:
         "- Each ratio compares servers measured minutes apart in the same script run, on a "
         "machine running nothing else; the absolute figures of these shared 2-core machines vary "
         "by up to 2× from one hour to the next, the ratios much less.",
-        '- Page: "drawn" is performance.now() when our map\'s tiles for the view are drawn '
-        "(`data-map-drawn`), and when the naive page's last inline script has run; \"list "
-        "ready\" is when our side panel's list is drawn too (`data-ready`; naive folium has no "
-        "list); pan is a 640×320 px pan (beyond one 512 px tile) until its tiles (ours) or the "
-        "next frame (naive) are drawn. Base tiles are refused for both. Synthetic data are "
-        "viewed at `?view=16,106,6`; naive folium fits its data. Our app runs under gunicorn "
-        "with 2 sync workers and no proxy in front.",
+        '- Page: "drawn" is performance.now() when our map\'s data for the first view are '
+        "drawn (`data-map-drawn`: the clusters the page carries, or the view's tiles), and "
+        'when the naive page\'s last inline script has run; "list ready" is when our side '
+        "panel's list is first drawn (`data-list-drawn`; naive folium has no list); pan is a "
+        "640×320 px pan (beyond one 512 px tile) until its tiles are drawn, or, with "
+        "nothing to load, the next frame (`data-views-drawn`; naive: the next frame). Our "
+        "page and the naive one are loaded in turn, run by run. Base tiles are refused for "
+        "both by a route on https:// only, so the pages' own requests are not paused for the "
+        "harness. Synthetic data are viewed at `?view=16,106,6`; naive folium fits its data. "
+        "Our app runs under gunicorn with 2 sync workers and no proxy in front.",
         "- This run (2026-11-29, 07:42–08:00 UTC): api_bench.py, bbox_scaling.py and "
         "page_bench.py on databases loaded through `clusters import` earlier the same morning "
         "(05:59–07:21; the import times above are from those loads, the SQLite 100,000 one "

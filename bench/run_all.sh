@@ -17,6 +17,9 @@ rm -f bench/work/*.loaded  # load every data set afresh, once per run
 .venv/bin/python bench/api_bench.py "$@" | tee bench/results/api.log
 .venv/bin/python bench/bbox_scaling.py | tee bench/results/bbox_scaling.log
 .venv/bin/python bench/page_bench.py | tee bench/results/page.log
+# The measurement behind GIS_MAP_INLINE_MAX, and where the province page's start-up goes.
+.venv/bin/python bench/page_bench.py --inline-sweep 100 250 500 | tee bench/results/page_inline.log
+.venv/bin/python bench/page_trace.py | tee bench/results/page_trace.log
 .venv/bin/python bench/write_bench.py | tee bench/results/writes.log
 .venv/bin/python bench/crash_bench.py | tee bench/results/crash.log
 .venv/bin/python bench/report.py > bench/RESULTS.md

@@ -58,6 +58,10 @@ SETTINGS: dict[str, tuple[Any, str]] = {
         0,
         "Reverse proxies in front of the app whose X-Forwarded-For/-Proto/-Host are trusted",
     ),
+    "GIS_MAP_INLINE_MAX": (
+        250,
+        "Most clusters the map page sends inside itself (drawn at once); more go by tiles",
+    ),
     "GIS_REPORT_PDF_TIMEOUT": (
         20,
         "Seconds a report PDF may take to render; then it is stopped and answered 503",

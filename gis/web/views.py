@@ -15,6 +15,8 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_login import current_user
+from jinja2.utils import htmlsafe_json_dumps
+from markupsafe import Markup
 from shapely.geometry import shape
 from sqlalchemy.orm import Session
 
@@ -22,9 +24,10 @@ from gis import dates
 from gis.core import clusters as core
 from gis.core import plan
 from gis.core.attachments import attachments_of
-from gis.core.audience import audience_of, visible_feature
+from gis.core.audience import Audience, audience_of, visible_feature
 from gis.core.districts import all_districts
 from gis.core.history import event_dict, events_of
+from gis.core.map_inline import inline_features
 from gis.core.places import all_places, place_points
 from gis.core.proposals import list_proposals, pending_cluster_ids, proposal_dict
 from gis.core.schema import INFRASTRUCTURE_COMPONENTS, KINDS, STAGES
@@ -40,6 +43,9 @@ from gis.web.params import compare_ids
 from gis.web.plan_labels import STATUS_LABELS
 
 bp = Blueprint("web", __name__)
+# The list's page (LIST_LIMIT in static/js/map.js): a map that holds every cluster draws
+# the list from them, and a filter's one answer holds every match for map and list.
+INLINE_CEILING = 500
 history_text.register(bp)
 
 
@@ -70,10 +76,16 @@ def index() -> str:
         districts = all_districts(session)
     # The view to open on and the number of clusters, known before any data is fetched:
     # the map asks for its tiles, the list and the districts at once.
-    overview = store.memo(store.revision(), "map-overview", lambda: _overview(store))
+    revision = store.revision()
+    overview = store.memo(revision, "map-overview", lambda: _overview(store))
+    audience = audience_of(optional_actor())
+    inline = None
+    if overview["total"] <= inline_limit():
+        inline = store.memo(revision, f"map-inline:{audience}", lambda: _inline(store, audience))
     return render_template(
         "map.html",
         overview=overview,
+        inline=inline,
         frame=_map_frame(),
         districts=districts,
         kinds=KINDS,
@@ -100,6 +112,26 @@ def _overview(store: Store) -> dict[str, Any]:
             "total": core.count_clusters(session),
             "free_land_known": core.count_free_land_known(session),
         }
+
+
+def inline_limit() -> int:
+    """GIS_MAP_INLINE_MAX, at most the list's page (500): the list is drawn from them too."""
+    return max(0, min(int(current_app.config["GIS_MAP_INLINE_MAX"]), INLINE_CEILING))
+
+
+def _inline(store: Store, audience: Audience) -> Markup | None:
+    """Every cluster for the map page to draw at once, as JSON safe inside a <script>."""
+    with store.session() as session:
+        features = inline_features(session, store.dialect, inline_limit())
+    if features is None:
+        return None
+    # htmlsafe_json_dumps writes <, >, & and ' as \u escapes: a name holding "</script>"
+    # cannot end the element it is carried in.
+    return htmlsafe_json_dumps(
+        [visible_feature(f, audience) for f in features],
+        ensure_ascii=False,
+        separators=(",", ":"),
+    )
 
 
 def _export_formats() -> list[tuple[str, str]]:

@@ -277,10 +277,14 @@
     });
   }
 
+  // The clusters the page carries, by id: enough to move the map and name the popup at
+  // once, while the popup's facts are on their way.
+  const carriedById = new Map();
+
   async function focus(id) {
-    let feature = null;
+    let feature = featuresById.get(id) || carriedById.get(id) || null;
     try {
-      feature = await fullFeature(id);
+      if (!feature) feature = await fullFeature(id);
     } catch (err) {
       // Said where the list's state is said, rather than a click that does nothing.
       const count = document.getElementById("count");
@@ -299,30 +303,82 @@
     const box = map.getContainer().getBoundingClientRect();
     if (box.top < 0 || box.bottom > window.innerHeight) map.getContainer().scrollIntoView({ block: "start" });
     // A popup of its own, not the marker's: the move reloads tiles and their markers.
-    L.popup(popupOptions())
+    const whole = featuresById.get(id) === feature;
+    const popup = L.popup(popupOptions())
       .setLatLng(bounds.getCenter())
-      .setContent(popupContent(feature.properties, feature.geometry))
+      .setContent(whole ? popupContent(feature.properties, feature.geometry)
+        : el("div", { className: "cluster-popup" }, el("h3", {}, featureName(id))))
       .openOn(map);
+    if (whole) return;
+    try {
+      const full = await fullFeature(id);
+      if (map.hasLayer(popup)) popup.setContent(popupContent(full.properties, full.geometry));
+    } catch (err) {
+      if (map.hasLayer(popup)) popup.setContent(el("p", { className: "error" }, T.text.loadError));
+    }
   }
 
-  // Detail pages draw their one feature directly.
-  function drawClusters(features) {
+  /* One drawing path for every source of features: a tile of the view, the clusters sent
+   * inside the page, a filter's answer, a detail page's one feature. A feature held by
+   * several sources (one spanning tiles) is drawn once, and removed with its last source. */
+  const sourceContents = new Map(); // source key -> [{id} | {layer}]
+  const drawnCount = new Map(); // feature id -> number of sources holding it
+
+  function drawSource(key, features, aggregated) {
+    if (sourceContents.has(key)) removeSource(key);
+    const contents = [];
     for (const feature of features) {
-      if (!feature.geometry) continue;
-      featuresById.set(feature.id, feature);
+      if (aggregated) {
+        contents.push({ layer: aggregateMarker(feature).addTo(clustersLayer) });
+        continue;
+      }
+      if (!feature.geometry) continue; // listed, not drawn
+      contents.push({ id: feature.id });
+      const held = drawnCount.get(feature.id) || 0;
+      drawnCount.set(feature.id, held + 1);
+      if (held) continue;
       const layer = clusterLayer(feature).addTo(clustersLayer);
       tagElements(layer, feature.id);
       layersById.set(feature.id, layer);
     }
+    sourceContents.set(key, contents);
+  }
+
+  function removeSource(key) {
+    for (const item of sourceContents.get(key) || []) {
+      if (item.layer) {
+        clustersLayer.removeLayer(item.layer);
+        continue;
+      }
+      const held = (drawnCount.get(item.id) || 1) - 1;
+      if (held > 0) {
+        drawnCount.set(item.id, held);
+      } else {
+        drawnCount.delete(item.id);
+        const layer = layersById.get(item.id);
+        if (layer) clustersLayer.removeLayer(layer);
+        forgetLayer(item.id);
+      }
+    }
+    sourceContents.delete(key);
+  }
+
+  // Detail pages draw their one feature, whole.
+  function drawClusters(features) {
+    for (const feature of features) if (feature.geometry) featuresById.set(feature.id, feature);
+    drawSource("page", features);
+  }
+
+  // The map's views drawn so far: a view's tiles loaded, or (when the page holds every
+  // cluster) a move's frame drawn. What the benchmark times a pan by.
+  function viewDrawn() {
+    document.body.dataset.viewsDrawn = String(Number(document.body.dataset.viewsDrawn || 0) + 1);
   }
 
   /* Viewport tiles: the map asks /api/tiles/{z}/{x}/{y} for the tiles in view only, with
-   * the current filters; a dense tile comes back as counts per grid cell. A feature that
-   * spans several tiles is drawn once, and removed when its last tile leaves the view. */
+   * the current filters; a dense tile comes back as counts per grid cell. */
   let filterQuery = "";
   let tileQuery = ""; // the filters without the order, which tiles do not need
-  const tileContents = new Map(); // tile key -> [{id} | {layer}]
-  const drawnCount = new Map(); // feature id -> number of loaded tiles holding it
 
   function tileKey(coords) {
     return coords.z + "/" + coords.x + "/" + coords.y;
@@ -340,43 +396,6 @@
     return marker;
   }
 
-  function drawTile(key, data) {
-    const contents = [];
-    for (const feature of data.features) {
-      if (data.aggregated) {
-        contents.push({ layer: aggregateMarker(feature).addTo(clustersLayer) });
-        continue;
-      }
-      contents.push({ id: feature.id });
-      const held = drawnCount.get(feature.id) || 0;
-      drawnCount.set(feature.id, held + 1);
-      if (held) continue;
-      const layer = clusterLayer(feature).addTo(clustersLayer);
-      tagElements(layer, feature.id);
-      layersById.set(feature.id, layer);
-    }
-    tileContents.set(key, contents);
-  }
-
-  function removeTile(key) {
-    for (const item of tileContents.get(key) || []) {
-      if (item.layer) {
-        clustersLayer.removeLayer(item.layer);
-        continue;
-      }
-      const held = (drawnCount.get(item.id) || 1) - 1;
-      if (held > 0) {
-        drawnCount.set(item.id, held);
-      } else {
-        drawnCount.delete(item.id);
-        const layer = layersById.get(item.id);
-        if (layer) clustersLayer.removeLayer(layer);
-        forgetLayer(item.id);
-      }
-    }
-    tileContents.delete(key);
-  }
-
   // The API's tiles are 512 px wide: at map zoom z, tile x/y is the API's (z - 1)/x/y, so a
   // screen needs a quarter of the requests 256 px tiles would take.
   const ClusterTiles = L.GridLayer.extend({
@@ -388,8 +407,7 @@
       const url = cfg.tilesUrl.replace("{z}", z).replace("{x}", coords.x).replace("{y}", coords.y);
       fetchJson(url + (tileQuery ? "?" + tileQuery : ""))
         .then((data) => {
-          if (tileContents.has(key)) removeTile(key);
-          drawTile(key, data);
+          drawSource(key, data.features, data.aggregated);
           done(null, tile);
         })
         .catch((err) => done(err, tile));
@@ -397,10 +415,11 @@
     },
   });
   const tiles = new ClusterTiles();
-  tiles.on("tileunload", (event) => removeTile(tileKey(event.coords)));
+  tiles.on("tileunload", (event) => removeSource(tileKey(event.coords)));
   tiles.on("load", () => {
     document.body.dataset.clustersLoaded = String(layersById.size);
     document.body.dataset.tilesLoaded = String(Number(document.body.dataset.tilesLoaded || 0) + 1);
+    viewDrawn();
   });
 
   function drawDistricts(collection) {
@@ -599,6 +618,8 @@
       return el("li", { className: "cluster-item" }, el("label", { className: "pick" }, pick), button);
     }));
     updateCompare();
+    // When the first list is on screen (the benchmark's "list ready").
+    if (!document.body.dataset.listDrawn) document.body.dataset.listDrawn = String(Math.round(performance.now()));
   }
 
   // Industries seen in the list, offered as suggestions of the industry filter.
@@ -836,6 +857,17 @@
 
   const LIST_LIMIT = 500;
 
+  // The clusters sent inside the page (GIS_MAP_INLINE_MAX): every one, compact; or null.
+  function inlineFeatures() {
+    const node = document.getElementById("map-inline");
+    return node ? JSON.parse(node.textContent) : null;
+  }
+
+  function markDrawn() {
+    // When the first view's data is on the map (the list may still be on its way).
+    if (!document.body.dataset.mapDrawn) document.body.dataset.mapDrawn = String(Math.round(performance.now()));
+  }
+
   async function overview() {
     const form = document.getElementById("filters");
     const initial = new URLSearchParams(window.location.search);
@@ -848,6 +880,12 @@
     let request = 0;
     let inView = false; // too many matches to list: list what is in view instead
     let view = initial.get("view") || "";
+    // Every cluster, when the page holds them: drawn and listed without asking; a filter's
+    // one answer then holds every match (no more than the list's page), for map and list.
+    let everything = inlineFeatures();
+    let inline = everything !== null;
+    for (const f of everything || []) carriedById.set(f.id, f);
+    let drawnFrom = null; // the features the inline map shows now
     async function refreshList() {
       const mine = ++request;
       const params = new URLSearchParams(filterQuery);
@@ -862,13 +900,56 @@
         }
         for (const f of data.features) featuresById.set(f.id, f);
         learnIndustries(data.features);
-        renderList(data.features, data.numberMatched, total);
+        renderList(data.features, data.numberMatched, total || cfg.total);
         document.body.dataset.listQuery = filterQuery;
         return data;
       } catch (err) {
         document.getElementById("count").textContent = T.text.loadError;
         return null;
       }
+    }
+    let viewKnown = false; // the first view is set: what is drawn now is what the user sees
+    function showInline(features) {
+      if (features === drawnFrom) return;
+      drawSource("view", features);
+      drawnFrom = features;
+      document.body.dataset.clustersLoaded = String(layersById.size);
+      if (viewKnown) markDrawn();
+    }
+    // The map and the list of the page's own clusters, for the current filters and order.
+    async function refreshInline(stale) {
+      if (stale) {
+        // An edit was saved: ask for the clusters afresh.
+        everything = null;
+        carriedById.clear();
+      }
+      const query = tileQuery;
+      if (!query && everything) {
+        showInline(everything);
+        if (filterQuery) return refreshList(); // only the order changed: the API orders
+        ++request; // an answer still on its way is no longer wanted
+        learnIndustries(everything);
+        renderList(everything, everything.length, total || cfg.total);
+        document.body.dataset.listQuery = filterQuery;
+        return { features: everything, numberMatched: everything.length };
+      }
+      const data = await refreshList();
+      if (!data || query !== tileQuery) return data;
+      if (inView) {
+        // More clusters than the page may hold (added since it was sent): tiles from now on.
+        inline = false;
+        removeSource("view");
+        drawnFrom = null;
+        tiles.addTo(clustersLayer);
+        return data;
+      }
+      if (!query && !filterQuery) {
+        // Every cluster again, fresh: what the page carries from now on.
+        everything = data.features;
+        for (const f of everything) carriedById.set(f.id, f);
+      }
+      showInline(data.features);
+      return data;
     }
     // The page URL holds the whole state: filters, order and the map's view.
     function writeUrl() {
@@ -882,7 +963,7 @@
       syncLangLinks();
       syncExports();
     }
-    async function refresh(keepTiles) {
+    async function refresh(keepTiles, stale) {
       const params = filterParams(form);
       filterQuery = params.toString();
       params.delete("sort");
@@ -892,6 +973,7 @@
       // ask for those in view at once rather than learn it from a first request.
       inView = params.toString() === "" && cfg.total > LIST_LIMIT;
       featuresById.clear();
+      if (inline) return refreshInline(stale);
       if (!keepTiles) tiles.redraw();
       return refreshList();
     }
@@ -909,6 +991,8 @@
     }, 0));
     form.addEventListener("submit", (e) => { e.preventDefault(); clearTimeout(timer); refresh(); });
     map.on("moveend", () => { if (inView) refreshList(); });
+    // With every cluster on the map, a move has nothing to load: its frame is the view drawn.
+    map.on("moveend", () => { if (inline) requestAnimationFrame(viewDrawn); });
     setupSearch(form, async (feature) => {
       form.elements.q.value = feature.properties.name_vi;
       clearTimeout(timer);
@@ -926,8 +1010,7 @@
     function startTiles() {
       tileQuery = new URLSearchParams([...filterParams(form)].filter(([k]) => k !== "sort")).toString();
       tilesLoaded = new Promise((resolve) => tiles.once("load", () => {
-        // When the first view's data is on the map (the list may still be on its way).
-        document.body.dataset.mapDrawn = String(Math.round(performance.now()));
+        markDrawn();
         resolve();
       }));
       tiles.addTo(clustersLayer);
@@ -944,32 +1027,53 @@
     const loading = Promise.all([
       fetchJson(cfg.districtsUrl),
       fetchJson(cfg.placesUrl).catch(() => noPlaces),
-      filtersGiven ? fetchJson(cfg.clustersUrl + "?limit=1") : Promise.resolve(null),
+      filtersGiven && !inline ? fetchJson(cfg.clustersUrl + "?limit=1") : Promise.resolve(null),
     ]);
     if (shared) map.setView(shared.center, shared.zoom, { animate: false });
     else if (extent) fitTo([[extent[1], extent[0]], [extent[3], extent[2]]]);
-    if (shared || extent) startTiles();
+    // The page holds every cluster and asks for no order the server must compute (a
+    // distance needs the places first): map and list are drawn now, before any answer.
+    let first = null;
+    if (inline && !filtersGiven && !initial.get("sort")) {
+      viewKnown = true;
+      first = await refresh(true);
+    } else if (!inline && (shared || extent)) {
+      startTiles();
+    }
     const [districts, placesData, all] = await loading;
     setupSorts(placesData);
     drawPlaces(placesData);
     restoreSort(initial.get("sort"));
     drawDistricts(districts);
     document.body.dataset.districtsLoaded = String(districts.features.length);
-    const first = await refresh(true);
-    // Without filters the page carries the total; with them, one more small request.
+    if (!first) first = await refresh(true);
+    // Without filters the page carries the total; with them, one more small request
+    // (none when the page holds every cluster: it says the total too).
     total = all ? all.numberMatched : cfg.total;
-    if (first) renderList(first.features, first.numberMatched, total);
+    if (first && all) renderList(first.features, first.numberMatched, total);
     if (!shared) view = "";
     if (!shared && !extent) {
       const located = first && !inView ? L.geoJSON(first.features.filter((f) => f.geometry)) : null;
       if (located && located.getLayers().length) fitTo(located.getBounds());
-      startTiles();
+      if (!inline) startTiles();
     }
+    viewKnown = true;
+    if (inline) markDrawn();
     // From now on every move of the map is kept in the URL.
     map.on("moveend", () => { view = viewString(); writeUrl(); });
     await tilesLoaded;
     if (initial.get("edit") && window.ClusterEditor) window.ClusterEditor.open(initial.get("edit"));
     document.body.dataset.ready = "1";
+  }
+
+  // Site photos are a layer of their own, not part of the first view: their script and
+  // its request come once the map and the list are drawn, not before them.
+  function loadPhotos() {
+    if (!cfg.photosScript) return;
+    const script = document.createElement("script");
+    script.src = cfg.photosScript;
+    script.dataset.url = cfg.photosUrl;
+    document.body.append(script);
   }
 
   async function detail() {
@@ -985,12 +1089,13 @@
   // What the editing script (editor.js, loaded for editors only) needs from the map.
   window.ClusterMap = {
     cfg, T, map, el, layersById, featuresById, focus, pageUrl, fetchJson,
-    refresh: () => (overviewRefresh ? overviewRefresh() : Promise.resolve()),
+    // After an edit: what the page was sent is out of date.
+    refresh: () => (overviewRefresh ? overviewRefresh(false, true) : Promise.resolve()),
   };
   if (window.ClusterEditor) window.ClusterEditor.init(window.ClusterMap);
 
   (cfg.mode === "detail" ? detail() : overview()).catch(() => {
     const count = document.getElementById("count");
     if (count) count.textContent = T.text.loadError;
-  });
+  }).finally(loadPhotos);
 })();

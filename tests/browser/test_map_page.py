@@ -12,7 +12,8 @@ from tests.conftest import DISTRICT_BOUNDARIES, reference
 from tests.helpers import CLUSTERS
 
 LOCATED = [f for f in CLUSTERS["features"] if f["geometry"] is not None]
-XSS = "<img src=x onerror=alert(1)>"
+# An element, and the end of the <script> the map page carries its clusters in.
+XSS = "<img src=x onerror=alert(1)></script><script>alert(2)</script>"
 MAP = "window[JSON.parse(document.getElementById('map-config').textContent).map]"
 
 
@@ -49,6 +50,28 @@ def test_every_cluster_marker_and_the_district_layer_are_drawn(
         watch.external
     )
     assert watch.errors == []
+
+
+def test_the_map_and_the_list_are_drawn_before_any_api_answer(page: Page, live_server: str) -> None:
+    held = []  # every API request waits until the map and the list are checked
+    page.route("**/api/**", lambda route: held.append(route))
+    page.goto(live_server + "/")
+    expect(page.locator("path.cluster-marker")).to_have_count(len(LOCATED))
+    expect(page.locator("#cluster-list li.cluster-item")).to_have_count(len(CLUSTERS["features"]))
+    assert page.evaluate("() => document.body.dataset.mapDrawn") is not None
+    asked = [route.request.url for route in held]
+    assert not any("/api/tiles/" in u or "/api/clusters" in u for u in asked), asked
+    page.unroute("**/api/**")
+    for route in held:
+        route.continue_()
+    page.wait_for_selector("body[data-ready]")
+    expect(page.locator(".district-label")).not_to_have_count(0)
+    # A filter then asks the API once, and map and list follow its answer.
+    page.select_option("select[name=kind]", "KCN")
+    parks = [f for f in CLUSTERS["features"] if f["properties"]["kind"] == "KCN"]
+    expect(page.locator("#cluster-list li.cluster-item")).to_have_count(len(parks))
+    located_parks = [f for f in parks if f["geometry"]]
+    expect(page.locator("path.cluster-marker")).to_have_count(len(located_parks))
 
 
 def test_a_row_click_zooms_to_the_cluster_and_opens_its_popup(page: Page, live_server: str) -> None:
@@ -119,6 +142,8 @@ def test_text_from_data_is_shown_as_text_and_never_runs(
         geometry = parse_geojson({"type": "Point", "coordinates": [107.225268, 11.080775]})
         write_cluster(session, record, geometry, existing=cluster)
     _open_map(page, live_server + "/")
+    # Drawn and listed from the clusters the page carries, not from an API answer.
+    expect(page.locator("#map-inline")).to_have_count(1)
     expect(page.locator("#cluster-list")).to_contain_text(XSS)
     page.locator('#cluster-list button[data-id="ccn-phu-tuc"]').click()
     expect(page.locator(".leaflet-popup-content h3")).to_have_text(XSS)
