@@ -3,14 +3,22 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 
 @dataclass
 class FieldError:
-    """One invalid field (or request parameter) and why."""
+    """One invalid field (or request parameter) and why.
+
+    ``reason`` is English for people reading the API; ``code`` names the reason for
+    programs and for the pages, which word it in the reader's language with ``params``
+    (the figures and names it cites). Codes are listed in gis/web/reason_text.py.
+    """
 
     field: str
     reason: str
+    code: str = "invalid"
+    params: dict[str, Any] = field(default_factory=dict)
 
 
 class DomainError(Exception):

@@ -33,6 +33,7 @@ from gis.store.models import District
 from gis.web import get_store, labels
 from gis.web.auth import current_actor
 from gis.web.i18n import current_language
+from gis.web.reason_text import error_text
 from gis.web.uploads import upload_limit
 from gis.web.workbook_messages import column_name, problem_text, stale_events
 
@@ -281,7 +282,7 @@ def _refusal_reason(cause: Exception) -> str:
         return _("someone else changed the cluster after the preview")
     if isinstance(cause, InvalidInput):
         return "; ".join(
-            f"{column_name(_column_key(e.field)) or e.field}: {e.reason}" for e in cause.errors
+            f"{column_name(_column_key(e.field)) or e.field}: {error_text(e)}" for e in cause.errors
         )
     if isinstance(cause, NotFound):
         return _("the cluster no longer exists")

@@ -1,0 +1,90 @@
+"""Why a value was refused, in the reader's language: one sentence per error code.
+
+The API answers every refused field with an English ``reason`` (for people reading the
+API) and a stable ``code`` with its ``params`` (gis.errors.FieldError). Pages word the
+code: server-rendered pages with ``reason_text``, the map's editor with the templates
+``client_reasons`` gives it. A code without a sentence here reads as the generic one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+
+from gis.errors import FieldError
+from gis.web.formatting import num
+
+GENERIC = "invalid"
+REASONS = {
+    GENERIC: _l("This value is not accepted."),
+    "unknown_field": _l("This field does not exist."),
+    "read_only": _l("This field cannot be changed here."),
+    "required": _l("Required."),
+    "empty": _l("Must not be empty."),
+    "too_long": _l("At most %(limit)s characters."),
+    "too_small": _l("Must be at least %(limit)s."),
+    "too_large": _l("Must be at most %(limit)s."),
+    "not_in_list": _l("Choose one of the listed values."),
+    "not_date": _l("Not a date (day/month/year)."),
+    "not_number": _l("Not a number."),
+    "not_text": _l("Must be text."),
+    "not_yes_no": _l("Must be yes or no."),
+    "bad_format": _l("Not in the expected form."),
+    "exceeds": _l("%(value)s ha is more than %(other)s (%(limit)s ha)."),
+    "unknown_district": _l("Not a district of the province."),
+    "id_exists": _l("This identifier is already used."),
+    "precision_required": _l("Say how precise the new location is before saving."),
+    "precision_without_location": _l(
+        "Without a location, the location precision must be “Location unknown”."
+    ),
+    "geometry_malformed": _l("The shape sent cannot be read as a location."),
+    "geometry_too_large": _l("The shape is too large to store."),
+    "too_many_vertices": _l("The shape has too many vertices."),
+    "geometry_empty": _l("The shape is empty."),
+    "geometry_type": _l("Only a point or a boundary (polygon) can be stored."),
+    "geometry_invalid": _l("The shape is not valid: for instance, its edges cross."),
+    "coordinates_swapped": _l("Latitude and longitude look swapped."),
+    "not_wgs84": _l("The coordinates are not longitude and latitude (WGS 84)."),
+    "outside_vietnam": _l("The location is outside Viet Nam."),
+    "outside_province": _l("The location is outside Đồng Nai province."),
+    "outside_district": _l("The location is outside the cluster's district."),
+}
+
+
+class _Placeholders(dict):
+    """Fills a template's ``%(name)s`` with ``{name}`` for the page's script to fill."""
+
+    def __missing__(self, key: str) -> str:
+        return "{" + key + "}"
+
+
+def _shown(name: str, value: Any) -> str:
+    from gis.web.labels import field_label
+
+    if name == "other" and isinstance(value, str):
+        return field_label(value)
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return str(value)
+    return num(value)
+
+
+def reason_text(code: str, params: Mapping[str, Any] | None = None) -> str:
+    """The reason a code names, in the page's language, with its figures and field names."""
+    template = REASONS.get(code) or REASONS[GENERIC]
+    values = _Placeholders({k: _shown(k, v) for k, v in (params or {}).items()})
+    try:
+        return str(template) % values
+    except (TypeError, ValueError):
+        return str(REASONS[GENERIC])
+
+
+def error_text(error: FieldError) -> str:
+    """A field error worded for the page (its English ``reason`` is for the API)."""
+    return reason_text(error.code, error.params)
+
+
+def client_reasons() -> dict[str, str]:
+    """Every reason's sentence in the page's language, with ``{name}`` for each figure."""
+    return {code: str(template) % _Placeholders() for code, template in REASONS.items()}
