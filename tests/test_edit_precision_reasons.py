@@ -5,12 +5,15 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 
 import pytest
 from sqlalchemy import func, select
 
 from gis import dates
 from gis.store.models import ChangeEvent
+from tests.browser.english_words import english_in
+from tests.conftest import login
 from tests.test_editing_api import LT, LT_SQUARE
 
 EAST = {"type": "Point", "coordinates": [106.9962, 10.7182]}
@@ -127,3 +130,41 @@ def test_an_edit_after_midnight_in_viet_nam_is_dated_to_that_day(
     response = api_as("lt-editor").patch(LT, {"stage": "building"})
     assert response.status_code == 200, response.get_json()
     assert response.get_json()["properties"]["as_of"] == "2026-03-02"
+
+
+def _error_lines(html: str) -> list[str]:
+    return [re.sub(r"<[^>]+>", "", p) for p in re.findall(r'<p class="error"[^>]*>.*?</p>', html)]
+
+
+def test_form_pages_word_refusals_in_vietnamese(api_as, client, accounts) -> None:
+    from tests.test_plan_api import SCT_TASK, _form
+
+    assert login(client, "sct-editor").status_code == 302
+    form = _form(client, SCT_TASK)
+    task = client.post(
+        f"/plan/tasks/{SCT_TASK}", data={**form, "note": "Ghi chú", "note_date": "2099-01-01"}
+    )
+    assert task.status_code == 422
+    [line] = _error_lines(task.get_data(as_text=True))
+    assert line.startswith("Ngày của ghi chú tiến độ: Ngày này sau hôm nay (")
+    assert re.search(r"\(\d\d/\d\d/20\d\d\)\.$", line) and english_in(line) == []
+    late = client.post(
+        f"/plan/tasks/{SCT_TASK}", data={**form, "note": "Ghi chú", "note_date": "2999-01-01"}
+    )
+    assert _error_lines(late.get_data(as_text=True)) == [
+        "Ngày của ghi chú tiến độ: Phải nằm trong khoảng từ 01/01/2019 đến 31/12/2100."
+    ]
+
+    admin = api_as("admin")
+    bad = admin.client.post(
+        "/admin/users",
+        data={"username": "x", "password": "short", "role": "editor", "csrf_token": admin.token},
+    )
+    lines = _error_lines(bad.get_data(as_text=True))
+    assert lines == [
+        "Mật khẩu: Từ 8 đến 128 ký tự.",
+        "Tên đăng nhập: Từ 3 đến 40 ký tự: a–z, 0–9, dấu chấm, gạch ngang hoặc gạch dưới.",
+        "Huyện/thành phố: Biên tập viên cần có huyện, thành phố (hoặc đơn vị chủ trì).",
+    ]
+    page = admin.client.get("/admin/users").get_data(as_text=True)
+    assert "<td>editor</td>" not in page and "Biên tập viên (huyện hoặc đơn vị chủ trì)" in page

@@ -82,6 +82,19 @@ def parse_date(raw: str) -> dt.date:
     return value
 
 
+def date_error(field_name: str, exc: ValueError, raw: object) -> FieldError:
+    """The FieldError for a date ``parse_date`` refused, coded for the pages."""
+    if isinstance(raw, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", raw.strip()):
+        try:
+            dt.date.fromisoformat(raw.strip())
+        except ValueError:
+            pass
+        else:
+            bounds = {"low": EARLIEST_DATE.isoformat(), "high": LATEST_DATE.isoformat()}
+            return FieldError(field_name, str(exc), "out_of_range", bounds)
+    return FieldError(field_name, str(exc), "not_date")
+
+
 def parse_as_of(raw: str | None) -> dt.date:
     """The ``as_of`` request parameter (default: today in Viet Nam), or InvalidInput (400)."""
     if raw is None or raw == "":
@@ -89,7 +102,7 @@ def parse_as_of(raw: str | None) -> dt.date:
     try:
         return parse_date(raw)
     except ValueError as exc:
-        raise InvalidInput([FieldError("as_of", str(exc))]) from None
+        raise InvalidInput([date_error("as_of", exc, raw)]) from None
 
 
 # --- schedules and deadlines ----------------------------------------------------------------
@@ -439,32 +452,50 @@ def _task_changes(
     errors: list[FieldError] = []
     status = changes.get("status", current)
     if status == OVERDUE:
-        errors.append(FieldError("status", "overdue is computed from the deadline; not set"))
+        errors.append(
+            FieldError(
+                "status", "overdue is computed from the deadline; not set", "overdue_computed"
+            )
+        )
     elif status not in STATUSES:
-        errors.append(FieldError("status", f"must be one of {', '.join(STATUSES)}"))
+        errors.append(FieldError("status", f"must be one of {', '.join(STATUSES)}", "not_in_list"))
     note = changes.get("note")
     raw_date = changes.get("note_date")
     progress = None
     if note is not None and not isinstance(note, str):
-        errors.append(FieldError("note", "must be text"))
+        errors.append(FieldError("note", "must be text", "not_text"))
     elif isinstance(note, str):
         note = nfc(note)
         if not note:
             note = None
         elif len(note) > MAX_NOTE_LENGTH:
-            errors.append(FieldError("note", f"longer than {MAX_NOTE_LENGTH} characters"))
+            errors.append(
+                FieldError(
+                    "note",
+                    f"longer than {MAX_NOTE_LENGTH} characters",
+                    "too_long",
+                    {"limit": MAX_NOTE_LENGTH},
+                )
+            )
     if note is None and raw_date not in (None, ""):
-        errors.append(FieldError("note", "a dated note needs its text"))
+        errors.append(FieldError("note", "a dated note needs its text", "note_needs_text"))
     if note is not None:
         note_date = now
         if raw_date not in (None, ""):
             try:
                 note_date = parse_date(raw_date)
             except ValueError as exc:
-                errors.append(FieldError("note_date", str(exc)))
+                errors.append(date_error("note_date", exc, raw_date))
             else:
                 if note_date > now:
-                    errors.append(FieldError("note_date", f"is after today ({now})"))
+                    errors.append(
+                        FieldError(
+                            "note_date",
+                            f"is after today ({now})",
+                            "after_today",
+                            {"today": now.isoformat()},
+                        )
+                    )
         progress = {"date": note_date.isoformat(), "text": note}
     if errors:
         raise InvalidInput(errors, status=422)
@@ -638,17 +669,38 @@ def add_target_value(
     errors = [FieldError(f, "unknown field") for f in sorted(set(body) - VALUE_FIELDS)]
     year = _year(body.get("year"))
     if year is None or not 2000 <= year <= 2100:
-        errors.append(FieldError("year", "must be a year between 2000 and 2100"))
+        errors.append(
+            FieldError(
+                "year",
+                "must be a year between 2000 and 2100",
+                "out_of_range",
+                {"low": 2000, "high": 2100},
+            )
+        )
     value = _number(body.get("value"))
     low, high = VALUE_BOUNDS.get(target.kind, (-1000.0, 1000.0))
     if value is None:
-        errors.append(FieldError("value", "must be a number"))
+        errors.append(FieldError("value", "must be a number", "not_number"))
     elif not low <= value <= high:
-        errors.append(FieldError("value", f"must lie between {low:g} and {high:g} {target.unit}"))
+        errors.append(
+            FieldError(
+                "value",
+                f"must lie between {low:g} and {high:g} {target.unit}",
+                "out_of_range",
+                {"low": low, "high": high},
+            )
+        )
     source = body.get("source")
     source = nfc(source) if isinstance(source, str) else ""
     if not source or len(source) > MAX_SOURCE_LENGTH:
-        errors.append(FieldError("source", f"required, at most {MAX_SOURCE_LENGTH} characters"))
+        errors.append(
+            FieldError(
+                "source",
+                f"required, at most {MAX_SOURCE_LENGTH} characters",
+                "required_text",
+                {"limit": MAX_SOURCE_LENGTH},
+            )
+        )
     if errors:
         raise InvalidInput(errors, status=422)
     row = TargetValue(

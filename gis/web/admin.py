@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import login_required
 from werkzeug.wrappers import Response as WerkzeugResponse
 
@@ -16,6 +17,12 @@ from gis.web import get_store
 from gis.web.auth import current_actor
 
 bp = Blueprint("admin", __name__)
+# Roles in words: the codes are the API's and the command line's.
+ROLE_LABELS = {
+    "admin": _l("Administrator (province)"),
+    "editor": _l("Editor (district or lead unit)"),
+    "viewer": _l("Viewer"),
+}
 
 
 def _render(errors: list | None = None, status: int = 200, form: dict | None = None):  # type: ignore[no-untyped-def]
@@ -24,6 +31,7 @@ def _render(errors: list | None = None, status: int = 200, form: dict | None = N
             "admin/users.html",
             users=accounts.all_users(session),
             roles=ROLES,
+            role_labels=ROLE_LABELS,
             districts=all_districts(session),
             lead_units=[name for _key, name in lead_units(session)],
             errors=errors or [],

@@ -8,15 +8,19 @@ code: server-rendered pages with ``reason_text``, the map's editor with the temp
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
 
+from flask import Blueprint
 from flask_babel import lazy_gettext as _l
 
+from gis import dates
 from gis.errors import FieldError
 from gis.web.formatting import num
 
 GENERIC = "invalid"
+ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 REASONS = {
     GENERIC: _l("This value is not accepted."),
     "unknown_field": _l("This field does not exist."),
@@ -50,6 +54,16 @@ REASONS = {
     "outside_vietnam": _l("The location is outside Viet Nam."),
     "outside_province": _l("The location is outside Đồng Nai province."),
     "outside_district": _l("The location is outside the cluster's district."),
+    "overdue_computed": _l("“Overdue” follows from the deadline; it cannot be chosen."),
+    "note_needs_text": _l("A dated note needs its text."),
+    "after_today": _l("The date is after today (%(today)s)."),
+    "out_of_range": _l("Must lie between %(low)s and %(high)s."),
+    "required_text": _l("Required, at most %(limit)s characters."),
+    "length": _l("From %(low)s to %(high)s characters."),
+    "username_form": _l("3 to 40 characters: a–z, 0–9, dot, dash or underscore."),
+    "username_taken": _l("This user name is already taken."),
+    "editor_needs_district": _l("An editor needs a district (or a lead unit)."),
+    "unknown_lead_unit": _l("No task of the plan is led by this unit."),
 }
 
 
@@ -65,6 +79,8 @@ def _shown(name: str, value: Any) -> str:
 
     if name == "other" and isinstance(value, str):
         return field_label(value)
+    if isinstance(value, str) and ISO_DAY.fullmatch(value):
+        return dates.show(value)  # a day reads dd/mm/yyyy on a page
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         return str(value)
     return num(value)
@@ -83,6 +99,11 @@ def reason_text(code: str, params: Mapping[str, Any] | None = None) -> str:
 def error_text(error: FieldError) -> str:
     """A field error worded for the page (its English ``reason`` is for the API)."""
     return reason_text(error.code, error.params)
+
+
+def register(bp: Blueprint) -> None:
+    """Let templates word a field error: ``error_text(e)``."""
+    bp.add_app_template_global(error_text, "error_text")
 
 
 def client_reasons() -> dict[str, str]:

@@ -30,7 +30,7 @@ from gis.core.schema import INFRASTRUCTURE_COMPONENTS, KINDS, STAGES
 from gis.errors import InvalidInput, NotFound
 from gis.store.db import Store
 from gis.store.models import Cluster
-from gis.web import get_store, history_text, investor, labels
+from gis.web import get_store, history_text, investor, labels, reason_text
 from gis.web.attachments import attachment_view
 from gis.web.auth import optional_actor
 from gis.web.mapview import PROVINCE_CENTER, MapFrame, build_map
@@ -39,6 +39,7 @@ from gis.web.plan_labels import STATUS_LABELS
 
 bp = Blueprint("web", __name__)
 history_text.register(bp)
+reason_text.register(bp)
 
 
 def _map_frame(**kwargs: object) -> MapFrame:
