@@ -50,7 +50,14 @@ class InvalidInput(DomainError):
 
 
 class Forbidden(DomainError):
-    """The actor may not do this; the message says why."""
+    """The actor may not do this; the message says why (English), ``code`` names it for pages."""
+
+    def __init__(
+        self, message: str, code: str = "forbidden", params: dict[str, Any] | None = None
+    ) -> None:
+        super().__init__(message)
+        self.code = code
+        self.params = params or {}
 
 
 class StaleVersion(DomainError):

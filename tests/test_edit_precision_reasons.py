@@ -168,3 +168,22 @@ def test_form_pages_word_refusals_in_vietnamese(api_as, client, accounts) -> Non
     ]
     page = admin.client.get("/admin/users").get_data(as_text=True)
     assert "<td>editor</td>" not in page and "Biên tập viên (huyện hoặc đơn vị chủ trì)" in page
+
+
+def test_scope_refusals_carry_a_code_worded_for_the_pages(app) -> None:
+    from gis.core.actors import Actor, check_cluster_edit
+    from gis.errors import Forbidden
+    from gis.web.reason_text import reason_text
+
+    editor = Actor(username="e", role="editor", district_code="740")
+    refusals = []
+    for district, fields in (("731", {"stage"}), ("740", {"stage", "name_vi", "sources"})):
+        with pytest.raises(Forbidden) as caught:
+            check_cluster_edit(editor, district, fields)
+        refusals.append(caught.value)
+    assert [r.code for r in refusals] == ["outside_your_district", "fields_not_editable"]
+    with app.test_request_context("/?lang=vi"):
+        words = [reason_text(r.code, r.params) for r in refusals]
+    assert words[0] == "Cụm công nghiệp này nằm ngoài huyện, thành phố của bạn."
+    assert words[1].startswith("Biên tập viên không được thay đổi: ")
+    assert all(english_in(w) == [] for w in words), words

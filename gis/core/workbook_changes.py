@@ -171,7 +171,10 @@ def _core_problems(exc: Exception, row: int, cluster_id: str) -> list[Problem]:
                 )
             )
         return found
-    return [Problem("forbidden", row=row, params={"reason": str(exc), "id": cluster_id})]
+    params = {"reason": str(exc), "id": cluster_id}
+    if isinstance(exc, Forbidden):
+        params.update({"code": exc.code, "params": dict(exc.params)})
+    return [Problem("forbidden", row=row, params=params)]
 
 
 def plan_workbook(session: Session, actor: Actor, reading: Reading) -> Preview:

@@ -64,6 +64,11 @@ REASONS = {
     "username_taken": _l("This user name is already taken."),
     "editor_needs_district": _l("An editor needs a district (or a lead unit)."),
     "unknown_lead_unit": _l("No task of the plan is led by this unit."),
+    # Refusals of scope (403), worded the same way.
+    "forbidden": _l("Your account may not do this."),
+    "role_cannot_edit": _l("Your role cannot change clusters."),
+    "outside_your_district": _l("This cluster is outside your district."),
+    "fields_not_editable": _l("An editor cannot change: %(fields)s."),
 }
 
 
@@ -75,10 +80,17 @@ class _Placeholders(dict):
 
 
 def _shown(name: str, value: Any) -> str:
-    from gis.web.labels import field_label
+    from gis.web.labels import OGC_FIELD_LABELS, field_label
+
+    def label(field_name: str) -> str:
+        # Every field a record may name, "sources" and the derived ones included.
+        known = OGC_FIELD_LABELS.get(field_name)
+        return str(known) if known is not None else field_label(field_name)
 
     if name == "other" and isinstance(value, str):
-        return field_label(value)
+        return label(value)
+    if name == "fields" and isinstance(value, list):
+        return ", ".join(label(str(v)) for v in value)
     if isinstance(value, str) and ISO_DAY.fullmatch(value):
         return dates.show(value)  # a day reads dd/mm/yyyy on a page
     if isinstance(value, bool) or not isinstance(value, (int, float)):

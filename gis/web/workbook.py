@@ -33,7 +33,7 @@ from gis.store.models import District
 from gis.web import get_store, labels
 from gis.web.auth import current_actor
 from gis.web.i18n import current_language
-from gis.web.reason_text import error_text
+from gis.web.reason_text import error_text, reason_text
 from gis.web.uploads import upload_limit
 from gis.web.workbook_messages import column_name, problem_text, stale_events
 
@@ -286,6 +286,8 @@ def _refusal_reason(cause: Exception) -> str:
         )
     if isinstance(cause, NotFound):
         return _("the cluster no longer exists")
+    if isinstance(cause, Forbidden):
+        return _("not allowed: %(reason)s", reason=reason_text(cause.code, cause.params))
     return _("not allowed: %(reason)s", reason=str(cause))
 
 

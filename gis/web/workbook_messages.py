@@ -85,7 +85,7 @@ def problem_text(problem: wb.Problem) -> str:
     if problem.code == "exceeds":
         other = params.get("other_column", "")
         params["other"] = column_name(other) or other
-    if problem.code == "rejected" and "code" in params:
+    if problem.code in ("rejected", "forbidden") and "code" in params:
         # The API's reason is English: the page words its code.
         params["reason"] = reason_text(params["code"], params.get("params"))
     params.pop("events", None)
