@@ -21,7 +21,7 @@ bp = Blueprint("admin", __name__)
 ROLE_LABELS = {
     "admin": _l("Administrator (province)"),
     "editor": _l("Editor (district or lead unit)"),
-    "viewer": _l("Viewer"),
+    "viewer": _l("Viewer (reads only)"),
 }
 
 
