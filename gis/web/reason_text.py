@@ -101,10 +101,11 @@ def _shown(name: str, value: Any) -> str:
 def reason_text(code: str, params: Mapping[str, Any] | None = None) -> str:
     """The reason a code names, in the page's language, with its figures and field names."""
     template = REASONS.get(code) or REASONS[GENERIC]
-    values = _Placeholders({k: _shown(k, v) for k, v in (params or {}).items()})
+    values = {k: _shown(k, v) for k, v in (params or {}).items()}
     try:
         return str(template) % values
-    except (TypeError, ValueError):
+    except (KeyError, TypeError, ValueError):
+        # A figure the sentence cites is missing: the generic sentence, never "%(limit)s".
         return str(REASONS[GENERIC])
 
 
