@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import math
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -24,11 +23,27 @@ MAX_VERTICES = 10_000
 MAX_GEOJSON_BYTES = 1_000_000
 
 
-@dataclass(frozen=True)
-class GeometryProblem:
-    """One reason a geometry is not acceptable."""
+class GeometryProblem(str):
+    """One reason a geometry is not acceptable: English text with a ``code`` for the pages.
 
-    reason: str
+    A str, so callers that print or join reasons keep doing so.
+    """
+
+    code: str
+
+    def __new__(cls, reason: str, code: str = "geometry_invalid") -> GeometryProblem:
+        """The reason text, tagged with its code."""
+        problem = super().__new__(cls, reason)
+        problem.code = code
+        return problem
+
+
+class GeometryError(ValueError):
+    """GeoJSON that cannot be read as a cluster location; ``code`` names why for the pages."""
+
+    def __init__(self, reason: str, code: str = "geometry_malformed") -> None:
+        super().__init__(reason)
+        self.code = code
 
 
 # How deep each allowed type nests its positions: a Point's coordinates are a position.
@@ -72,30 +87,36 @@ def parse_geojson(obj: Any) -> BaseGeometry:
     coordinate that is a string is named in the error rather than failing inside GEOS.
     """
     if not isinstance(obj, dict) or "type" not in obj:
-        raise ValueError("must be a GeoJSON geometry object with a 'type'")
+        raise GeometryError("must be a GeoJSON geometry object with a 'type'")
     kind = obj["type"]
     if not isinstance(kind, str) or kind not in ALLOWED_TYPES:
         shown = repr(kind) if isinstance(kind, str) else f"a JSON {type(kind).__name__}"
-        raise ValueError(f"type {shown} is not one of {sorted(ALLOWED_TYPES)}")
+        raise GeometryError(f"type {shown} is not one of {sorted(ALLOWED_TYPES)}")
     # The size first: the type walk below is linear in the vertices it is given.
     try:
         size = len(json.dumps(obj, separators=(",", ":")))
     except (ValueError, TypeError, RecursionError):
-        raise ValueError("is not plain JSON") from None
+        raise GeometryError("is not plain JSON") from None
     if size > MAX_GEOJSON_BYTES:
-        raise ValueError(f"is {size:,} bytes as JSON; at most {MAX_GEOJSON_BYTES:,} are accepted")
+        raise GeometryError(
+            f"is {size:,} bytes as JSON; at most {MAX_GEOJSON_BYTES:,} are accepted",
+            "geometry_too_large",
+        )
     if "coordinates" not in obj:
-        raise ValueError("coordinates are missing")
+        raise GeometryError("coordinates are missing")
     problem = _coordinate_problem(obj["coordinates"], _NESTING[kind], "coordinates")
     if problem is not None:
-        raise ValueError(problem)
+        raise GeometryError(problem)
     try:
         geometry = shape(obj)
     except (ValueError, TypeError, IndexError, AttributeError, RecursionError) as exc:
-        raise ValueError(f"malformed coordinates: {exc}") from exc
+        raise GeometryError(f"malformed coordinates: {exc}") from exc
     vertices = shapely.get_num_coordinates(geometry)
     if vertices > MAX_VERTICES:
-        raise ValueError(f"has {vertices:,} vertices; at most {MAX_VERTICES:,} are accepted")
+        raise GeometryError(
+            f"has {vertices:,} vertices; at most {MAX_VERTICES:,} are accepted",
+            "too_many_vertices",
+        )
     return geometry
 
 
@@ -124,22 +145,35 @@ def problems(geom: BaseGeometry, province: BaseGeometry | None = None) -> list[s
     """List what is wrong with ``geom`` as a cluster location (empty list when fine)."""
     found: list[str] = []
     if geom.is_empty:
-        return ["geometry is empty"]
+        return [GeometryProblem("geometry is empty", "geometry_empty")]
     if geom.geom_type not in ALLOWED_TYPES:
-        found.append(f"type {geom.geom_type} is not one of {sorted(ALLOWED_TYPES)}")
+        found.append(
+            GeometryProblem(
+                f"type {geom.geom_type} is not one of {sorted(ALLOWED_TYPES)}", "geometry_type"
+            )
+        )
     if not geom.is_valid:
-        found.append(f"invalid geometry: {shapely.is_valid_reason(geom)}")
+        found.append(
+            GeometryProblem(
+                f"invalid geometry: {shapely.is_valid_reason(geom)}", "geometry_invalid"
+            )
+        )
     minx, miny, maxx, maxy = geom.bounds
     if not _inside_box(geom.bounds, VIETNAM_BBOX) and _inside_box(
         (miny, minx, maxy, maxx), VIETNAM_BBOX
     ):
-        found.append("latitude and longitude look swapped (GeoJSON order is [lon, lat])")
+        found.append(
+            GeometryProblem(
+                "latitude and longitude look swapped (GeoJSON order is [lon, lat])",
+                "coordinates_swapped",
+            )
+        )
     elif minx < -180 or maxx > 180 or miny < -90 or maxy > 90:
-        found.append("coordinates are not WGS84 longitude/latitude")
+        found.append(GeometryProblem("coordinates are not WGS84 longitude/latitude", "not_wgs84"))
     elif not _inside_box(geom.bounds, VIETNAM_BBOX):
-        found.append("outside Vietnam")
+        found.append(GeometryProblem("outside Vietnam", "outside_vietnam"))
     elif province is not None and not province.covers(geom):
-        found.append("outside Đồng Nai province")
+        found.append(GeometryProblem("outside Đồng Nai province", "outside_province"))
     return found
 
 

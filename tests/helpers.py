@@ -363,3 +363,15 @@ def confirm(client, html: str):
             "csrf_token": csrf_token(client, "/workbook/"),
         },
     )
+
+
+# --- the plan's task form -------------------------------------------------------------------
+
+
+def task_form(client, task_id: str) -> dict:
+    """The hidden fields of a task's update form, as the page gives them."""
+    response = client.get(f"/plan/tasks/{task_id}")
+    assert response.status_code == 200, response.status_code
+    html = response.get_data(as_text=True)
+    values = dict(re.findall(r'name="(csrf_token|version|status_read)" value="([^"]*)"', html))
+    return {**values, "status": values["status_read"]}

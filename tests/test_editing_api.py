@@ -171,16 +171,24 @@ def test_geometry_outside_own_district_is_refused_once_boundaries_are_loaded(
         == 0
     )
     bien_hoa_point = {"type": "Point", "coordinates": [106.85, 10.95]}
-    response = api_as("lt-editor").patch(LT, {"geometry": bien_hoa_point})
+    response = api_as("lt-editor").patch(
+        LT, {"geometry": bien_hoa_point, "location_precision": "surveyed"}
+    )
     assert response.status_code == 422
     assert response.get_json()["errors"] == [
-        {"field": "geometry", "reason": "outside the cluster's district"}
+        {
+            "field": "geometry",
+            "reason": "outside the cluster's district",
+            "code": "outside_district",
+        }
     ]
     assert _events(store, LT) == 0
 
 
-def test_a_drawn_boundary_is_surveyed_and_its_area_checked(api_as, client) -> None:
-    response = api_as("lt-editor").patch(LT, {"geometry": LT_SQUARE})
+def test_a_drawn_boundary_keeps_the_precision_given_and_its_area_is_checked(api_as, client) -> None:
+    response = api_as("lt-editor").patch(
+        LT, {"geometry": LT_SQUARE, "location_precision": "surveyed"}
+    )
     assert response.status_code == 200, response.get_json()
     body = response.get_json()
     assert body["geometry"]["type"] == "Polygon"
@@ -193,7 +201,12 @@ def test_a_drawn_boundary_is_surveyed_and_its_area_checked(api_as, client) -> No
 
 def test_moving_a_point_is_recorded_from_and_to(history, api_as, client) -> None:
     moved = {"type": "Point", "coordinates": [106.99, 10.72]}
-    assert api_as("lt-editor").patch(LT, {"geometry": moved}).status_code == 200
+    assert (
+        api_as("lt-editor")
+        .patch(LT, {"geometry": moved, "location_precision": "surveyed"})
+        .status_code
+        == 200
+    )
     change = history(LT)[0]["changes"]
     geometry = next(c for c in change if c["field"] == "geometry")
     assert geometry["to"]["coordinates"] == [106.99, 10.72]

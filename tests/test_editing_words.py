@@ -40,7 +40,7 @@ def test_an_edit_sets_as_of_to_its_day_in_viet_nam_unless_given(api_as, client) 
 
 def test_the_area_warning_is_in_the_readers_language_with_its_figures(api_as) -> None:
     editor = api_as("lt-editor")
-    vi = editor.patch(LT, {"geometry": LT_SQUARE})
+    vi = editor.patch(LT, {"geometry": LT_SQUARE, "location_precision": "surveyed"})
     body = vi.get_json()
     [detail] = body["warning_details"]
     assert detail["code"] == "area_differs" and detail["declared_ha"] == 75
@@ -53,7 +53,7 @@ def test_the_area_warning_is_in_the_readers_language_with_its_figures(api_as) ->
     moved = dict(LT_SQUARE, coordinates=[[[x + 0.0005, y] for x, y in LT_SQUARE["coordinates"][0]]])
     en = editor.client.patch(
         f"/api/clusters/{LT}?lang=en",
-        json={"geometry": moved},
+        json={"geometry": moved, "location_precision": "surveyed"},
         headers={"If-Match": editor.etag(LT), "X-CSRFToken": editor.token},
     )
     assert en.get_json()["warnings"][0].startswith("The drawn area is ")
@@ -73,7 +73,10 @@ def test_history_reads_in_words_and_local_time(api_as, app, history) -> None:
     east = [lon + 0.0011, lat]  # about 120 m east at this latitude
     body = {"geometry": {"type": "Point", "coordinates": east}, "location_precision": "surveyed"}
     assert editor.patch(LT, body).status_code == 200
-    assert editor.patch(LT, {"geometry": LT_SQUARE}).status_code == 200
+    assert (
+        editor.patch(LT, {"geometry": LT_SQUARE, "location_precision": "surveyed"}).status_code
+        == 200
+    )
 
     viewer = app.test_client()
     login(viewer, "viewer")

@@ -30,13 +30,13 @@ def test_a_geometry_with_too_many_vertices_is_refused(client, api_as, backend) -
     before = client.get("/api/clusters").data
     huge = _ring(MAX_VERTICES + 4)
     assert sum(len(r) for r in huge["coordinates"]) > MAX_VERTICES
-    response = editor.patch(CLUSTER, {"geometry": huge})
+    response = editor.patch(CLUSTER, {"geometry": huge, "location_precision": "surveyed"})
     assert response.status_code == 422, response.get_data(as_text=True)
     assert _fields(response) == ["geometry"]
     assert "vertices" in response.get_json()["errors"][0]["reason"]
     assert client.get("/api/clusters").data == before  # nothing written
     fine = _ring(400)
-    response = editor.patch(CLUSTER, {"geometry": fine})
+    response = editor.patch(CLUSTER, {"geometry": fine, "location_precision": "surveyed"})
     assert response.status_code == 200, response.get_data(as_text=True)
     stored = client.get(f"/api/clusters/{CLUSTER}").get_json()["geometry"]
     assert stored["type"] == "Polygon"
@@ -46,7 +46,7 @@ def test_a_geometry_too_large_as_json_is_refused(client, api_as, backend) -> Non
     editor = api_as("lt-editor")
     padded = {**NEARBY, "padding": "x" * (MAX_GEOJSON_BYTES + 1)}
     assert len(json.dumps(padded)) < 2 * 1024 * 1024  # under the request size limit
-    response = editor.patch(CLUSTER, {"geometry": padded})
+    response = editor.patch(CLUSTER, {"geometry": padded, "location_precision": "surveyed"})
     assert response.status_code == 422, response.get_data(as_text=True)
     assert _fields(response) == ["geometry"]
     assert "bytes" in response.get_json()["errors"][0]["reason"]
@@ -68,7 +68,7 @@ def test_an_editor_cannot_move_a_cluster_into_a_far_district_without_boundaries(
     client, api_as, backend
 ) -> None:
     editor = api_as("lt-editor")
-    response = editor.patch(CLUSTER, {"geometry": FAR})
+    response = editor.patch(CLUSTER, {"geometry": FAR, "location_precision": "surveyed"})
     assert response.status_code == 422, response.get_data(as_text=True)
     assert _fields(response) == ["geometry"]
     assert "district" in response.get_json()["errors"][0]["reason"]
@@ -76,7 +76,7 @@ def test_an_editor_cannot_move_a_cluster_into_a_far_district_without_boundaries(
         106.994895,
         10.718385,
     ]
-    response = editor.patch(CLUSTER, {"geometry": NEARBY})
+    response = editor.patch(CLUSTER, {"geometry": NEARBY, "location_precision": "surveyed"})
     assert response.status_code == 200, response.get_data(as_text=True)
     assert client.get(f"/api/clusters/{CLUSTER}").get_json()["geometry"] == NEARBY
 
@@ -87,17 +87,26 @@ def test_the_exact_boundary_check_applies_once_boundaries_are_loaded(
     result = runner.invoke(args=["boundaries", "import", str(reference(DISTRICT_BOUNDARIES))])
     assert result.exit_code == 0, result.output
     editor = api_as("lt-editor")
-    response = editor.patch(CLUSTER, {"geometry": FAR})
+    response = editor.patch(CLUSTER, {"geometry": FAR, "location_precision": "surveyed"})
     assert response.status_code == 422
     assert response.get_json()["errors"] == [
-        {"field": "geometry", "reason": "outside the cluster's district"}
+        {
+            "field": "geometry",
+            "reason": "outside the cluster's district",
+            "code": "outside_district",
+        }
     ]
-    assert editor.patch(CLUSTER, {"geometry": NEARBY}).status_code == 200
+    assert (
+        editor.patch(CLUSTER, {"geometry": NEARBY, "location_precision": "surveyed"}).status_code
+        == 200
+    )
 
 
 def test_an_administrator_places_clusters_anywhere_in_the_province(client, api_as, backend):
     admin = api_as("admin")
-    response = admin.patch(CLUSTER, {"geometry": FAR, "district_code": "741"})
+    response = admin.patch(
+        CLUSTER, {"geometry": FAR, "district_code": "741", "location_precision": "surveyed"}
+    )
     assert response.status_code == 200, response.get_data(as_text=True)
 
 

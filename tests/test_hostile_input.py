@@ -324,7 +324,7 @@ def test_json_that_is_not_json_is_a_400(api_as, raw) -> None:
 def test_a_geometry_of_the_wrong_json_types_is_422_naming_it(
     api_as, store, geometry, reason
 ) -> None:
-    response = api_as("admin").patch(LT, {"geometry": geometry})
+    response = api_as("admin").patch(LT, {"geometry": geometry, "location_precision": "surveyed"})
     assert response.status_code == 422, response.get_data(as_text=True)
     errors = response.get_json()["errors"]
     assert [e["field"] for e in errors] == ["geometry"]
@@ -449,7 +449,11 @@ def test_a_clockwise_boundary_is_written_counter_clockwise_and_rounded(api_as, c
     ]
     assert not shapely.LinearRing(clockwise).is_ccw
     response = api_as("admin").patch(
-        LT, {"geometry": {"type": "Polygon", "coordinates": [clockwise]}}
+        LT,
+        {
+            "geometry": {"type": "Polygon", "coordinates": [clockwise]},
+            "location_precision": "surveyed",
+        },
     )
     assert response.status_code == 200, response.get_json()
     _assert_rfc7946(response.get_json()["geometry"])

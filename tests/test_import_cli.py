@@ -105,7 +105,8 @@ def _mixed_file(tmp_path: Path) -> Path:
     seed = {i: f["properties"] for i, f in SEED.items()}
     rows = [
         {**_flat(seed[LT_CLUSTER]), "stage": "building", "clearance_status": "in_progress"},
-        _flat(seed[MOVED]),
+        # A move states how precise the new place is (a file without it is refused).
+        {**_flat(seed[MOVED]), "location_precision": "surveyed"},
         {
             **_flat(NEW_CLUSTER["properties"]),
             "infra_roads": "building",

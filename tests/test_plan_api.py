@@ -14,7 +14,7 @@ from app import create_app
 from gis.core import plan
 from gis.store.models import ChangeEvent, PlanTask, TargetValue
 from tests.conftest import ApiClient, login
-from tests.helpers import PLAN, appendix_task_lines, patch_task, post_value
+from tests.helpers import PLAN, appendix_task_lines, patch_task, post_value, task_form
 
 SCT_TASK = "i-1-1"  # led by Sở Công Thương, due Quý I/2020
 MONTHLY = "i-1-4"  # Sở Công Thương, "Hàng tháng"
@@ -561,15 +561,9 @@ def test_cluster_page_lists_its_tasks(client) -> None:
     )
 
 
-def _form(client, task_id: str) -> dict:
-    html = _page(client, f"/plan/tasks/{task_id}")
-    values = dict(re.findall(r'name="(csrf_token|version|status_read)" value="([^"]*)"', html))
-    return {**values, "status": values["status_read"]}
-
-
 def test_the_task_form_updates_and_records(client, accounts, store) -> None:
     assert login(client, "sct-editor").status_code == 302
-    form = _form(client, SCT_TASK)
+    form = task_form(client, SCT_TASK)
     response = client.post(
         f"/plan/tasks/{SCT_TASK}?lang=en",
         data={**form, "status": "done", "note": "Đã ban hành", "note_date": "2020-04-20"},
@@ -586,7 +580,7 @@ def test_a_stale_form_shows_what_changed_and_keeps_the_typed_text(
     client, accounts, api_as, store
 ) -> None:
     assert login(client, "sct-editor").status_code == 302
-    form = _form(client, SCT_TASK)
+    form = task_form(client, SCT_TASK)
     # Meanwhile the province sets the status.
     assert patch_task(api_as("admin"), SCT_TASK, {"status": "done"}).status_code == 200
     typed = "Báo cáo <b>quý I</b>"
@@ -616,7 +610,7 @@ def test_a_stale_form_shows_what_changed_and_keeps_the_typed_text(
 
 def test_a_status_chosen_in_a_stale_form_is_applied_on_top(client, accounts, api_as, store) -> None:
     assert login(client, "sct-editor").status_code == 302
-    form = _form(client, SCT_TASK)
+    form = task_form(client, SCT_TASK)
     assert patch_task(api_as("admin"), SCT_TASK, {"status": "done"}).status_code == 200
     response = client.post(f"/plan/tasks/{SCT_TASK}", data={**form, "status": "in_progress"})
     assert response.status_code == 409
@@ -631,7 +625,7 @@ def test_a_status_chosen_in_a_stale_form_is_applied_on_top(client, accounts, api
 
 def test_a_bad_form_is_shown_again_with_the_error(client, accounts, store) -> None:
     assert login(client, "sct-editor").status_code == 302
-    form = _form(client, SCT_TASK)
+    form = task_form(client, SCT_TASK)
     response = client.post(
         f"/plan/tasks/{SCT_TASK}",
         data={**form, "note": "Ghi chú", "note_date": "2999-01-01"},

@@ -5,7 +5,8 @@
 Serves the app from a fresh SQLite database filled from data/ (with the official district
 boundaries when a file is given or found in ../shared/reference/), drives Debian's Chromium
 (CHROMIUM_PATH, default /usr/bin/chromium) with Playwright, and writes docs/map.png and
-docs/screenshots/<page>-<phone|desktop>.png. The base map's tiles come from the internet and
+docs/screenshots/<page>-<phone|desktop>.png, with the editor's panel after a refusal
+(editor-<phone|desktop>.png). The base map's tiles come from the internet and
 are not fetched: the maps show the plain background, as offline. Only the visible screen is
 kept, so each file stays small.
 """
@@ -38,6 +39,7 @@ PAGES = {
     "dashboard": "/dashboard?as_of=2020-12-31",
     "report": "/reports/740?as_of=2020-12-31",
 }
+EDITOR, EDITOR_PASSWORD = "lt-editor", "screenshots only"
 DEFAULT_BOUNDARIES = ROOT.parent / "shared" / "reference" / "dong_nai_districts.geojson"
 
 
@@ -48,6 +50,9 @@ def _serve(boundaries: Path | None) -> str:
         # The same command an administrator runs (flask boundaries import PATH).
         result = app.test_cli_runner().invoke(args=["boundaries", "import", str(boundaries)])
         print(result.output.strip())
+    # An editor of Long Thành, for the editor's screenshot (a throwaway database).
+    args = ["users", "create", EDITOR, "--role", "editor", "--district", "740", "--password-stdin"]
+    app.test_cli_runner().invoke(args=args, input=EDITOR_PASSWORD + "\n")
     server = make_server("127.0.0.1", 0, app, threaded=True)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     return f"http://127.0.0.1:{server.server_port}"
@@ -61,6 +66,28 @@ def _shoot(page: Page, url: str, path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(path))
     # 256 colours are plenty for flat map and page colours: a third of the bytes.
+    with Image.open(path) as shot:
+        shot.convert("RGB").quantize(colors=256).save(path, optimize=True)
+    print(f"{path.relative_to(ROOT)}  {path.stat().st_size // 1024} KiB")
+
+
+def _shoot_editor(page: Page, base: str, path: Path) -> None:
+    """The editor's panel after the server refused a value: its reason in Vietnamese."""
+    page.goto(base + "/auth/login?lang=vi")
+    page.fill("input[name=username]", EDITOR)
+    page.fill("input[name=password]", EDITOR_PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_selector("body[data-ready]", timeout=20_000)
+    page.locator('#cluster-list button[data-id="ccn-long-phuoc-1"]').click()
+    page.locator('.popup-actions button[data-action="update"]').click()
+    panel = page.locator("#edit-panel")
+    panel.locator("input[name=clearance_cleared_ha]").fill("60")
+    panel.locator("input[name=clearance_total_ha]").fill("50")
+    panel.locator("button[type=submit]").click()
+    page.wait_for_selector("#edit-panel .edit-message.error")
+    panel.locator('[data-field="clearance_cleared_ha"]').scroll_into_view_if_needed()
+    page.wait_for_timeout(300)
+    page.screenshot(path=str(path))
     with Image.open(path) as shot:
         shot.convert("RGB").quantize(colors=256).save(path, optimize=True)
     print(f"{path.relative_to(ROOT)}  {path.stat().st_size // 1024} KiB")
@@ -97,6 +124,7 @@ def main() -> None:
                 _shoot(page, url, args.out / "screenshots" / f"{name}-{screen}.png")
                 if name == "map" and screen == "desktop":
                     _shoot(page, url, args.out / "map.png")
+            _shoot_editor(page, base, args.out / "screenshots" / f"editor-{screen}.png")
             context.close()
         browser.close()
 

@@ -57,12 +57,16 @@ def check_cluster_edit(actor: Actor, district_code: str | None, fields: set[str]
     if actor.is_admin:
         return
     if actor.role != "editor":
-        raise Forbidden(f"the {actor.role} role cannot change clusters")
+        raise Forbidden(f"the {actor.role} role cannot change clusters", "role_cannot_edit")
     if actor.district_code is None or actor.district_code != district_code:
-        raise Forbidden("this cluster is outside your district")
+        raise Forbidden("this cluster is outside your district", "outside_your_district")
     not_allowed = sorted(fields - EDITOR_FIELDS)
     if not_allowed:
-        raise Forbidden(f"editors cannot change {', '.join(not_allowed)}")
+        raise Forbidden(
+            f"editors cannot change {', '.join(not_allowed)}",
+            "fields_not_editable",
+            {"fields": not_allowed},
+        )
 
 
 def check_review(actor: Actor) -> None:

@@ -15,9 +15,9 @@ from gis.core.clusters import cluster_geometry, get_cluster, projection
 from gis.core.districts import boundaries, district_box, province_outline
 from gis.core.history import apply_versioned, diff, event_dict, events_of, new_event
 from gis.core.plan import today as vietnam_today
-from gis.core.schema import ClusterRecord, inconsistencies
+from gis.core.schema import PARTS_OF_WHOLES, ClusterRecord, inconsistencies
 from gis.errors import FieldError, InvalidInput, NotFound, StaleVersion, field_errors
-from gis.geometry import area_ha, parse_geojson, problems, to_geojson
+from gis.geometry import GeometryProblem, area_ha, parse_geojson, problems, to_geojson
 from gis.store.models import Attachment, ChangeEvent, Cluster, District, utcnow
 
 READ_ONLY = frozenset({"id", "version", "district_name", "zone", "occupancy_pct"})
@@ -66,7 +66,17 @@ def _merge(record: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
 
 
 def _consistency_errors(record: ClusterRecord) -> list[FieldError]:
-    return [FieldError(name, reason) for name, reason in inconsistencies(record)]
+    found = dict(inconsistencies(record))
+    return [
+        FieldError(
+            part,
+            found[part],
+            "exceeds",
+            {"value": getattr(record, part), "other": whole, "limit": getattr(record, whole)},
+        )
+        for part, whole in PARTS_OF_WHOLES
+        if part in found
+    ]
 
 
 def _geometry_checks(
@@ -79,11 +89,12 @@ def _geometry_checks(
     try:
         geometry = parse_geojson(geometry_json)
     except ValueError as exc:
-        raise InvalidInput([FieldError("geometry", str(exc))], status=422) from None
+        code = getattr(exc, "code", "geometry_malformed")
+        raise InvalidInput([FieldError("geometry", str(exc), code)], status=422) from None
     found = problems(geometry, province_outline(session))
     district_boundary = boundaries(session).get(district_code or "")
     if not found and district_boundary is not None and not district_boundary.covers(geometry):
-        found.append("outside the cluster's district")
+        found.append(GeometryProblem("outside the cluster's district", "outside_district"))
     elif not found and district_boundary is None and actor is not None and not actor.is_admin:
         # Without the official boundary an editor's scope still holds: a conservative box
         # around their district (data/districts.json), so they cannot move a cluster deep
@@ -91,17 +102,36 @@ def _geometry_checks(
         extent = district_box(session, district_code)
         if extent is not None and not extent.covers(geometry):
             found.append(
-                "outside the extent of the cluster's district "
-                "(official boundaries are not loaded; see data/districts.json)"
+                GeometryProblem(
+                    "outside the extent of the cluster's district "
+                    "(official boundaries are not loaded; see data/districts.json)",
+                    "outside_district",
+                )
             )
     if found:
-        raise InvalidInput([FieldError("geometry", p) for p in found], status=422)
+        raise InvalidInput(
+            [FieldError("geometry", p, getattr(p, "code", "geometry_invalid")) for p in found],
+            status=422,
+        )
     warnings = []
     if geometry.geom_type != "Point" and declared_ha:
         measured = area_ha(geometry)
         if abs(measured - declared_ha) > AREA_WARNING_RATIO * declared_ha:
             warnings.append(EditWarning("area_differs", round(measured, 1), declared_ha))
     return geometry, warnings
+
+
+PRECISION_REQUIRED = FieldError(
+    "location_precision",
+    "required when the geometry changes: say how precise the new location is "
+    "(surveyed, commune_point or district_point)",
+    "precision_required",
+)
+
+
+def _same_place(new: BaseGeometry, stored: BaseGeometry | None) -> bool:
+    """The change sends back the stored geometry (to the precision of a coordinate)."""
+    return stored is not None and new.equals_exact(stored, 1e-9)
 
 
 @dataclass
@@ -135,13 +165,24 @@ def check_update(
         cluster = get_cluster(session, cluster_id)
     unknown = sorted(set(changes) - set(ClusterRecord.model_fields) - {"geometry"} - READ_ONLY)
     if unknown:
-        raise InvalidInput([FieldError(f, "unknown field") for f in unknown], status=422)
+        raise InvalidInput(
+            [FieldError(f, "unknown field", "unknown_field") for f in unknown], status=422
+        )
     read_only = sorted(set(changes) & READ_ONLY)
     if read_only:
-        raise InvalidInput([FieldError(f, "cannot be changed") for f in read_only], status=422)
+        raise InvalidInput(
+            [FieldError(f, "cannot be changed", "read_only") for f in read_only], status=422
+        )
     if note is not None and (not isinstance(note, str) or len(note) > MAX_NOTE_LENGTH):
         raise InvalidInput(
-            [FieldError("note", f"must be text of at most {MAX_NOTE_LENGTH} characters")],
+            [
+                FieldError(
+                    "note",
+                    f"must be text of at most {MAX_NOTE_LENGTH} characters",
+                    "too_long",
+                    {"limit": MAX_NOTE_LENGTH},
+                )
+            ],
             status=422,
         )
     check_cluster_edit(actor, cluster.district_code, set(changes))
@@ -158,7 +199,9 @@ def check_update(
         raise InvalidInput(field_errors(exc), status=422) from None
     errors = _consistency_errors(record)
     if record.district_code is not None and not session.get(District, record.district_code):
-        errors.append(FieldError("district_code", "is not a district of the province"))
+        errors.append(
+            FieldError("district_code", "is not a district of the province", "unknown_district")
+        )
     if errors:
         raise InvalidInput(errors, status=422)
 
@@ -168,10 +211,12 @@ def check_update(
         geometry, warnings = _geometry_checks(
             session, changes["geometry"], record.district_code, record.planned_area_ha, actor
         )
-        if "location_precision" not in changes:
-            # Drawn or dragged on the map: surveyed, unless the change says otherwise (an
-            # import stating a commune centroid).
-            record = record.model_copy(update={"location_precision": "surveyed"})
+        if "location_precision" not in changes and not _same_place(
+            geometry, cluster_geometry(cluster)
+        ):
+            # A new location is as precise as the one who sets it says: never assumed
+            # (a dragged point may be a guess; the old value described the old place).
+            raise InvalidInput([PRECISION_REQUIRED], status=422)
 
     before = {**cluster.record, "geometry": to_geojson(cluster_geometry(cluster))}
     after = {**record.model_dump(mode="json"), "geometry": to_geojson(geometry)}
@@ -304,6 +349,9 @@ def revert_event(
             ],
             status=422,
         )
+    if "geometry" in restored:
+        # The change restored says nothing of the precision when it kept it: it stays.
+        restored.setdefault("location_precision", cluster.record["location_precision"])
     return update_cluster(
         session,
         actor,
@@ -333,23 +381,33 @@ def create_cluster(
     check_admin(actor)
     unknown = sorted(set(properties) - set(ClusterRecord.model_fields))
     if unknown:
-        raise InvalidInput([FieldError(f, "unknown field") for f in unknown], status=422)
+        raise InvalidInput(
+            [FieldError(f, "unknown field", "unknown_field") for f in unknown], status=422
+        )
     try:
         record = ClusterRecord.model_validate(properties)
     except ValidationError as exc:
         raise InvalidInput(field_errors(exc), status=422) from None
     if session.scalar(select(Cluster.pk).where(Cluster.id == record.id)) is not None:
-        raise InvalidInput([FieldError("id", f"{record.id!r} already exists")], status=422)
+        raise InvalidInput(
+            [FieldError("id", f"{record.id!r} already exists", "id_exists")], status=422
+        )
     if events_of(session, "cluster", record.id):
         # A deleted cluster's history keeps its id: a new chain under it would fork it.
         reason = f"{record.id!r} was a deleted cluster's id; its history keeps it"
-        raise InvalidInput([FieldError("id", reason)], status=422)
+        raise InvalidInput([FieldError("id", reason, "id_exists")], status=422)
     errors = _consistency_errors(record)
     if record.district_code is not None and not session.get(District, record.district_code):
-        errors.append(FieldError("district_code", "is not a district of the province"))
+        errors.append(
+            FieldError("district_code", "is not a district of the province", "unknown_district")
+        )
     if geometry_json is None and record.location_precision != "unknown":
         errors.append(
-            FieldError("location_precision", "a cluster without geometry must say 'unknown'")
+            FieldError(
+                "location_precision",
+                "a cluster without geometry must say 'unknown'",
+                "precision_without_location",
+            )
         )
     if errors:
         raise InvalidInput(errors, status=422)

@@ -314,6 +314,10 @@ def import_clusters(
             changes = _changed_only({k: v for k, v in props.items() if k != "id"}, cluster.record)
             if geometry is not None:
                 changes["geometry"] = geometry
+                if "location_precision" in props:
+                    # The file's precision describes its new location, even when it is the
+                    # stored one; a file without it leaves the core to ask for it.
+                    changes["location_precision"] = props["location_precision"]
             if changes and "as_of" in props and "as_of" not in changes:
                 # The file states the day its data describes: an import does not move it
                 # to today as an edit on the map does.

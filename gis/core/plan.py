@@ -83,6 +83,19 @@ def parse_date(raw: str) -> dt.date:
     return value
 
 
+def date_error(field_name: str, exc: ValueError, raw: object) -> FieldError:
+    """The FieldError for a date ``parse_date`` refused, coded for the pages."""
+    if isinstance(raw, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", raw.strip()):
+        try:
+            dt.date.fromisoformat(raw.strip())
+        except ValueError:
+            pass
+        else:
+            bounds = {"low": EARLIEST_DATE.isoformat(), "high": LATEST_DATE.isoformat()}
+            return FieldError(field_name, str(exc), "out_of_range", bounds)
+    return FieldError(field_name, str(exc), "not_date")
+
+
 def parse_as_of(raw: str | None) -> dt.date:
     """The ``as_of`` request parameter (default: today in Viet Nam), or InvalidInput (400)."""
     if raw is None or raw == "":
@@ -90,7 +103,7 @@ def parse_as_of(raw: str | None) -> dt.date:
     try:
         return parse_date(raw)
     except ValueError as exc:
-        raise InvalidInput([FieldError("as_of", str(exc))]) from None
+        raise InvalidInput([date_error("as_of", exc, raw)]) from None
 
 
 # --- schedules and deadlines ----------------------------------------------------------------
@@ -443,9 +456,11 @@ class TaskChange(BaseModel):
     @classmethod
     def _status(cls, value: Any) -> str:
         if value == OVERDUE:
-            raise PydanticCustomError("status", "overdue is computed from the deadline; not set")
+            raise PydanticCustomError(
+                "overdue_computed", "overdue is computed from the deadline; not set"
+            )
         if value not in STATUSES:
-            raise PydanticCustomError("status", f"must be one of {', '.join(STATUSES)}")
+            raise PydanticCustomError("not_in_list", f"must be one of {', '.join(STATUSES)}")
         return str(value)
 
     @field_validator("note_date", mode="before")
@@ -456,22 +471,29 @@ class TaskChange(BaseModel):
         try:
             day = parse_date(value)
         except ValueError as exc:
-            raise PydanticCustomError("note_date", str(exc)) from None
+            refused = date_error("note_date", exc, value)
+            raise PydanticCustomError(refused.code, refused.reason, refused.params) from None
         now = _context_today(info)
         if day > now:
-            raise PydanticCustomError("note_date", f"is after today ({now})")
+            raise PydanticCustomError(
+                "after_today", f"is after today ({now})", {"today": now.isoformat()}
+            )
         return day
 
     @field_validator("note", mode="before")
     @classmethod
     def _note(cls, value: Any, info: ValidationInfo) -> str | None:
         if value is not None and not isinstance(value, str):
-            raise PydanticCustomError("note", "must be text")
+            raise PydanticCustomError("not_text", "must be text")
         note = nfc(value) if value is not None else ""
         if len(note) > MAX_NOTE_LENGTH:
-            raise PydanticCustomError("note", f"longer than {MAX_NOTE_LENGTH} characters")
+            raise PydanticCustomError(
+                "too_long",
+                f"longer than {MAX_NOTE_LENGTH} characters",
+                {"limit": MAX_NOTE_LENGTH},
+            )
         if not note and info.data.get("note_date") is not None:
-            raise PydanticCustomError("note", "a dated note needs its text")
+            raise PydanticCustomError("note_needs_text", "a dated note needs its text")
         return note or None
 
 
@@ -641,7 +663,9 @@ class ReportedValue(BaseModel):
         elif isinstance(raw, str) and raw.strip().isdigit():
             year = int(raw.strip())
         if year is None or not 2000 <= year <= 2100:
-            raise PydanticCustomError("year", "must be a year between 2000 and 2100")
+            raise PydanticCustomError(
+                "out_of_range", "must be a year between 2000 and 2100", {"low": 2000, "high": 2100}
+            )
         return year
 
     @field_validator("value", mode="before")
@@ -655,12 +679,16 @@ class ReportedValue(BaseModel):
         except (TypeError, ValueError):
             value = None
         if value is None or not math.isfinite(value):
-            raise PydanticCustomError("value", "must be a number")
+            raise PydanticCustomError("not_number", "must be a number")
         context = info.context or {}
         low, high = context.get("bounds", DEFAULT_VALUE_BOUNDS)
         if not low <= value <= high:
             unit = context.get("unit", "")
-            raise PydanticCustomError("value", f"must lie between {low:g} and {high:g} {unit}")
+            raise PydanticCustomError(
+                "out_of_range",
+                f"must lie between {low:g} and {high:g} {unit}",
+                {"low": low, "high": high},
+            )
         return value
 
     @field_validator("source", mode="before")
@@ -668,7 +696,11 @@ class ReportedValue(BaseModel):
     def _source(cls, raw: Any) -> str:
         source = nfc(raw) if isinstance(raw, str) else ""
         if not source or len(source) > MAX_SOURCE_LENGTH:
-            raise PydanticCustomError("source", f"required, at most {MAX_SOURCE_LENGTH} characters")
+            raise PydanticCustomError(
+                "required_text",
+                f"required, at most {MAX_SOURCE_LENGTH} characters",
+                {"limit": MAX_SOURCE_LENGTH},
+            )
         return source
 
 

@@ -176,15 +176,18 @@ DERIVED_PROPERTIES = (
 READY_COMPONENTS = ("roads", "power", "water", "wastewater")
 
 
+# (part, whole): a part may not exceed its whole.
+PARTS_OF_WHOLES = (
+    ("clearance_cleared_ha", "clearance_total_ha"),
+    ("leased_land_ha", "industrial_land_ha"),
+    ("industrial_land_ha", "planned_area_ha"),
+)
+
+
 def inconsistencies(record: ClusterRecord) -> list[tuple[str, str]]:
     """(field, reason) for each part larger than its whole: leased > industrial land, ..."""
-    pairs = [
-        ("clearance_cleared_ha", "clearance_total_ha"),
-        ("leased_land_ha", "industrial_land_ha"),
-        ("industrial_land_ha", "planned_area_ha"),
-    ]
     found = []
-    for part_name, whole_name in pairs:
+    for part_name, whole_name in PARTS_OF_WHOLES:
         part, whole = getattr(record, part_name), getattr(record, whole_name)
         if part is not None and whole is not None and part > whole:
             # The share would exceed 100 %.

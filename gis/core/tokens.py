@@ -47,11 +47,22 @@ def create_token(session: Session, user: User, name: str, scope: str, days: int)
     errors = []
     name = name.strip()
     if not name or len(name) > MAX_NAME:
-        errors.append(FieldError("name", f"give a name of 1 to {MAX_NAME} characters"))
+        errors.append(
+            FieldError(
+                "name",
+                f"give a name of 1 to {MAX_NAME} characters",
+                "length",
+                {"low": 1, "high": MAX_NAME},
+            )
+        )
     if scope not in SCOPES:
-        errors.append(FieldError("scope", f"one of {', '.join(SCOPES)}"))
+        errors.append(FieldError("scope", f"one of {', '.join(SCOPES)}", "not_in_list"))
     if not 1 <= days <= MAX_DAYS:
-        errors.append(FieldError("days", f"from 1 to {MAX_DAYS} days"))
+        errors.append(
+            FieldError(
+                "days", f"from 1 to {MAX_DAYS} days", "out_of_range", {"low": 1, "high": MAX_DAYS}
+            )
+        )
     if errors:
         raise InvalidInput(errors, status=422)
     secret = PREFIX + secrets.token_urlsafe(32)

@@ -38,7 +38,14 @@ FORGET_AFTER_S = 60 * 60
 
 def _password_errors(password: str) -> list[FieldError]:
     if not isinstance(password, str) or not MIN_PASSWORD <= len(password) <= MAX_PASSWORD:
-        return [FieldError("password", f"must be {MIN_PASSWORD} to {MAX_PASSWORD} characters")]
+        return [
+            FieldError(
+                "password",
+                f"must be {MIN_PASSWORD} to {MAX_PASSWORD} characters",
+                "length",
+                {"low": MIN_PASSWORD, "high": MAX_PASSWORD},
+            )
+        ]
     return []
 
 
@@ -54,19 +61,33 @@ def create_user(
     username = nfc(username or "").lower()
     errors = _password_errors(password)
     if not USERNAME.match(username):
-        errors.append(FieldError("username", "3–40 characters: a–z, 0–9, dot, dash, underscore"))
+        errors.append(
+            FieldError(
+                "username", "3–40 characters: a–z, 0–9, dot, dash, underscore", "username_form"
+            )
+        )
     elif session.scalar(select(User).where(User.username == username)):
-        errors.append(FieldError("username", "is already taken"))
+        errors.append(FieldError("username", "is already taken", "username_taken"))
     if role not in ROLES:
-        errors.append(FieldError("role", f"must be one of {', '.join(ROLES)}"))
+        errors.append(FieldError("role", f"must be one of {', '.join(ROLES)}", "not_in_list"))
     if role == "editor" and not district_code and not lead_unit:
-        errors.append(FieldError("district", "an editor needs a district (or a lead unit)"))
+        errors.append(
+            FieldError(
+                "district", "an editor needs a district (or a lead unit)", "editor_needs_district"
+            )
+        )
     if district_code and not session.get(District, district_code):
-        errors.append(FieldError("district", f"{district_code!r} is not a district code"))
+        errors.append(
+            FieldError("district", f"{district_code!r} is not a district code", "unknown_district")
+        )
     known_units = {key for key, _name in lead_units(session)}
     if lead_unit and known_units and unit_key(lead_unit) not in known_units:
         # A misspelt unit would give its editor no task at all, silently.
-        errors.append(FieldError("lead_unit", f"{lead_unit[:80]!r} leads no task of the plan"))
+        errors.append(
+            FieldError(
+                "lead_unit", f"{lead_unit[:80]!r} leads no task of the plan", "unknown_lead_unit"
+            )
+        )
     if errors:
         raise InvalidInput(errors, status=422)
     user = User(

@@ -13,7 +13,6 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import hashlib
-import re
 import secrets
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
@@ -32,8 +31,6 @@ from gis.store.models import Cluster, District, Proposal, WorkbookUpload, utcnow
 
 PENDING_TTL = dt.timedelta(hours=2)
 VALUE_COLUMNS = tuple(c for c in COLUMNS if c.kind in ("code", "number", "date", "text"))
-# The part-of-whole check of gis.core.editing, recognised so the page can say it in Vietnamese.
-EXCEEDS = re.compile(r"^(?P<value>[\d.]+) ha exceeds (?P<other>\w+) \((?P<limit>[\d.]+) ha\)$")
 
 
 def sheet_rows(session: Session, district_code: str | None) -> list[SheetRow]:
@@ -155,21 +152,30 @@ def _core_problems(exc: Exception, row: int, cluster_id: str) -> list[Problem]:
     if isinstance(exc, InvalidInput):
         found = []
         for error in exc.errors:
-            match = EXCEEDS.match(error.reason)
-            params: dict[str, Any] = {"reason": error.reason, "id": cluster_id}
-            if match:
-                params.update(match.groupdict())
-                params["other_column"] = match["other"]
+            # The reason's code and figures, so the page words it in its language.
+            params: dict[str, Any] = {
+                "reason": error.reason,
+                "code": error.code,
+                "params": dict(error.params),
+                "id": cluster_id,
+            }
+            exceeds = error.code == "exceeds"
+            if exceeds:
+                params.update({k: str(v) for k, v in error.params.items()})
+                params["other_column"] = error.params["other"]
             found.append(
                 Problem(
-                    "exceeds" if match else "rejected",
+                    "exceeds" if exceeds else "rejected",
                     row=row,
                     column=_column_of(error.field),
                     params=params,
                 )
             )
         return found
-    return [Problem("forbidden", row=row, params={"reason": str(exc), "id": cluster_id})]
+    params = {"reason": str(exc), "id": cluster_id}
+    if isinstance(exc, Forbidden):
+        params.update({"code": exc.code, "params": dict(exc.params)})
+    return [Problem("forbidden", row=row, params=params)]
 
 
 def plan_workbook(session: Session, actor: Actor, reading: Reading) -> Preview:

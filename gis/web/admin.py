@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import login_required
 from werkzeug.wrappers import Response as WerkzeugResponse
 
@@ -17,6 +18,12 @@ from gis.web import get_store
 from gis.web.auth import current_actor
 
 bp = Blueprint("admin", __name__)
+# Roles in words: the codes are the API's and the command line's.
+ROLE_LABELS = {
+    "admin": _l("Administrator (province)"),
+    "editor": _l("Editor (district or lead unit)"),
+    "viewer": _l("Viewer (reads only)"),
+}
 
 
 def _render(
@@ -27,6 +34,7 @@ def _render(
             "admin/users.html",
             users=accounts.all_users(session),
             roles=ROLES,
+            role_labels=ROLE_LABELS,
             districts=all_districts(session),
             lead_units=[name for _key, name in lead_units(session)],
             errors=errors or [],

@@ -35,11 +35,19 @@ def problem(
         **extra,
     }
     if errors:
-        body["errors"] = [{"field": e.field, "reason": e.reason} for e in errors]
+        body["errors"] = [_error(e) for e in errors]
     response = jsonify(body)
     response.status_code = status
     response.mimetype = PROBLEM_JSON
     return response
+
+
+def _error(error: FieldError) -> dict[str, Any]:
+    """One field error: the English reason, and its code and figures for programs and pages."""
+    item: dict[str, Any] = {"field": error.field, "reason": error.reason, "code": error.code}
+    if error.params:
+        item["params"] = error.params
+    return item
 
 
 def _wants_json() -> bool:

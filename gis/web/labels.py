@@ -18,6 +18,7 @@ from gis.core.schema import (
     STAGES,
 )
 from gis.web.i18n import current_language
+from gis.web.reason_text import client_reasons
 
 STAGE_LABELS = {
     "planned": _l("Planned"),
@@ -269,6 +270,8 @@ def client_labels() -> dict[str, Any]:
             "kind": list(KINDS),
         },
         "kindShape": KIND_SHAPES,
+        # Why the server refused a value, by the code its answer gives (the reason is English).
+        "reason": client_reasons(),
         "zoneColor": {("" if k is None else k): v for k, v in ZONE_COLORS.items()},
         "field": {name: str(label) for name, label in FACT_LABELS.items()}
         | {

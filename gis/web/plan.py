@@ -28,6 +28,7 @@ from gis.web.caching import cached_json, etag_for
 from gis.web.formatting import register
 from gis.web.params import collect_choices
 from gis.web.plan_labels import STATUS_LABELS, TARGET_STATUS_LABELS, flag_label
+from gis.web.reason_text import error_text
 
 api_bp = Blueprint("plan_api", __name__)
 bp = Blueprint("plan", __name__)
@@ -346,7 +347,8 @@ def add_target_value_form(target_id: str) -> str | tuple[str, int] | WerkzeugRes
         with get_store().write() as session:
             plan.add_target_value(session, actor, target_id, body)
     except InvalidInput as exc:
-        message = "; ".join(f"{e.field}: {e.reason}" for e in exc.errors)
+        names = {"year": _("Year"), "value": _("Value"), "source": _("Source")}
+        message = "; ".join(f"{names.get(e.field, e.field)}: {error_text(e)}" for e in exc.errors)
         flash(_("The value was not recorded: %(reason)s", reason=message))
         return redirect(url_for("plan.plan_page", _anchor=f"target-{target_id}"))
     flash(_("Value recorded."))

@@ -34,7 +34,7 @@ from gis.core.schema import INFRASTRUCTURE_COMPONENTS, KINDS, STAGES
 from gis.errors import InvalidInput, NotFound
 from gis.store.db import Store
 from gis.store.models import Cluster
-from gis.web import get_store, history_text, investor, labels
+from gis.web import get_store, history_text, investor, labels, reason_text
 from gis.web.approval import approval_on
 from gis.web.attachments import attachment_view
 from gis.web.auth import optional_actor
@@ -47,6 +47,7 @@ bp = Blueprint("web", __name__)
 # the list from them, and a filter's one answer holds every match for map and list.
 INLINE_CEILING = 500
 history_text.register(bp)
+reason_text.register(bp)
 
 
 def _map_frame(**kwargs: object) -> MapFrame:

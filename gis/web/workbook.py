@@ -35,6 +35,7 @@ from gis.web import get_store, labels
 from gis.web.approval import approval_on
 from gis.web.auth import current_actor
 from gis.web.i18n import current_language
+from gis.web.reason_text import error_text, reason_text
 from gis.web.uploads import upload_limit
 from gis.web.workbook_messages import column_name, problem_text, stale_events
 
@@ -296,10 +297,12 @@ def _refusal_reason(cause: Exception) -> str:
         return _("someone else changed the cluster after the preview")
     if isinstance(cause, InvalidInput):
         return "; ".join(
-            f"{column_name(_column_key(e.field)) or e.field}: {e.reason}" for e in cause.errors
+            f"{column_name(_column_key(e.field)) or e.field}: {error_text(e)}" for e in cause.errors
         )
     if isinstance(cause, NotFound):
         return _("the cluster no longer exists")
+    if isinstance(cause, Forbidden):
+        return _("not allowed: %(reason)s", reason=reason_text(cause.code, cause.params))
     return _("not allowed: %(reason)s", reason=str(cause))
 
 

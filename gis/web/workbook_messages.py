@@ -7,6 +7,7 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 
 from gis.core import workbook as wb
+from gis.web.reason_text import reason_text
 
 MESSAGES = {
     "not_xlsx": _l("The file is not an Excel workbook (.xlsx), or it is damaged."),
@@ -84,6 +85,9 @@ def problem_text(problem: wb.Problem) -> str:
     if problem.code == "exceeds":
         other = params.get("other_column", "")
         params["other"] = column_name(other) or other
+    if problem.code in ("rejected", "forbidden") and "code" in params:
+        # The API's reason is English: the page words its code.
+        params["reason"] = reason_text(params["code"], params.get("params"))
     params.pop("events", None)
     template = MESSAGES.get(problem.code)
     if template is None:

@@ -167,9 +167,9 @@
       const holder = form.querySelector('[data-field="' + CSS.escape(name) + '"]');
       if (holder) {
         holder.classList.add("invalid");
-        holder.querySelector(".field-error").textContent = error.reason;
+        holder.querySelector(".field-error").textContent = reasonText(error);
       } else {
-        unplaced.push(fieldLabel(error.field) + ": " + error.reason);
+        unplaced.push(fieldLabel(error.field) + ": " + reasonText(error));
       }
     }
     return unplaced;
@@ -177,6 +177,23 @@
 
   function fieldLabel(name) {
     return T.field[name] || name;
+  }
+
+  // The server's reason in the page's language, from its code: its "reason" is English.
+  // A code the page has no sentence for (or a figure missing) reads as the generic one.
+  function reasonText(error) {
+    const params = (error && error.params) || {};
+    const template = T.reason[error && error.code] || T.reason.invalid;
+    let complete = true;
+    const text = template.replace(/\{(\w+)\}/g, (whole, key) => {
+      if (!(key in params)) { complete = false; return whole; }
+      const value = params[key];
+      if (key === "other") return fieldLabel(String(value));
+      return typeof value === "number"
+        ? value.toLocaleString(document.documentElement.lang, { maximumFractionDigits: 2 })
+        : String(value);
+    });
+    return complete ? text : T.reason.invalid;
   }
 
   // A recorded value as people read it: labels for codes, "not reported" for none.
@@ -255,12 +272,15 @@
       return;
     }
     if (response.status === 422 || response.status === 400) {
-      const unplaced = form ? showFieldErrors(form, data.errors) : (data.errors || []).map((e) => fieldLabel(e.field) + ": " + e.reason);
+      const unplaced = form ? showFieldErrors(form, data.errors) : (data.errors || []).map((e) => fieldLabel(e.field) + ": " + reasonText(e));
       message([T.text.invalid].concat(unplaced), "error");
       return;
     }
     if (response.status === 401) return message(T.text.loggedOut, "error");
-    if (response.status === 403) return message(T.text.refused + " " + (data.detail || ""), "error");
+    // The server's detail is English: shown only on an English page.
+    if (response.status === 403) {
+      return message(T.text.refused + (M.cfg.lang === "en" && data.detail ? " " + data.detail : ""), "error");
+    }
     message(T.text.failed, "error");
   }
 
@@ -328,7 +348,8 @@
     box.append(form);
   }
 
-  // A moved point is as precise as the editor says: asked, never assumed.
+  // A new location (a moved point, a drawn boundary) is as precise as the editor says:
+  // asked, never assumed; the server refuses a new geometry without it.
   function precisionField() {
     const choices = ordered("precision", T.precision).filter(([key]) => key !== "unknown");
     const node = select("location_precision", [["", T.text.choosePrecision]].concat(choices), "");
@@ -416,7 +437,7 @@
         return null;
       }
       return session.layer.toGeoJSON().geometry;
-    }));
+    }, true));
   }
 
   function actionButton(label, action, id) {

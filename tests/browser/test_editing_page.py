@@ -134,6 +134,8 @@ def test_editor_draws_a_boundary_and_the_server_computes_its_area(
         page.mouse.click(cx + dx, cy + dy)
         page.wait_for_timeout(250)
     save_screenshot(page, "draw-boundary")
+    # A drawn boundary is as precise as the editor says, as a moved point is.
+    page.locator("#edit-panel select[name=location_precision]").select_option("surveyed")
     page.locator("#edit-panel button[type=submit]").click()
     expect(page.locator(".edit-status")).to_be_visible()
     feature = client.get(f"/api/clusters/{LT}").get_json()

@@ -108,6 +108,7 @@ def test_the_area_warning_is_translated_and_stays_until_dismissed(
     for dx, dy in [(-60, -60), (60, -60), (60, 60), (-60, 60), (-60, -60)]:
         page.mouse.click(cx + dx, cy + dy)
         page.clock.run_for(250)
+    page.locator("#edit-panel select[name=location_precision]").select_option("surveyed")
     page.locator("#edit-panel button[type=submit]").click()
     warning = page.locator(".edit-warning")
     expect(warning).to_be_visible()

@@ -57,7 +57,12 @@ def test_features_sharing_a_point_can_each_be_reached(page: Page, live_server, c
 def test_a_drawn_boundary_keeps_its_marker_until_it_can_be_seen(
     page: Page, live_server, api_as
 ) -> None:
-    assert api_as("admin").patch(LT, {"geometry": LT_SQUARE}).status_code == 200
+    assert (
+        api_as("admin")
+        .patch(LT, {"geometry": LT_SQUARE, "location_precision": "surveyed"})
+        .status_code
+        == 200
+    )
     _open(page, live_server + "/")
     stand_in = page.locator(f'path.area-marker[data-id="{LT}"]')
     expect(stand_in).to_have_count(1)
