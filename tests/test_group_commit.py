@@ -25,15 +25,15 @@ def sqlite_store(tmp_path: Path):
 
 @pytest.fixture
 def fsyncs(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, int]]:
-    """Every real fsync of the process: (the file's path, its size then)."""
+    """Every real fdatasync of the process: (the file's path, its size then)."""
     calls: list[tuple[str, int]] = []
-    real = os.fsync
+    real = os.fdatasync
 
     def spy(fd: int) -> None:
         calls.append((os.readlink(f"/proc/self/fd/{fd}"), os.fstat(fd).st_size))
         real(fd)
 
-    monkeypatch.setattr(os, "fsync", spy)
+    monkeypatch.setattr(os, "fdatasync", spy)
     return calls
 
 
@@ -77,13 +77,13 @@ def test_concurrent_writers_share_flushes_and_all_are_kept(
     sqlite_store, fsyncs, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A slow disk (each fsync 30 ms longer): writers that commit meanwhile share the next."""
-    spy = os.fsync
+    spy = os.fdatasync
 
     def slow(fd: int) -> None:
         time.sleep(0.03)
         spy(fd)
 
-    monkeypatch.setattr(os, "fsync", slow)
+    monkeypatch.setattr(os, "fdatasync", slow)
     threads, per_thread = 8, 15
     acknowledged: list[str] = []
     lock = threading.Lock()
@@ -117,7 +117,7 @@ def test_a_failed_flush_fails_the_write_and_the_next_flush_retries(
     sqlite_store, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """An fsync error (a failing disk) is never acknowledged as a durable write."""
-    real = os.fsync
+    real = os.fdatasync
     failures = [OSError(5, "Input/output error")]
 
     def failing(fd: int) -> None:
@@ -125,7 +125,7 @@ def test_a_failed_flush_fails_the_write_and_the_next_flush_retries(
             raise failures.pop()
         real(fd)
 
-    monkeypatch.setattr(os, "fsync", failing)
+    monkeypatch.setattr(os, "fdatasync", failing)
     with pytest.raises(OSError), sqlite_store.write() as session:
         session.execute(text("INSERT INTO notes (body) VALUES ('a')"))
     with sqlite_store.write() as session:

@@ -208,7 +208,9 @@ def _fsync_file(path: str) -> None:
     except FileNotFoundError:
         return
     try:
-        os.fsync(fd)
+        # fdatasync, as SQLite's own sync: the data and the size, not the timestamps, whose
+        # flush would cost a journal commit of the file system at every write.
+        os.fdatasync(fd)
     finally:
         os.close(fd)
 
