@@ -148,12 +148,14 @@ def server(command: list[str], env: dict[str, str], port: int, ready_path: str =
         process.wait(timeout=30)
 
 
-def gunicorn_app(database_url: str, port: int, workers: int):
-    """Our app under gunicorn."""
+def gunicorn_app(database_url: str, port: int, workers: int, threads: int = 1):
+    """Our app under gunicorn (sync workers, or gthread ones with ``threads`` > 1)."""
     command = [
         str(VENV_BIN / "gunicorn"),
         "-w",
         str(workers),
+        "--threads",
+        str(threads),
         "-b",
         f"127.0.0.1:{port}",
         "--log-level",

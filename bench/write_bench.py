@@ -1,12 +1,12 @@
 """Writes under load, and a worker's memory over a long mixed load.
 
-Usage: .venv/bin/python bench/write_bench.py [--seconds 30] [--soak-minutes 10]
+Usage: .venv/bin/python bench/write_bench.py [--seconds 30] [--soak-minutes 10] [--threads 1]
 
 Updates per second with history and the version check, 8 concurrent editors (each on
 its own cluster, each update a fresh read then a PATCH), on SQLite and on PostGIS, app
 under gunicorn with 2 workers. Then, on SQLite, a soak: wrk reads plus the 8 writers for
 --soak-minutes while the workers' RSS is sampled every 10 s.
-Results go to bench/results/writes.json.
+Results go to bench/results/writes.json (--out names another file there).
 """
 
 from __future__ import annotations
@@ -163,13 +163,20 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=30)
     parser.add_argument("--soak-minutes", type=float, default=10)
     parser.add_argument("--backends", nargs="+", default=["sqlite", "postgis"])
+    parser.add_argument(
+        "--threads",
+        type=int,
+        default=1,
+        help="threads per gunicorn worker (gthread above 1: writers of a process share flushes)",
+    )
+    parser.add_argument("--out", default="writes.json", help="file name in bench/results/")
     args = parser.parse_args()
     WORK.mkdir(parents=True, exist_ok=True)
-    out: dict = {"editors": EDITORS, "workers": 2}
+    out: dict = {"editors": EDITORS, "workers": 2, "threads": args.threads}
     for backend in args.backends:
         url = prepared(backend)
         port = free_port()
-        with gunicorn_app(url, port, 2):
+        with gunicorn_app(url, port, 2, args.threads):
             log(f"writes on {backend}")
             out[backend] = writers(f"http://127.0.0.1:{port}", CLUSTERS, args.seconds)
             print(backend, out[backend], flush=True)
@@ -178,7 +185,7 @@ def main() -> None:
         out["soak_sqlite"] = soak(prepared("sqlite"), args.soak_minutes)
         print("soak", {k: v for k, v in out["soak_sqlite"].items() if k != "samples"})
     (BENCH / "results").mkdir(exist_ok=True)
-    write_json(BENCH / "results" / "writes.json", out)
+    write_json(BENCH / "results" / args.out, out)
 
 
 if __name__ == "__main__":

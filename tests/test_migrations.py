@@ -15,7 +15,7 @@ from sqlalchemy import inspect, text
 
 from app import create_app
 from gis.store import migrate
-from gis.store.db import Store
+from gis.store.db import REVISION_SLOTS, Store
 from gis.store.models import Base
 from tests.conftest import PG_ADMIN_URL
 
@@ -139,7 +139,7 @@ def test_workers_starting_at_once_migrate_once(empty_url: str) -> None:
         assert errors == []
         with stores[0].engine.connect() as conn:
             assert migrate.current(conn) == (migrate.head(),)
-            assert conn.scalar(text("SELECT count(*) FROM store_revision")) == 1
+            assert conn.scalar(text("SELECT count(*) FROM store_revision")) == REVISION_SLOTS
     finally:
         for store in stores:
             store.dispose()

@@ -77,6 +77,26 @@ def test_every_route_is_documented(app) -> None:
     assert not missing, f"routes missing from gis/web/openapi.yaml: {missing}"
 
 
+def test_every_write_documents_the_busy_answer() -> None:
+    """A write may be refused for contention: 503 with Retry-After (gis.store.db.Store.write)."""
+    doc = document()
+    busy = doc["components"]["responses"]["Busy"]
+    assert busy["headers"]["Retry-After"]["schema"]["type"] == "integer"
+    assert "application/problem+json" in busy["content"]
+    writes = [
+        (path, method, op)
+        for path, item in doc["paths"].items()
+        for method, op in item.items()
+        if method in {"put", "post", "patch", "delete"}
+    ]
+    assert writes
+    for path, method, op in writes:
+        assert op["responses"].get("503") == {"$ref": "#/components/responses/Busy"}, (
+            path,
+            method,
+        )
+
+
 def test_every_documented_operation_exists(app) -> None:
     stale = sorted(_documented() - _routes(app))
     assert not stale, f"gis/web/openapi.yaml documents routes the app lacks: {stale}"

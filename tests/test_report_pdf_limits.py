@@ -3,10 +3,13 @@ time (a machine-wide lock), stopped past a time bound with a clean answer."""
 
 from __future__ import annotations
 
+import os
 import threading
 import urllib.error
 import urllib.request
+from pathlib import Path
 
+from gis.web import report_pdf
 from gis.web.report_pdf import render_lock
 
 AS_OF = "2020-07-15"
@@ -79,3 +82,35 @@ def test_concurrent_pdf_requests_never_hold_readers(app, live_server, backend) -
     assert len(answers) == 3
     assert all(status == 200 or (status == 503 and retry) for status, retry in answers), answers
     assert any(status == 200 for status, _ in answers)
+
+
+def test_a_pdf_rendered_by_one_worker_is_served_by_another(app, client, backend) -> None:
+    """The cache is shared by files in the instance folder: a worker that never rendered
+    this revision's PDF (here: its memory emptied) answers it without rendering."""
+    first = client.get(URL)
+    assert first.status_code == 200
+    folder = Path(app.instance_path) / report_pdf.CACHE_DIR
+    files = list(folder.iterdir())
+    assert [f.suffix for f in files] == [".pdf"]  # written whole, no temporary left
+    assert files[0].read_bytes() == first.data
+    report_pdf._cache.clear()  # another process: nothing in its memory
+    with render_lock(app.instance_path):
+        again = client.get(URL)  # rendering is impossible meanwhile: the file answers
+    assert again.status_code == 200
+    assert again.data == first.data
+
+
+def test_the_shared_cache_keeps_its_size_bound(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setattr(report_pdf, "DISK_CACHE_BYTES", 2500)
+    keys = [("rev:1", "province", str(n)) for n in range(4)]
+    for n, key in enumerate(keys):
+        report_pdf._keep(key, bytes([n]) * 1000, tmp_path)
+        # mtime orders the files; a coarse clock could tie them.
+        os.utime(report_pdf._cache_file(tmp_path, key), (n, n))
+    report_pdf._keep(("rev:2", "province", "x"), b"x" * 1000, tmp_path)
+    report_pdf._cache.clear()
+    kept = [key for key in keys if report_pdf.cached(key, tmp_path) is not None]
+    assert kept == keys[-1:]  # the least recently used went first
+    assert report_pdf.cached(("rev:2", "province", "x"), tmp_path) == b"x" * 1000
+    total = sum(f.stat().st_size for f in (tmp_path / report_pdf.CACHE_DIR).iterdir())
+    assert total <= 2500

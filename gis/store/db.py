@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import random
 import secrets
 import sqlite3
 import threading
@@ -9,13 +11,14 @@ import time
 from collections import OrderedDict, deque
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 import orjson
-from sqlalchemy import Connection, Engine, create_engine, event, update
+from sqlalchemy import Connection, CursorResult, Engine, create_engine, event, select, update
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.pool import ConnectionPoolEntry
 
 from gis.errors import StoreBusy
 from gis.store import migrate, sql_functions
@@ -32,6 +35,10 @@ RETRY_AFTER_S = 2
 # not available (lock_timeout).
 _PG_RETRYABLE = frozenset({"40001", "40P01", "55P03"})
 T = TypeVar("T")
+# Rows the store revision is counted in (migration 0008): each write bumps one at random,
+# so PostgreSQL's concurrent writers rarely wait on one row until the other's commit is
+# flushed, and their commits can share one WAL flush. The revision is the rows' sum.
+REVISION_SLOTS = 16
 MEMO_ENTRIES = 256  # names kept by Store.memo; least recently computed go first
 
 
@@ -62,16 +69,19 @@ def _configure_sqlite(engine: Engine) -> None:
     # pysqlite's own transaction handling defers BEGIN; take control so writers can
     # ask for BEGIN IMMEDIATE and never deadlock on a lock upgrade.
     @event.listens_for(engine, "connect")
-    def _on_connect(dbapi_connection: sqlite3.Connection, _record: object) -> None:
+    def _on_connect(dbapi_connection: sqlite3.Connection, _record: ConnectionPoolEntry) -> None:
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
         _enable_wal(cursor)
         cursor.execute("PRAGMA foreign_keys=ON")
-        # FULL: each commit's WAL frames reach the disk (fsync) before the write is
-        # acknowledged, so an answered write survives a power cut or OS crash, as on
-        # PostgreSQL (synchronous_commit=on). NORMAL would survive only a process crash.
+        # FULL: each commit's WAL frames reach the disk (fsync) before the commit returns,
+        # so a committed write survives a power cut or OS crash, as on PostgreSQL
+        # (synchronous_commit=on). Store.write switches its own transactions to NORMAL and
+        # flushes the WAL itself, once for a group of commits (WalFlusher), before the
+        # write is acknowledged; everything else (CLI imports, migrations) stays FULL.
         cursor.execute("PRAGMA synchronous=FULL")
+        _record.info["synchronous"] = "FULL"
         cursor.close()
         # What PostGIS and PostgreSQL do natively, for CQL2 filters (gis.core.cql2).
         dbapi_connection.create_function("gis_intersects", 2, sql_functions.intersects)
@@ -79,7 +89,15 @@ def _configure_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Connection) -> None:
-        mode = connection.get_execution_options().get("sqlite_begin", "DEFERRED")
+        options = connection.get_execution_options()
+        # PRAGMA synchronous cannot change inside a transaction: set it before BEGIN, and
+        # only when this connection's last setting differs (most transactions are reads).
+        sync = options.get("sqlite_synchronous", "FULL")
+        info = connection.connection.info
+        if info.get("synchronous") != sync:
+            connection.exec_driver_sql(f"PRAGMA synchronous={sync}")
+            info["synchronous"] = sync
+        mode = options.get("sqlite_begin", "DEFERRED")
         connection.exec_driver_sql(f"BEGIN {mode}")
 
 
@@ -134,7 +152,72 @@ class WriteQueue:
             self._condition.notify_all()
 
 
+class WalFlusher:
+    """Group commit for SQLite in WAL mode: one fsync of the WAL makes many commits durable.
+
+    Writers commit with ``synchronous=NORMAL`` (the WAL is written, not flushed), take a
+    ticket, leave the write lock to the next writer, then wait here until a flush that
+    began after their commit has ended. One waiter at a time flushes, for every commit
+    counted before it began; those who committed meanwhile wait for the next flush, which
+    covers them all. The WAL is appended in commit order and fsync flushes the whole file
+    (whichever process wrote it), so a flush that covers a commit covers every earlier one
+    too: an acknowledged write never depends on one that a power cut could take back.
+    """
+
+    def __init__(self, wal_path: str) -> None:
+        self._wal_path = wal_path
+        self._condition = threading.Condition()
+        self._committed = 0  # commits counted so far (tickets given)
+        self._flushed = 0  # every ticket up to this one is on the disk
+        self._flushing = False
+        self.flushes = 0  # how many fsyncs ran (for tests and benchmarks)
+
+    def committed(self) -> int:
+        """A ticket for a commit that has just returned; pass it to ``flush``."""
+        with self._condition:
+            self._committed += 1
+            return self._committed
+
+    def flush(self, ticket: int) -> None:
+        """Return once the commit of ``ticket`` is on the disk (an fsync begun after it)."""
+        with self._condition:
+            while self._flushed < ticket and self._flushing:
+                self._condition.wait()
+            if self._flushed >= ticket:
+                return
+            self._flushing = True
+            target = self._committed
+        done = False
+        try:
+            _fsync_file(self._wal_path)
+            done = True
+        finally:
+            with self._condition:
+                self._flushing = False
+                if done:
+                    self._flushed = max(self._flushed, target)
+                    self.flushes += 1
+                self._condition.notify_all()
+
+
+def _fsync_file(path: str) -> None:
+    # Opened per flush: SQLite deletes the WAL when its last connection closes (after a
+    # complete checkpoint, which syncs the database file) and creates a new one later;
+    # a kept descriptor would flush the old file. No WAL: nothing left to flush.
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except FileNotFoundError:
+        return
+    try:
+        # fdatasync, as SQLite's own sync: the data and the size, not the timestamps, whose
+        # flush would cost a journal commit of the file system at every write.
+        os.fdatasync(fd)
+    finally:
+        os.close(fd)
+
+
 _queues: dict[str, WriteQueue] = {}
+_flushers: dict[str, WalFlusher] = {}
 _queues_lock = threading.Lock()
 
 
@@ -142,6 +225,14 @@ def write_queue(key: str) -> WriteQueue:
     """The process-wide write queue of one database (shared by every Store on it)."""
     with _queues_lock:
         return _queues.setdefault(key, WriteQueue())
+
+
+def wal_flusher(database: str) -> WalFlusher:
+    """The process-wide WAL flusher of one SQLite database file."""
+    with _queues_lock:
+        if database not in _flushers:
+            _flushers[database] = WalFlusher(database + "-wal")
+        return _flushers[database]
 
 
 def _is_contention(exc: OperationalError) -> bool:
@@ -171,8 +262,14 @@ class Store:
         self._sessions = sessionmaker(self.engine, expire_on_commit=False, info=info)
         self._memo: OrderedDict[str, tuple[str, Any]] = OrderedDict()
         self._memo_lock = threading.Lock()
-        database = self.engine.url.database
-        self._queue = write_queue(str(database or ":memory:")) if self.dialect == "sqlite" else None
+        database = str(self.engine.url.database or ":memory:")
+        self._queue = write_queue(database) if self.dialect == "sqlite" else None
+        # An in-memory database has no WAL and nothing to make durable: FULL commits.
+        self._flusher = (
+            wal_flusher(os.path.abspath(database))
+            if self.dialect == "sqlite" and database != ":memory:"
+            else None
+        )
 
     def session(self) -> Session:
         """A new session for reading (and writing, when a transaction is begun)."""
@@ -190,16 +287,17 @@ class Store:
         queue = self._queue
         if queue is not None and not queue.acquire(WRITE_QUEUE_TIMEOUT_S):
             raise StoreBusy(RETRY_AFTER_S, "too many writes are waiting")
+        ticket = None
         try:
             with self._sessions() as session:
                 try:
                     self._begin_write(session)
                     yield session
                     if revision:
-                        session.execute(
-                            update(StoreRevision).values(revision=StoreRevision.revision + 1)
-                        )
+                        self._bump_revision(session)
                     session.commit()
+                    if self._flusher is not None:
+                        ticket = self._flusher.committed()
                 except OperationalError as exc:
                     session.rollback()
                     if _is_contention(exc):
@@ -211,11 +309,28 @@ class Store:
         finally:
             if queue is not None:
                 queue.release()
+        if ticket is not None and self._flusher is not None:
+            # Outside the write lock: the next writers commit while this flush runs, and
+            # the next flush covers them all. The caller acknowledges only after this.
+            self._flusher.flush(ticket)
+
+    def _bump_revision(self, session: Session) -> None:
+        # Last in the transaction: the slot's row lock is held only until the commit.
+        bump = update(StoreRevision).values(revision=StoreRevision.revision + 1)
+        slot = random.randint(1, REVISION_SLOTS)
+        bumped = cast(CursorResult[Any], session.execute(bump.where(StoreRevision.id == slot)))
+        if bumped.rowcount == 0:
+            # A slot missing (a table emptied by hand): the first row always counts.
+            session.execute(bump.where(StoreRevision.id == 1))
 
     def _begin_write(self, session: Session) -> None:
         if self.dialect == "sqlite":
-            # Take the write lock up front: no deadlock on a later lock upgrade.
-            session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
+            # Take the write lock up front: no deadlock on a later lock upgrade. NORMAL:
+            # the commit writes the WAL without flushing it; write() flushes it after.
+            options = {"sqlite_begin": "IMMEDIATE"}
+            if self._flusher is not None:
+                options["sqlite_synchronous"] = "NORMAL"
+            session.connection(execution_options=options)
         elif self.dialect == "postgresql":
             # Bounded waits for locks: contention ends in StoreBusy, not a hung worker.
             session.connection().exec_driver_sql(f"SET LOCAL lock_timeout = {PG_LOCK_TIMEOUT_MS}")
@@ -223,10 +338,16 @@ class Store:
     def create_schema(self) -> None:
         """Migrate the database to the newest schema (idempotent, fast when at head)."""
         migrate.upgrade(self.engine)
-        # The first migration inserts the revision row; this puts it back if emptied.
+        # The migrations insert the revision's rows; this puts them back if emptied.
         with self._sessions.begin() as session:
-            if session.get(StoreRevision, 1) is None:
-                session.add(StoreRevision(id=1, epoch=secrets.token_hex(8), revision=0))
+            first = session.get(StoreRevision, 1)
+            if first is None:
+                first = StoreRevision(id=1, epoch=secrets.token_hex(8), revision=0)
+                session.add(first)
+            present = set(session.scalars(select(StoreRevision.id)))
+            for slot in range(2, REVISION_SLOTS + 1):
+                if slot not in present:
+                    session.add(StoreRevision(id=slot, epoch=first.epoch, revision=0))
 
     def revision(self) -> str:
         """A token that changes whenever committed data changes ("epoch:count")."""
@@ -235,12 +356,15 @@ class Store:
         connection = self.engine.raw_connection()
         try:
             cursor = connection.cursor()
-            cursor.execute("SELECT epoch, revision FROM store_revision WHERE id = 1")
+            # One statement, one snapshot: every slot as of the same commits.
+            cursor.execute(
+                "SELECT max(CASE WHEN id = 1 THEN epoch END), sum(revision) FROM store_revision"
+            )
             row = cursor.fetchone()
             cursor.close()
         finally:
             connection.close()
-        return f"{row[0]}:{row[1]}" if row else "empty"
+        return f"{row[0]}:{row[1]}" if row and row[0] is not None else "empty"
 
     def memo(self, revision: str, name: str, build: Callable[[], T]) -> T:
         """``build()``, computed once per store revision and process (small derived data)."""

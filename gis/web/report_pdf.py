@@ -4,15 +4,21 @@ time on the machine, in a child process that is stopped after a time bound.
 A PDF takes seconds of CPU. Three anonymous requests at once used to hold every worker;
 now a request finds the same revision's bytes in the cache, or takes the machine-wide
 render lock (a file lock in the instance folder, shared by every worker process) or is
-told at once to retry (503, Retry-After). The render runs in a forked child, so a report
-that runs past ``GIS_REPORT_PDF_TIMEOUT`` is stopped and answered with a clean error while
-the worker lives on (a worker killed by gunicorn's timeout answers nothing at all).
+told at once to retry (503, Retry-After). The cache is the process's memory and, shared
+by every worker, files in the instance folder named by a hash of the key (which names the
+store revision), so a PDF is rendered once per revision on the machine, not once per
+worker. The render runs in a forked child, so a report that runs past
+``GIS_REPORT_PDF_TIMEOUT`` is stopped and answered with a clean error while the worker
+lives on (a worker killed by gunicorn's timeout answers nothing at all).
 """
 
 from __future__ import annotations
 
 import fcntl
+import hashlib
 import multiprocessing
+import os
+import tempfile
 import threading
 import time
 from collections import OrderedDict
@@ -24,6 +30,8 @@ from typing import Any
 from gis.web.report_files import pdf_bytes
 
 CACHE_BYTES = 32 * 2**20  # PDFs kept per process; least recently used go first
+DISK_CACHE_BYTES = 128 * 2**20  # PDFs kept in the instance folder; least recently used go
+CACHE_DIR = "report-pdf-cache"
 LOCK_WAIT_SECONDS = 1.0  # a request waits this long for the render lock, then gets 503
 RETRY_AFTER_SECONDS = 10
 LOCK_FILE = "report-pdf.lock"
@@ -40,22 +48,79 @@ class ReportTooSlow(Exception):
     """The report was not rendered within the time bound; its child process was stopped."""
 
 
-def cached(key: tuple[str, ...]) -> bytes | None:
-    """The PDF rendered earlier for ``key`` (which names the store revision), or None."""
+def cached(key: tuple[str, ...], instance_path: str | Path | None = None) -> bytes | None:
+    """The PDF rendered earlier for ``key`` (which names the store revision), or None.
+
+    Looked up in this process's memory, then (with ``instance_path``) among the files any
+    worker of the machine wrote.
+    """
     with _cache_lock:
         data = _cache.get(key)
         if data is not None:
             _cache.move_to_end(key)
-        return data
+            return data
+    if instance_path is None:
+        return None
+    path = _cache_file(instance_path, key)
+    try:
+        data = path.read_bytes()
+        os.utime(path)  # recently used: pruned last
+    except FileNotFoundError:  # never rendered, or pruned meanwhile
+        return None
+    _keep_in_memory(key, data)
+    return data
 
 
-def _keep(key: tuple[str, ...], data: bytes) -> None:
+def _cache_file(instance_path: str | Path, key: tuple[str, ...]) -> Path:
+    # A hash: the key holds a user name and a locale, never safe as a file name as such.
+    name = hashlib.sha256("\x1f".join(key).encode()).hexdigest()
+    return Path(instance_path) / CACHE_DIR / f"{name}.pdf"
+
+
+def _keep_in_memory(key: tuple[str, ...], data: bytes) -> None:
     with _cache_lock:
         _cache[key] = data
         total = sum(len(v) for v in _cache.values())
         while total > CACHE_BYTES and len(_cache) > 1:
             _old, dropped = _cache.popitem(last=False)
             total -= len(dropped)
+
+
+def _keep(key: tuple[str, ...], data: bytes, instance_path: str | Path) -> None:
+    """Keep the PDF in memory and, written atomically, for the machine's other workers."""
+    _keep_in_memory(key, data)
+    path = _cache_file(instance_path, key)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    # A temporary file in the same folder, then renamed: a reader finds the whole PDF or
+    # none, even if this worker dies while writing.
+    handle, temporary = tempfile.mkstemp(dir=path.parent, suffix=".part")
+    try:
+        with os.fdopen(handle, "wb") as file:
+            file.write(data)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+    _prune(path.parent)
+
+
+def _prune(folder: Path) -> None:
+    # Called under the render lock: one pruner at a time. Older revisions' PDFs are never
+    # asked for again; they go first, as the least recently used.
+    entries = []
+    for entry in folder.glob("*.pdf"):
+        try:
+            stat = entry.stat()
+        except FileNotFoundError:
+            continue
+        entries.append((stat.st_mtime, stat.st_size, entry))
+    entries.sort()
+    total = sum(size for _mtime, size, _entry in entries)
+    for _mtime, size, entry in entries[:-1]:  # the newest stays, whatever its size
+        if total <= DISK_CACHE_BYTES:
+            break
+        entry.unlink(missing_ok=True)
+        total -= size
 
 
 @contextmanager
@@ -125,15 +190,16 @@ def report_pdf(
     timeout: float,
 ) -> bytes:
     """The PDF of ``key``: from the cache, or rendered under the render lock and kept."""
-    data = cached(key)
+    data = cached(key, instance_path)
     if data is not None:
         return data
     # Import once in this process, so that every forked child has WeasyPrint loaded.
     import weasyprint  # noqa: F401
 
     with render_lock(instance_path):
-        data = cached(key)  # another thread may have rendered it while we waited
+        # Another thread or worker may have rendered it while we waited.
+        data = cached(key, instance_path)
         if data is None:
             data = render_in_child(html(), static_folder, timeout)
-            _keep(key, data)
+            _keep(key, data, instance_path)
     return data

@@ -108,7 +108,7 @@ def report_pdf(scope: str) -> Response:
     user = current_user.get_id() if current_user.is_authenticated else ""
     key = (get_store().revision(), scope, as_of.isoformat(), str(get_locale()), user or "")
     # An unknown scope is never cached: it fails in _report, which a cached key skips.
-    data = None if report_pdf_files.cached(key) else _report(scope)
+    data = None if report_pdf_files.cached(key, current_app.instance_path) else _report(scope)
     try:
         pdf = report_pdf_files.report_pdf(
             key,
