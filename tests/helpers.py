@@ -375,3 +375,17 @@ def task_form(client, task_id: str) -> dict:
     html = response.get_data(as_text=True)
     values = dict(re.findall(r'name="(csrf_token|version|status_read)" value="([^"]*)"', html))
     return {**values, "status": values["status_read"]}
+
+
+def event_count(store, cluster_id: str) -> int:
+    """How many history events a cluster has."""
+    from sqlalchemy import func, select
+
+    from gis.store.models import ChangeEvent
+
+    with store.session() as session:
+        return session.scalar(
+            select(func.count())
+            .select_from(ChangeEvent)
+            .where(ChangeEvent.subject_id == cluster_id)
+        )

@@ -8,25 +8,14 @@ import json
 import re
 
 import pytest
-from sqlalchemy import func, select
 
 from gis import dates
-from gis.store.models import ChangeEvent
 from tests.browser.english_words import english_in
 from tests.conftest import login
-from tests.helpers import LT, LT_SQUARE, task_form
+from tests.helpers import LT, LT_SQUARE, event_count, task_form
 
 SCT_TASK = "i-1-1"  # led by Sở Công Thương
 EAST = {"type": "Point", "coordinates": [106.9962, 10.7182]}
-
-
-def _events(store, cluster_id: str) -> int:
-    with store.session() as session:
-        return session.scalar(
-            select(func.count())
-            .select_from(ChangeEvent)
-            .where(ChangeEvent.subject_id == cluster_id)
-        )
 
 
 @pytest.mark.parametrize("geometry", [EAST, LT_SQUARE], ids=["moved point", "drawn boundary"])
@@ -39,7 +28,7 @@ def test_a_new_location_without_its_precision_is_refused(api_as, client, store, 
     assert error["field"] == "location_precision" and error["code"] == "precision_required"
     assert "location_precision" in response.get_json()["detail"]
     assert client.get(f"/api/clusters/{LT}").get_json() == before  # nothing half-written
-    assert _events(store, LT) == 0
+    assert event_count(store, LT) == 0
 
 
 def test_the_precision_given_is_stored_and_the_stored_place_needs_none(api_as, client) -> None:

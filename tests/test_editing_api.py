@@ -3,22 +3,12 @@
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import func, select, text
+from sqlalchemy import text
 
-from gis.store.models import ChangeEvent
 from tests.conftest import DISTRICT_BOUNDARIES, reference
-from tests.helpers import LT, LT_SQUARE
+from tests.helpers import LT, LT_SQUARE, event_count
 
 BH = "ccn-gom-su-tan-hanh"  # Biên Hòa (731)
-
-
-def _events(store, cluster_id: str) -> int:
-    with store.session() as session:
-        return session.scalar(
-            select(func.count())
-            .select_from(ChangeEvent)
-            .where(ChangeEvent.subject_id == cluster_id)
-        )
 
 
 def test_editor_updates_site_clearance_of_own_district(history, api_as, client, store) -> None:
@@ -65,7 +55,7 @@ def test_editor_of_another_district_is_refused(api_as, store) -> None:
     response = api_as("bh-editor").patch(LT, {"stage": "building"})
     assert response.status_code == 403
     assert response.mimetype == "application/problem+json"
-    assert _events(store, LT) == 0
+    assert event_count(store, LT) == 0
 
 
 @pytest.mark.parametrize("field", ["district_code", "name_vi", "kind", "sources"])
@@ -95,7 +85,7 @@ def test_without_if_match_428_and_stale_version_412(api_as, store) -> None:
     assert body["current_version"] == 2
     # The edit moved "as of" to its day too.
     assert [c["field"] for c in body["changes_since"][0]["changes"]] == ["as_of", "stage"]
-    assert _events(store, LT) == 1
+    assert event_count(store, LT) == 1
 
 
 @pytest.mark.parametrize(
@@ -149,7 +139,7 @@ def test_bad_input_gets_422_naming_the_field_and_writes_nothing(
     assert response.mimetype == "application/problem+json"
     assert field in [e["field"] for e in problem["errors"]], problem
     assert client.get(f"/api/clusters/{LT}").get_json() == before
-    assert _events(store, LT) == 0
+    assert event_count(store, LT) == 0
 
 
 @pytest.mark.parametrize(
@@ -160,7 +150,7 @@ def test_malformed_or_huge_bodies_are_refused(api_as, store, raw: str, status: i
     response = api_as("lt-editor").patch(LT, raw)
     assert response.status_code == status
     assert response.mimetype == "application/problem+json"
-    assert _events(store, LT) == 0
+    assert event_count(store, LT) == 0
 
 
 def test_geometry_outside_own_district_is_refused_once_boundaries_are_loaded(
@@ -182,7 +172,7 @@ def test_geometry_outside_own_district_is_refused_once_boundaries_are_loaded(
             "code": "outside_district",
         }
     ]
-    assert _events(store, LT) == 0
+    assert event_count(store, LT) == 0
 
 
 def test_a_drawn_boundary_keeps_the_precision_given_and_its_area_is_checked(api_as, client) -> None:

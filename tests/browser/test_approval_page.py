@@ -10,8 +10,8 @@ from playwright.sync_api import Browser, Page, expect
 
 from gis.store.files import FolderStore
 from tests.browser.conftest import save_screenshot
-from tests.conftest import PASSWORD
 from tests.helpers import jpeg_with_exif
+from tests.helpers import login_page as _login
 
 LT = "ccn-long-phuoc-1"  # Long Thành
 BUILDING = "#f0e442"  # the fill of stage "building"
@@ -19,14 +19,6 @@ BUILDING = "#f0e442"  # the fill of stage "building"
 
 def _context(browser: Browser, **options):
     return browser.new_context(locale="vi-VN", **options)
-
-
-def _login(page: Page, base: str, username: str) -> None:
-    page.goto(base + "/auth/login")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_selector("body[data-ready]")
 
 
 def _fill(page: Page, cluster_id: str) -> str:
