@@ -16,8 +16,17 @@ from tests.conftest import PASSWORD
 # Routes that are not pages a person reads: the JSON API (its /api/docs page is visited),
 # static files, uploaded files (a photo or a document, never HTML), logging out (a form's
 # target) and the report files and the editing workbook (tested as files; logged out, the
-# workbook's address answers the login page, so the answer's type cannot tell).
-NOT_PAGES = ("/api/", "/static/", "/attachments/", "/auth/logout", "/workbook/download")
+# workbook's address answers the login page, so the answer's type cannot tell), and the
+# OGC tile documents and vector tiles (JSON and MVT for map clients; no HTML form).
+NOT_PAGES = (
+    "/api/",
+    "/static/",
+    "/attachments/",
+    "/auth/logout",
+    "/workbook/download",
+    "/ogc/tileMatrixSets",
+    "/ogc/collections/clusters/tiles",
+)
 FILE_ENDINGS = (".pdf", ".xlsx")
 # Extra query strings a page shows more with (a chosen as-of date, the comparison's ids).
 VARIANTS: dict[str, list[str]] = {
