@@ -55,8 +55,9 @@ def _boundary(parts: list[BaseGeometry]) -> BaseGeometry | None:
 
 
 def read_dxf(path: str | Path, max_features: int) -> gpd.GeoDataFrame:
-    """The clusters a DXF draws: columns ``id`` (the layer name) and ``geometry``, in the
-    drawing's own coordinates and without a CRS. ValueError names what is wrong."""
+    """The clusters a DXF draws: columns ``id`` (the layer name), ``location_precision``
+    and ``geometry``, in the drawing's own coordinates and without a CRS. ValueError names
+    what is wrong."""
     frame = gpd.read_file(path, engine="pyogrio", max_features=max_features)
     if "Layer" not in frame.columns:
         raise ValueError("is not a DXF drawing GDAL can read (no entity layers)")
@@ -79,4 +80,10 @@ def read_dxf(path: str | Path, max_features: int) -> gpd.GeoDataFrame:
     rows = {layer: geom for layer, geom in rows.items() if geom is not None}
     if not rows:
         raise ValueError("draws no closed boundary or point")
-    return gpd.GeoDataFrame({"id": list(rows)}, geometry=list(rows.values()), crs=None)
+    # A surveyor's drawing in a survey CRS: its boundaries are where they were measured, so
+    # the file itself says "surveyed" (the import asks every moved location for its precision).
+    return gpd.GeoDataFrame(
+        {"id": list(rows), "location_precision": ["surveyed"] * len(rows)},
+        geometry=list(rows.values()),
+        crs=None,
+    )
