@@ -178,7 +178,10 @@ def _config(cookie: str, token: str) -> str:
 
     return f"""
 seed = 1
-workers = 2
+# One worker: with two, hypothesis's lambda descriptions call ast.parse from two threads,
+# and CPython 3.11.7's AST converter keeps its recursion depth in shared state
+# (gh-106905): "AST constructor recursion depth mismatch", a Runtime Error in CI.
+workers = 1
 # A saturated CI machine can hold an answer for seconds; a slow answer is no failure here.
 request-timeout = 120
 headers = {{ "X-CSRFToken" = "{token}" }}

@@ -27,6 +27,23 @@ ENGLISH = {
     "điện – điện tử": "electrical and electronics",
     "sản xuất ô tô": "car manufacturing",
     "ô tô": "cars",
+    "chế biến nông sản": "agricultural processing",
+    "công nghiệp hỗ trợ hàng không": "aviation support industry",
+    "công nghệ thông tin": "information technology",
+    "cơ khí chính xác": "precision engineering",
+    "dây và cáp điện": "electrical wires and cables",
+    "dược phẩm": "pharmaceuticals",
+    "giày da": "footwear and leather",
+    "linh kiện điện tử": "electronic components",
+    "logistics thông minh": "smart logistics",
+    "lắp ráp điện tử": "electronics assembly",
+    "may mặc": "garments",
+    "nhiên liệu": "fuels",
+    "nội thất": "furniture",
+    "thiết bị bán dẫn, chip": "semiconductor equipment and chips",
+    "trung tâm dữ liệu": "data centres",
+    "điện": "electricity",
+    "điện tử": "electronics",
 }
 
 
