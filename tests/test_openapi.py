@@ -6,11 +6,18 @@ import re
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any, Literal, get_args
 
+import pytest
 import requests
 from openapi_spec_validator import validate
+from pydantic import BaseModel
 
-from gis.web.openapi import MEDIA_TYPE, document
+from gis.core.editing import READ_ONLY
+from gis.core.plan import TaskChange
+from gis.core.schema import DERIVED_PROPERTIES, ClusterRecord
+from gis.web.openapi import MEDIA_TYPE, SOURCE, TEXT_PATTERN, _with_pattern, document
+from gis.web.openapi_models import ENUMS, merged, model_schemas, openapi30
 from tests.conftest import PASSWORD, ROOT
 
 DOCUMENTED_PREFIXES = ("/api", "/ogc")
@@ -117,6 +124,119 @@ def test_docs_page_uses_the_vendored_swagger_ui(client) -> None:
     for asset in ("swagger-ui-bundle.js", "swagger-ui.css"):
         assert (ROOT / "static" / "vendor" / "swagger-ui" / asset).is_file(), asset
         assert client.get(f"/static/vendor/swagger-ui/{asset}").status_code == 200
+
+
+# --- the domain's schemas come from the pydantic models --------------------------------
+
+
+def _served(name: str) -> dict[str, Any]:
+    return document()["components"]["schemas"][name]
+
+
+def _from_model(
+    model: type[BaseModel], mode: Literal["validation", "serialization"]
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The model's own schema and those it refers to, served as 3.0 with the edge's patterns."""
+    schema = model.model_json_schema(ref_template="#/components/schemas/{model}", mode=mode)
+    defs = {name: openapi30(d) for name, d in schema.pop("$defs", {}).items()}
+    converted = openapi30(schema)
+    _with_pattern([converted, defs], TEXT_PATTERN)
+    return converted, defs
+
+
+def test_allowed_values_are_the_models() -> None:
+    for name, values in ENUMS.items():
+        assert _served(name) == {"type": "string", "enum": list(get_args(values))}, name
+
+
+@pytest.mark.parametrize(
+    ("name", "model", "mode", "left_out", "added", "partial"),
+    [
+        ("ClusterProperties", ClusterRecord, "serialization", set(), {*DERIVED_PROPERTIES}, False),
+        # A change names only what it changes, never a read-only property.
+        ("ClusterChanges", ClusterRecord, "validation", READ_ONLY, {"geometry", "note"}, True),
+        ("PlanTaskChanges", TaskChange, "validation", set(), set(), False),
+    ],
+)
+def test_records_are_the_models(name, model, mode, left_out, added, partial) -> None:
+    """Each property the model has is served as the model says; openapi.yaml only adds."""
+    served, (expected, defs) = _served(name), _from_model(model, mode)
+    assert set(served["properties"]) == (set(model.model_fields) - left_out) | added
+    for field in set(model.model_fields) - left_out:
+        assert served["properties"][field] == expected["properties"][field], field
+    assert served["additionalProperties"] is False
+    assert served.get("required", []) == ([] if partial else expected.get("required", []))
+    # The records the model refers to are served under their own names.
+    for inner, definition in defs.items():
+        assert _served(inner) == definition, inner
+
+
+def test_openapi_yaml_does_not_restate_the_models() -> None:
+    import yaml
+
+    written = yaml.safe_load(SOURCE.read_text(encoding="utf-8"))["components"]["schemas"]
+    for name, generated in model_schemas().items():
+        extra = written.get(name, {})
+        assert set(extra) <= {"description", "properties"}, name
+        assert not set(extra.get("properties", {})) & set(generated.get("properties", {})), name
+    with pytest.raises(ValueError, match="restates Kind"):
+        merged({"Kind": {"enum": ["CCN", "KCN"]}}, model_schemas())
+    with pytest.raises(ValueError, match="restates ClusterProperties's \\['stage'\\]"):
+        merged({"ClusterProperties": {"properties": {"stage": {}}}}, model_schemas())
+
+
+def _enums(node: Any) -> list[list[Any]]:
+    """Every `enum` list anywhere in a document."""
+    found, stack = [], [node]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            if isinstance(item.get("enum"), list):
+                found.append(item["enum"])
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return found
+
+
+def test_every_enum_naming_domain_values_lists_exactly_the_models() -> None:
+    """A hand-written copy of kinds, stages, statuses... (stale or partial) fails here."""
+    domain = [set(get_args(values)) for values in ENUMS.values()]
+    checked = 0
+    for enum in _enums(document()):
+        values = set(enum) - {None}
+        if any(values & d for d in domain):
+            assert values in domain, enum
+            checked += 1
+    assert checked >= len(ENUMS)
+    # The query parameters take the same values as the record, by reference.
+    parameters = document()["components"]["parameters"]
+    assert parameters["Kind"]["schema"]["items"] == {"$ref": "#/components/schemas/Kind"}
+    assert parameters["Stage"]["schema"]["items"] == {"$ref": "#/components/schemas/Stage"}
+
+
+def test_no_json_schema_2020_in_the_3_0_document() -> None:
+    """pydantic writes JSON Schema 2020-12: a `null` type or `const` is not OpenAPI 3.0."""
+    text = str(document())
+    assert "'null'" not in text and "'const'" not in text and "'$defs'" not in text
+
+
+def test_openapi30_rewrites_null_and_refuses_what_it_cannot() -> None:
+    assert openapi30({"anyOf": [{"type": "integer"}, {"type": "null"}], "default": None}) == {
+        "type": "integer",
+        "nullable": True,
+        "default": None,
+    }
+    assert openapi30({"anyOf": [{"enum": ["a"], "type": "string"}, {"type": "null"}]}) == {
+        "enum": ["a", None],
+        "type": "string",
+        "nullable": True,
+    }
+    ref = {"$ref": "#/components/schemas/X"}
+    assert openapi30({"anyOf": [ref, {"type": "null"}]}) == {"allOf": [ref], "nullable": True}
+    assert openapi30({"const": "a", "title": "A"}) == {"enum": ["a"]}
+    with pytest.raises(ValueError, match="prefixItems"):
+        openapi30({"type": "array", "prefixItems": [{"type": "number"}]})
 
 
 # --- schemathesis against the live server ---------------------------------------------

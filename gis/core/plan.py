@@ -26,10 +26,11 @@ import re
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal, get_args
 
 from dateutil.relativedelta import relativedelta
 from pydantic import BaseModel, ConfigDict, ValidationError, ValidationInfo, field_validator
+from pydantic.json_schema import SkipJsonSchema
 from pydantic_core import PydanticCustomError
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -41,11 +42,15 @@ from gis.errors import FieldError, InvalidInput, NotFound, StaleVersion, field_e
 from gis.store.models import Cluster, PlanDocument, PlanTarget, PlanTask, TargetValue, utcnow
 from gis.text import fold, nfc
 
-STATUSES = ("not_started", "in_progress", "done")
+TaskStatus = Literal["not_started", "in_progress", "done"]
+TargetStatus = Literal["met", "not_met", "not_reported"]
+STATUSES: tuple[str, ...] = get_args(TaskStatus)
 OVERDUE = "overdue"
-STATUS_FILTERS = (*STATUSES, OVERDUE)
+# What the task list filters on: a status, or overdue (computed, never set).
+TaskStatusFilter = Literal[TaskStatus, "overdue"]
+STATUS_FILTERS: tuple[str, ...] = get_args(TaskStatusFilter)
 SECTIONS = ("I", "II", "III")
-TARGET_STATUSES = ("met", "not_met", "not_reported")
+TARGET_STATUSES: tuple[str, ...] = get_args(TargetStatus)
 # The plan carries one task over from 2019 ("Quý III, IV/2019"); nothing earlier is its.
 EARLIEST_DATE = dt.date(2019, 1, 1)
 LATEST_DATE = dt.date(2100, 12, 31)
@@ -448,7 +453,8 @@ class TaskChange(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    status: str | None = None
+    # A null status is refused (not_in_list), so the schema does not offer it.
+    status: TaskStatus | SkipJsonSchema[None] = None
     note_date: dt.date | None = None
     note: str | None = None
 

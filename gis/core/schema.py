@@ -118,7 +118,11 @@ class ClusterRecord(_Strict):
     leased_land_ha: Hectares | None = None
     # Occupancy as a source reports it (a percentage, "tỷ lệ lấp đầy"), kept apart from
     # leased hectares: a source that gives only the percentage never becomes typed hectares.
-    occupancy_reported_pct: Percent | None = None
+    occupancy_reported_pct: Percent | None = Field(
+        None,
+        description="Occupancy as a source reports it, in percent, kept apart from leased"
+        " hectares.",
+    )
     area_note: Text | None = None
     investor: Text | None = None
     decision_number: Text | None = None
@@ -130,12 +134,18 @@ class ClusterRecord(_Strict):
     clearance_total_ha: Hectares | None = None
     clearance_blocker: Text | None = None
     infrastructure: Infrastructure = Field(default_factory=Infrastructure)
-    location_precision: Precision = "unknown"
+    location_precision: Precision = Field(
+        "unknown",
+        description="commune_point and district_point are a geocoder's point for the unit's"
+        " name (about ±1 km for a commune), not the site and not a computed centroid.",
+    )
     location_note: Text | None = None
     status_note: Text | None = None
     sources: dict[str, list[Text]] = Field(default_factory=dict)
-    # Fields whose value is our reading of a source rather than what it states.
-    inferred: list[Text] = Field(default_factory=list)
+    inferred: list[Text] = Field(
+        default_factory=list,
+        description="Fields whose value is our reading of a source rather than what it states.",
+    )
     as_of: dt.date | None = None
 
     @field_validator("location_precision", mode="before")

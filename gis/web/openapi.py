@@ -1,8 +1,10 @@
 """The API described: the OpenAPI 3 document of /api and /ogc, and a page that renders it.
 
-The document is written by hand in openapi.yaml, next to this module, and loaded once.
+The paths are written by hand in openapi.yaml, next to this module, and loaded once.
 Written, not generated: the routes belong to several blueprints written by different
 people, and a generator would need every one of them rewritten around its decorators.
+The domain's schemas (the cluster record, a change, the allowed values) are not written
+there but built from core's pydantic models (gis/web/openapi_models.py).
 tests/test_openapi.py keeps it honest: it fails when a route under /api or /ogc is not in
 the document, and schemathesis checks every answer against it on a live server.
 """
@@ -16,6 +18,8 @@ from typing import Any
 
 import yaml
 from flask import Blueprint, Response, render_template, url_for
+
+from gis.web.openapi_models import merged, model_schemas
 
 bp = Blueprint("openapi", __name__)
 
@@ -71,9 +75,12 @@ def _apply_input_rules(doc: dict[str, Any]) -> dict[str, Any]:
 
 @functools.cache
 def document() -> dict[str, Any]:
-    """The OpenAPI document as a dict (parsed once per process), with the edge's rules."""
+    """The OpenAPI document as a dict (built once per process), with the edge's rules."""
     with SOURCE.open(encoding="utf-8") as handle:
-        return _apply_input_rules(yaml.safe_load(handle))
+        doc = yaml.safe_load(handle)
+    components = doc["components"]
+    components["schemas"] = merged(components["schemas"], model_schemas())
+    return _apply_input_rules(doc)
 
 
 @functools.cache
