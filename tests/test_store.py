@@ -31,7 +31,7 @@ def test_default_database_is_a_sqlite_file_under_instance(monkeypatch, tmp_path:
 
 def test_bbox_query_is_answered_by_the_spatial_index(store) -> None:
     with store.engine.connect() as conn:
-        if store.sql == "sqlite":
+        if store.sql.name == "sqlite":
             plan = " ".join(
                 str(r)
                 for r in conn.exec_driver_sql(
