@@ -186,3 +186,10 @@ def test_no_backend_names_above_the_store() -> None:
             ):
                 found.append(f"{where} imports a backend's SQLAlchemy dialect")
     assert not found, found
+
+
+def test_a_dialect_is_not_compared_with_a_name(store) -> None:
+    """A leftover ``store.sql == "sqlite"`` fails loudly rather than being quietly False."""
+    with pytest.raises(TypeError):
+        _ = store.sql == "sqlite"
+    assert store.sql == store.sql

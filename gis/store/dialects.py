@@ -60,6 +60,15 @@ class Dialect(ABC):
     # Execution options of a connection whose transaction writes from its start (migrations).
     write_options: ClassVar[dict[str, str]] = {}
 
+    def __eq__(self, other: object) -> bool:
+        # ``store.sql == "sqlite"`` would quietly be False (as ``store.dialect`` once was a
+        # name): fail loudly instead, and let the dialect answer what differs.
+        if isinstance(other, str):
+            raise TypeError(f"a Dialect is not its name {other!r}: ask it what differs")
+        return other is self
+
+    __hash__ = object.__hash__
+
     @abstractmethod
     def filter_bbox(self, query: Select, bbox: Box) -> Select:
         """Restrict ``query`` to clusters whose geometry meets ``bbox`` (lon/lat), by index."""
