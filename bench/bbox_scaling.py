@@ -35,7 +35,7 @@ def median_ms(store: Store, boxes: list[str], limit: int) -> tuple[float, float]
         flt = ClusterFilter(bbox=tuple(float(v) for v in raw.split(",")))  # type: ignore[arg-type]
         with store.session() as session:
             started = time.perf_counter()
-            _matched, features = query_page(session, store.dialect, flt, limit, 0)
+            _matched, features = query_page(session, store.sql, flt, limit, 0)
             times.append((time.perf_counter() - started) * 1000)
         returned.append(len(features))
     return statistics.median(times), statistics.mean(returned)

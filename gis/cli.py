@@ -45,13 +45,7 @@ from gis.io import (
     write_export,
 )
 from gis.store import migrate
-from gis.store.backup import (
-    BackupError,
-    backup_postgresql,
-    backup_sqlite,
-    pg_dump_command,
-    sqlite_path,
-)
+from gis.store.backup import BackupError
 from gis.store.db import Store
 from gis.store.models import User
 from gis.text import nfc
@@ -483,7 +477,7 @@ def clusters_export(
                 click.echo(f"--{error.field}: {error.reason}", err=True)
             sys.exit(1)
         places = place_points(session)
-        features = [visible_feature(f, PUBLIC) for f in query_features(session, store.dialect, flt)]
+        features = [visible_feature(f, PUBLIC) for f in query_features(session, store.sql, flt)]
         table = export_table(features, places, lang, fmt, crs)
     exported = write_export(fmt, table, FILE_STEM)
     Path(path).write_bytes(exported.data)
@@ -501,24 +495,12 @@ def backup_command(path: str) -> None:
     Safe while the app is writing. A PostgreSQL backup needs pg_dump (postgresql-client).
     """
     store = _store()
-    url = store.engine.url.render_as_string(hide_password=False)
     target = Path(path)
     try:
-        if store.dialect == "sqlite":
-            counts = backup_sqlite(sqlite_path(url), target)
-            held = ", ".join(f"{n} {table}" for table, n in counts.items())
-            click.echo(f"Backed up to {target} ({held}); integrity check ok.")
-        else:
-            backup_postgresql(url, target)
-            click.echo(
-                f"Backed up to {target} with pg_dump (custom format); restore with "
-                "pg_restore --clean --if-exists --no-owner --dbname=URL " + str(target)
-            )
+        click.echo(store.sql.backup(store.engine, target))
     except BackupError as exc:
         click.echo(f"backup failed: {exc}", err=True)
-        if store.dialect != "sqlite":
-            command, _env = pg_dump_command(store.engine.url.render_as_string(), target)
-            click.echo(
-                "Run it yourself (PGPASSWORD holds the password): " + " ".join(command), err=True
-            )
+        by_hand = store.sql.backup_by_hand(store.engine, target)
+        if by_hand:
+            click.echo(by_hand, err=True)
         sys.exit(1)

@@ -146,7 +146,7 @@ def test_parallel_failures_are_each_counted_exactly_once(store) -> None:
         start.wait()
         for _ in range(each):
             with store.write(revision=False) as session:
-                users.record_failure(session, "admin", "198.51.100.9")
+                users.record_failure(session, store.sql, "admin", "198.51.100.9")
 
     threads = [threading.Thread(target=fail) for _ in range(threads_n)]
     for thread in threads:

@@ -227,7 +227,7 @@ def test_a_write_that_cannot_start_answers_503_with_retry_after(
     editor = api_as("lt-editor")
     etag = editor.etag(CLUSTER)
     before = store.revision()
-    if store.dialect == "sqlite":
+    if store.sql.name == "sqlite":
         # Another process holds SQLite's write lock longer than the busy timeout.
         import sqlite3
 
@@ -240,7 +240,7 @@ def test_a_write_that_cannot_start_answers_503_with_retry_after(
         # Another session holds the cluster's row longer than the lock timeout.
         import psycopg
 
-        monkeypatch.setattr("gis.store.db.PG_LOCK_TIMEOUT_MS", 200)
+        monkeypatch.setattr("gis.store.dialects.PG_LOCK_TIMEOUT_MS", 200)
         other = psycopg.connect(str(store.engine.url.set(drivername="postgresql")))
         other.execute("UPDATE clusters SET version = version WHERE id = %s", (CLUSTER,))
     try:

@@ -60,7 +60,7 @@ def test_upgrade_empty_database_to_head_matches_models(store: Store) -> None:
         )
         assert compare_metadata(context, Base.metadata) == []
         inspector = inspect(conn)
-        if store.dialect == "sqlite":
+        if store.sql.name == "sqlite":
             assert inspector.has_table("clusters_rtree")
             triggers = conn.scalars(
                 text("SELECT name FROM sqlite_master WHERE type = 'trigger'")

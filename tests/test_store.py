@@ -31,7 +31,7 @@ def test_default_database_is_a_sqlite_file_under_instance(monkeypatch, tmp_path:
 
 def test_bbox_query_is_answered_by_the_spatial_index(store) -> None:
     with store.engine.connect() as conn:
-        if store.dialect == "sqlite":
+        if store.sql.name == "sqlite":
             plan = " ".join(
                 str(r)
                 for r in conn.exec_driver_sql(
@@ -55,7 +55,7 @@ def test_bbox_query_is_answered_by_the_spatial_index(store) -> None:
 def test_spatial_index_follows_updates_and_deletes(store) -> None:
     area = (106.9, 10.6, 107.1, 10.8)
     with store.session() as session:
-        before = {c.id for c in find_clusters(session, store.dialect, ClusterFilter(bbox=area))}
+        before = {c.id for c in find_clusters(session, store.sql, ClusterFilter(bbox=area))}
     assert "ccn-long-phuoc-1" in before
     with store.write() as session:
         session.execute(
@@ -68,7 +68,7 @@ def test_spatial_index_follows_updates_and_deletes(store) -> None:
         )
         session.execute(text("DELETE FROM clusters WHERE id = 'ccn-phuoc-binh'"))
     with store.session() as session:
-        after = {c.id for c in find_clusters(session, store.dialect, ClusterFilter(bbox=area))}
+        after = {c.id for c in find_clusters(session, store.sql, ClusterFilter(bbox=area))}
     assert after == before - {"ccn-long-phuoc-1", "ccn-phuoc-binh"}
 
 

@@ -7,7 +7,6 @@ from typing import Any
 
 import orjson
 import shapely
-from shapely.geometry import box
 from shapely.geometry.base import BaseGeometry
 from sqlalchemy import Select, false, func, or_, select
 from sqlalchemy.orm import Session
@@ -25,7 +24,7 @@ from gis.core.schema import (
 from gis.errors import NotFound
 from gis.geometry import bbox as geom_bbox
 from gis.geometry import rfc7946
-from gis.store import spatial
+from gis.store.dialects import Dialect
 from gis.store.models import Cluster, District
 from gis.text import fold, query_tokens, search_key
 
@@ -86,7 +85,7 @@ class ClusterFilter:
     where: tuple[Any, ...] = ()
 
 
-def _apply_filter(query: Select, dialect: str, flt: ClusterFilter, terms: list[str]) -> Select:
+def _apply_filter(query: Select, dialect: Dialect, flt: ClusterFilter, terms: list[str]) -> Select:
     if flt.districts:
         query = query.where(Cluster.district_code.in_(flt.districts))
     if flt.kinds:
@@ -123,7 +122,7 @@ def _apply_filter(query: Select, dialect: str, flt: ClusterFilter, terms: list[s
             )
         )
     if flt.bbox is not None:
-        query = spatial.filter_bbox(query, dialect, flt.bbox)
+        query = dialect.filter_bbox(query, flt.bbox)
     for clause in flt.where:
         query = query.where(clause)
     return query
@@ -139,7 +138,7 @@ def _name_matches(cluster: Cluster, terms: list[str]) -> bool:
     return all(term in names for term in terms)
 
 
-def search_terms(session: Session, dialect: str, flt: ClusterFilter) -> list[str]:
+def search_terms(session: Session, dialect: Dialect, flt: ClusterFilter) -> list[str]:
     """The LIKE terms ``flt.q`` stands for: the whole phrase if any cluster holds it
     ("hung loc" is Hưng Lộc, not Xuân Hưng in Xuân Lộc), else every word anywhere.
 
@@ -155,7 +154,7 @@ def search_terms(session: Session, dialect: str, flt: ClusterFilter) -> list[str
     return tokens
 
 
-def filtered_query(session: Session, dialect: str, flt: ClusterFilter) -> Select:
+def filtered_query(session: Session, dialect: Dialect, flt: ClusterFilter) -> Select:
     """SELECT of the clusters ``flt`` asks for (bounding-box precision), in name order."""
     terms = search_terms(session, dialect, flt)
     return _apply_filter(select(Cluster), dialect, flt, terms).order_by(
@@ -163,23 +162,11 @@ def filtered_query(session: Session, dialect: str, flt: ClusterFilter) -> Select
     )
 
 
-def _exact_bbox(rows: list[Cluster], flt: ClusterFilter, dialect: str) -> list[Cluster]:
-    if flt.bbox is None or dialect == "postgresql":
-        return rows
-    # The R-tree matched bounding boxes; keep only true intersections for polygons.
-    area = box(*flt.bbox)
-    return [
-        c
-        for c in rows
-        if c.geom_wkb is None
-        or c.min_lon == c.max_lon
-        or area.intersects(shapely.from_wkb(c.geom_wkb))
-    ]
-
-
-def find_clusters(session: Session, dialect: str, flt: ClusterFilter) -> list[Cluster]:
+def find_clusters(session: Session, dialect: Dialect, flt: ClusterFilter) -> list[Cluster]:
     """Clusters matching ``flt``: name matches of ``q`` first, then by name."""
-    rows = _exact_bbox(list(session.scalars(filtered_query(session, dialect, flt))), flt, dialect)
+    rows = dialect.exact_bbox(
+        list(session.scalars(filtered_query(session, dialect, flt))), flt.bbox
+    )
     terms = search_terms(session, dialect, flt) if flt.q else []
     if terms:
         # A searcher typing a name wants that cluster first, not one whose commune or
@@ -217,17 +204,18 @@ def _page_rows(session: Session, query: Select, limit: int | None, offset: int) 
     return [rows[k] for k in keys]
 
 
-def query_features(session: Session, dialect: str, flt: ClusterFilter) -> list[dict[str, Any]]:
+def query_features(session: Session, dialect: Dialect, flt: ClusterFilter) -> list[dict[str, Any]]:
     """The features ``flt`` selects, in its order: the one path of list, map and exports."""
     return query_page(session, dialect, flt)[1]
 
 
-def count_matching(session: Session, dialect: str, flt: ClusterFilter) -> int:
+def count_matching(session: Session, dialect: Dialect, flt: ClusterFilter) -> int:
     """How many clusters a plain (unsorted, unsearched) ``flt`` matches.
 
-    On SQLite the count follows the R-tree's bounding boxes; only a page's own polygons are
-    then checked exactly. A polygon whose box, but not its shape, touches the area may be
-    counted: a page never costs the whole table.
+    Where the dialect's box filter is not exact (SQLite's R-tree) the count follows bounding
+    boxes; only a page's own polygons are then checked exactly (``Dialect.exact_bbox``). A
+    polygon whose box, but not its shape, touches the area may be counted: a page never
+    costs the whole table.
     """
     query = filtered_query(session, dialect, flt).with_only_columns(Cluster.pk).order_by(None)
     return session.scalar(select(func.count()).select_from(query.subquery())) or 0
@@ -235,7 +223,7 @@ def count_matching(session: Session, dialect: str, flt: ClusterFilter) -> int:
 
 def query_page(
     session: Session,
-    dialect: str,
+    dialect: Dialect,
     flt: ClusterFilter,
     limit: int | None = None,
     offset: int = 0,
@@ -252,7 +240,7 @@ def query_page(
     if flt.sort is None and not flt.q:
         query = filtered_query(session, dialect, flt)
         total = count_matching(session, dialect, flt) if matched is None else matched
-        rows = _exact_bbox(_page_rows(session, query, limit, offset), flt, dialect)
+        rows = dialect.exact_bbox(_page_rows(session, query, limit, offset), flt.bbox)
         return total, to_features(rows, districts, places)
     features = to_features(find_clusters(session, dialect, flt), districts, places)
     if flt.sort is not None:

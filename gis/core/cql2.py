@@ -14,27 +14,22 @@ import math
 from collections.abc import Callable
 from typing import Any
 
-import shapely
 from pygeofilter import ast, values
 from pygeofilter.parsers.cql2_json import parse as parse_json
 from pygeofilter.parsers.cql2_text import parse as parse_text
 from shapely.geometry import box, shape
 from shapely.geometry.base import BaseGeometry
 from sqlalchemy import (
-    LargeBinary,
     SQLColumnExpression,
     and_,
-    bindparam,
     false,
-    func,
-    literal_column,
     not_,
     or_,
 )
 from sqlalchemy.sql.elements import ColumnElement
 
 from gis.core.queryables import Prop
-from gis.store.models import Cluster
+from gis.store.dialects import Dialect
 
 LANGUAGES = ("cql2-text", "cql2-json")
 MAX_LENGTH = 10_000  # characters of a filter: far more than any hand-written one
@@ -71,22 +66,9 @@ def _standard_between(node: Any) -> Any:
     return node
 
 
-def intersects(dialect: str, geom: BaseGeometry) -> ColumnElement[bool]:
+def intersects(dialect: Dialect, geom: BaseGeometry) -> ColumnElement[bool]:
     """Clusters whose stored geometry intersects ``geom`` (CRS84), exactly, in SQL."""
-    wkb = bindparam(None, shapely.to_wkb(geom), type_=LargeBinary)
-    if dialect == "postgresql":
-        # clusters.geom is the generated PostGIS column (gis.store.spatial), GiST-indexed.
-        return func.ST_Intersects(literal_column("clusters.geom"), func.ST_GeomFromWKB(wkb, 4326))
-    # gis_intersects is registered on every SQLite connection (gis.store.db), shapely inside.
-    return func.gis_intersects(Cluster.geom_wkb, wkb) == 1
-
-
-def like(dialect: str, column: SQLColumnExpression[Any], pattern: str) -> ColumnElement[bool]:
-    """CQL2 LIKE (``%``, ``_``, ``\\`` escapes), case-sensitive on both databases."""
-    if dialect == "postgresql":
-        return column.like(pattern, escape="\\")
-    # SQLite's own LIKE ignores ASCII case; cql2_like (gis.store.db) does not.
-    return func.cql2_like(column, pattern) == 1
+    return dialect.intersects(geom)
 
 
 OPERATORS: dict[type, Callable[[Any, Any], Any]] = {
@@ -114,7 +96,7 @@ class Translator:
     def __init__(
         self,
         queryables: dict[str, Prop],
-        dialect: str,
+        dialect: Dialect,
         spatial: bool,
         to_crs84: Transform | None = None,
     ) -> None:
@@ -151,7 +133,8 @@ class Translator:
                 raise ValueError("LIKE needs a text pattern")
             if (len(node.pattern) - len(node.pattern.rstrip("\\"))) % 2:
                 raise ValueError("a LIKE pattern cannot end with an escaping backslash")
-            clause = like(self.dialect, self._column(prop), node.pattern)
+            # CQL2 LIKE is case-sensitive, with backslash escapes, on both databases.
+            clause = self.dialect.like(self._column(prop), node.pattern)
             return not_(clause) if node.not_ else clause
         if isinstance(node, ast.In):
             prop = self._property(node.lhs)
@@ -190,9 +173,9 @@ class Translator:
             raise ValueError(f"{prop.name} is true or false: compare it with = or <>")
         value = self._literal(prop, rhs)
         column = self._column(prop)
-        if prop.type == "string" and self.dialect == "postgresql":
-            # Text orders by code point on both databases: SQLite's BINARY, PostgreSQL's C.
-            column = column.collate("C")
+        if prop.type == "string":
+            # Text orders by code point on both databases, whatever PostgreSQL's locale.
+            column = self.dialect.by_code_point(column)
         return OPERATORS[kind](column, value)
 
     def _property(self, node: Any) -> Prop:
@@ -266,7 +249,7 @@ class Translator:
             raise ValueError("the geometry of S_INTERSECTS is empty or invalid")
         if self.to_crs84 is not None:
             geom = self.to_crs84(geom)
-        return intersects(self.dialect, geom)
+        return self.dialect.intersects(geom)
 
 
 def _bbox(arguments: list[Any]) -> BaseGeometry:

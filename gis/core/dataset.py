@@ -10,7 +10,7 @@ from typing import Any
 from pydantic import ValidationError
 from shapely.geometry import box
 from shapely.geometry.base import BaseGeometry
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from gis.core.clusters import write_cluster
@@ -215,11 +215,9 @@ def initialise_store(store: Store, data_dir: Path) -> tuple[int, int]:
     """Create the schema if needed and load the data files into an empty store."""
     store.create_schema()
     with store.write() as session:
-        if store.dialect == "postgresql":
-            # Several gunicorn workers may start at once: let one of them seed, however
-            # long it takes (no lock_timeout for this wait).
-            session.execute(text("SET LOCAL lock_timeout = 0"))
-            session.execute(text("SELECT pg_advisory_xact_lock(73100)"))
+        # Several gunicorn workers may start at once: let one of them seed, however long
+        # it takes; the others then find the store seeded.
+        store.sql.hold_seed_lock(session)
         loaded = load_seed(session, data_dir)
         load_reference_places(session, data_dir)
         load_plan_file(session, data_dir)

@@ -24,6 +24,7 @@ from gis.core.clusters import (
 )
 from gis.core.tiles import MAP_PROPERTIES
 from gis.geometry import rfc7946
+from gis.store.dialects import Dialect
 
 # What a row of the list shows besides the map's properties (and the industry filter's
 # suggestions, learnt from the rows).
@@ -37,7 +38,7 @@ def compact(feature: dict[str, Any]) -> dict[str, Any]:
     return {**feature, "properties": {k: props.get(k) for k in INLINE_PROPERTIES}}
 
 
-def inline_features(session: Session, dialect: str, limit: int) -> list[dict[str, Any]] | None:
+def inline_features(session: Session, dialect: Dialect, limit: int) -> list[dict[str, Any]] | None:
     """Every cluster as a compact feature, in the list's order; None when more than ``limit``."""
     if count_clusters(session) > limit:
         return None

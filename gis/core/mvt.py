@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from gis.core import tiles
 from gis.core.clusters import ClusterFilter
 from gis.core.tiles import MAP_PROPERTIES, degrees_per_pixel, tile_bbox, tile_content, tile_matches
+from gis.store.dialects import Dialect
 from gis.store.models import Cluster
 
 LAYER = "clusters"
@@ -33,15 +34,18 @@ NUMERIC_PROPERTIES = frozenset({"planned_area_ha"})
 _TO_MERCATOR = Transformer.from_crs("OGC:CRS84", "EPSG:3857", always_xy=True)
 
 
-def mvt_tile(session: Session, dialect: str, flt: ClusterFilter, z: int, x: int, y: int) -> bytes:
+def mvt_tile(
+    session: Session, dialect: Dialect, flt: ClusterFilter, z: int, x: int, y: int
+) -> bytes:
     """The encoded vector tile z/x/y (row y from the top), or ValueError when none exists."""
     tile_bbox(z, x, y)
-    if dialect == "postgresql":
+    if dialect.native_mvt:
         query, total = tile_matches(session, dialect, flt, z, x, y)
         # The threshold is read from its module, so it is always the GeoJSON tiles' one.
         if total <= tiles.MAX_TILE_FEATURES:
             return _postgis_tile(session, query, z, x, y)
-    # SQLite, or a dense tile (a few hundred counts per cell): the GeoJSON tile, encoded.
+    # No encoder in the database (SQLite), or a dense tile (a few hundred counts per cell):
+    # the GeoJSON tile, encoded in Python.
     content = tile_content(session, dialect, flt, z, x, y)
     return _encode(content["features"], z, x, y)
 

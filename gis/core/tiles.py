@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from gis.core.clusters import ClusterFilter, filtered_query
 from gis.geometry import rfc7946
+from gis.store.dialects import Dialect
 from gis.store.models import Cluster
 
 TILE_PIXELS = 512
@@ -63,7 +64,7 @@ def _simplified(wkb: bytes, z: int) -> dict[str, Any]:
 
 
 def tile_matches(
-    session: Session, dialect: str, flt: ClusterFilter, z: int, x: int, y: int
+    session: Session, dialect: Dialect, flt: ClusterFilter, z: int, x: int, y: int
 ) -> tuple[Select, int]:
     """The SELECT of the clusters in tile z/x/y that ``flt`` asks for, and their number."""
     query = filtered_query(session, dialect, replace(flt, bbox=tile_bbox(z, x, y)))
@@ -72,7 +73,7 @@ def tile_matches(
 
 
 def tile_content(
-    session: Session, dialect: str, flt: ClusterFilter, z: int, x: int, y: int
+    session: Session, dialect: Dialect, flt: ClusterFilter, z: int, x: int, y: int
 ) -> dict[str, Any]:
     """The GeoJSON of one tile: features, or counts per grid cell when the tile is dense."""
     query, total = tile_matches(session, dialect, flt, z, x, y)

@@ -6,13 +6,13 @@ import re
 import time
 
 from sqlalchemy import case, delete, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from gis.core.actors import ROLES, Actor, unit_key
 from gis.core.plan import lead_units
 from gis.errors import FieldError, InvalidInput, NotFound
+from gis.store.dialects import Dialect
 from gis.store.models import District, LoginThrottle, User
 from gis.text import nfc
 
@@ -178,7 +178,7 @@ def login_wait(session: Session, username: str, address: str, now: float | None 
 
 
 def record_failure(
-    session: Session, username: str, address: str, now: float | None = None
+    session: Session, dialect: Dialect, username: str, address: str, now: float | None = None
 ) -> dict[str, int]:
     """Count a failed login against its account-and-address and its address; the counts.
 
@@ -186,11 +186,9 @@ def record_failure(
     stored, so parallel failures (threads or worker processes) are each counted once.
     """
     now = time.time() if now is None else now
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     counts = {}
     for key in _keys(username, address):
-        statement = insert(LoginThrottle).values(key=key, failures=1, last_failure=now)
+        statement = dialect.insert(LoginThrottle).values(key=key, failures=1, last_failure=now)
         upsert = statement.on_conflict_do_update(
             index_elements=[LoginThrottle.key],
             set_={

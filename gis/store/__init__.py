@@ -1,1 +1,1 @@
-"""Persistence: SQLAlchemy models, engine set-up and the few dialect-specific statements."""
+"""Persistence: SQLAlchemy models, engine set-up, and each backend's own SQL (dialects.py)."""

@@ -22,14 +22,13 @@ from sqlalchemy.pool import ConnectionPoolEntry
 
 from gis.errors import StoreBusy
 from gis.store import migrate, sql_functions
+from gis.store.dialects import Dialect, dialect_for
 from gis.store.models import StoreRevision
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 # How long a write waits for its turn among this process's writers before it is refused
 # with 503 (then up to SQLITE_BUSY_TIMEOUT_MS more for another process's write on SQLite).
 WRITE_QUEUE_TIMEOUT_S = 20.0
-# PostgreSQL: a write waits this long for a row or table lock before it is refused.
-PG_LOCK_TIMEOUT_MS = 10_000
 RETRY_AFTER_S = 2
 # SQLSTATEs that mean "contention, try again": serialization failure, deadlock, lock
 # not available (lock_timeout).
@@ -253,7 +252,8 @@ class Store:
         district_boxes: dict[str, tuple[float, float, float, float]] | None = None,
     ) -> None:
         self.engine = make_engine(url)
-        self.dialect = self.engine.dialect.name
+        # Everything SQLite and PostgreSQL do differently, chosen once (gis.store.dialects).
+        self.sql: Dialect = dialect_for(self.engine)
         # The area this store's data may lie in when no boundaries are loaded (None: the
         # province), and each district's extent (editors' scope without boundaries); every
         # session carries them so the core's checks need no configuration.
@@ -263,11 +263,12 @@ class Store:
         self._memo: OrderedDict[str, tuple[str, Any]] = OrderedDict()
         self._memo_lock = threading.Lock()
         database = str(self.engine.url.database or ":memory:")
-        self._queue = write_queue(database) if self.dialect == "sqlite" else None
+        single_writer = self.sql.single_writer
+        self._queue = write_queue(database) if single_writer else None
         # An in-memory database has no WAL and nothing to make durable: FULL commits.
         self._flusher = (
             wal_flusher(os.path.abspath(database))
-            if self.dialect == "sqlite" and database != ":memory:"
+            if single_writer and database != ":memory:"
             else None
         )
 
@@ -291,7 +292,7 @@ class Store:
         try:
             with self._sessions() as session:
                 try:
-                    self._begin_write(session)
+                    self.sql.begin_write(session, group_commit=self._flusher is not None)
                     yield session
                     if revision:
                         self._bump_revision(session)
@@ -322,18 +323,6 @@ class Store:
         if bumped.rowcount == 0:
             # A slot missing (a table emptied by hand): the first row always counts.
             session.execute(bump.where(StoreRevision.id == 1))
-
-    def _begin_write(self, session: Session) -> None:
-        if self.dialect == "sqlite":
-            # Take the write lock up front: no deadlock on a later lock upgrade. NORMAL:
-            # the commit writes the WAL without flushing it; write() flushes it after.
-            options = {"sqlite_begin": "IMMEDIATE"}
-            if self._flusher is not None:
-                options["sqlite_synchronous"] = "NORMAL"
-            session.connection(execution_options=options)
-        elif self.dialect == "postgresql":
-            # Bounded waits for locks: contention ends in StoreBusy, not a hung worker.
-            session.connection().exec_driver_sql(f"SET LOCAL lock_timeout = {PG_LOCK_TIMEOUT_MS}")
 
     def create_schema(self) -> None:
         """Migrate the database to the newest schema (idempotent, fast when at head)."""
@@ -381,16 +370,8 @@ class Store:
         return value
 
     def refresh_statistics(self) -> None:
-        """After a bulk load: let PostgreSQL plan with fresh statistics and index-only scans.
-
-        VACUUM (ANALYZE) sets the visibility map that index-only scans (the list's paging)
-        need and the row counts the planner weighs; autovacuum would, but only later.
-        SQLite needs neither: its indexes hold the rowid, and it plans well without them.
-        """
-        if self.dialect != "postgresql":
-            return
-        with self.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-            conn.exec_driver_sql("VACUUM (ANALYZE) clusters")
+        """After a bulk load: what the planner needs for the new rows (Dialect's choice)."""
+        self.sql.refresh_statistics(self.engine)
 
     def dispose(self) -> None:
         """Close every pooled connection."""

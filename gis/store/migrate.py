@@ -13,13 +13,13 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Column, Connection, Engine, inspect, text
+from sqlalchemy import Column, Connection, Engine, inspect
+
+from gis.store.dialects import UPGRADE_LOCK, dialect_for
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 # The revision that matches a schema made by create_all before migrations existed.
 INITIAL_REVISION = "0001_initial"
-# Distinct from the seed lock (73100) of gis.core.dataset.initialise_store.
-UPGRADE_LOCK = 73101
 
 # Objects made by gis.store.spatial's dialect-specific DDL, not by the models: the SQLite
 # R-tree (a virtual table and its shadow tables), PostGIS's generated ``geom`` column and
@@ -70,11 +70,10 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
         with engine.connect() as conn:
             if current(conn) == (head(),):
                 return
-    options = {"sqlite_begin": "IMMEDIATE"} if engine.dialect.name == "sqlite" else {}
-    with engine.connect().execution_options(**options) as conn, conn.begin():
-        if engine.dialect.name == "postgresql":
-            # Released at commit; a worker that waited finds the database migrated.
-            conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": UPGRADE_LOCK})
+    sql = dialect_for(engine)
+    with engine.connect().execution_options(**sql.write_options) as conn, conn.begin():
+        # Released at commit; a worker that waited finds the database migrated.
+        sql.hold_lock(conn, UPGRADE_LOCK)
         config = alembic_config(conn)
         if not current(conn) and inspect(conn).has_table("clusters"):
             # A database created by create_all before migrations: it is at the first one.

@@ -1,15 +1,14 @@
-"""The only dialect-specific SQL: spatial indexes and the bounding-box filter.
+"""The spatial index of each backend, as migration 0001 creates it (kept as written).
 
 SQLite keeps an R-tree virtual table in step with ``clusters`` through triggers; PostGIS
 derives a ``geometry`` column from the WKB with a GiST index. Both answer a bbox query
-from the index, so its cost follows the size of the result rather than of the table.
+from the index (gis.store.dialects holds the queries), so its cost follows the size of the
+result rather than of the table.
 """
 
 from __future__ import annotations
 
-from sqlalchemy import Connection, Integer, Select, column, text
-
-from gis.store.models import Cluster
+from sqlalchemy import Connection, text
 
 _SQLITE_DDL = (
     """CREATE VIRTUAL TABLE IF NOT EXISTS clusters_rtree
@@ -54,28 +53,3 @@ def after_create(conn: Connection) -> None:
     statements = _SQLITE_DDL if conn.dialect.name == "sqlite" else _POSTGIS_DDL
     for statement in statements:
         conn.execute(text(statement))
-
-
-def filter_bbox(query: Select, dialect: str, bbox: tuple[float, float, float, float]) -> Select:
-    """Restrict ``query`` to clusters whose geometry intersects ``bbox`` (lon/lat)."""
-    minx, miny, maxx, maxy = bbox
-    params = {"minx": minx, "miny": miny, "maxx": maxx, "maxy": maxy}
-    if dialect == "postgresql":
-        envelope = "ST_MakeEnvelope(:minx, :miny, :maxx, :maxy, 4326)"
-        return query.where(
-            text(
-                f"clusters.geom && {envelope} AND ST_Intersects(clusters.geom, {envelope})"
-            ).bindparams(**params)
-        )
-    # The R-tree answers the box test; point features need nothing more, and polygon
-    # features are checked exactly by the caller with shapely.
-    return query.where(
-        Cluster.pk.in_(
-            text(
-                "SELECT pk FROM clusters_rtree WHERE max_lon >= :minx AND min_lon <= :maxx "
-                "AND max_lat >= :miny AND min_lat <= :maxy"
-            )
-            .bindparams(**params)
-            .columns(column("pk", Integer))
-        )
-    )

@@ -99,9 +99,9 @@ def list_clusters() -> Response:
                     sorted((k, v) for k, v in args.items() if k not in ("limit", "offset"))
                 )
                 matched = store.memo(
-                    revision, key, lambda: core.count_matching(session, store.dialect, flt)
+                    revision, key, lambda: core.count_matching(session, store.sql, flt)
                 )
-            matched, features = core.query_page(session, store.dialect, flt, limit, offset, matched)
+            matched, features = core.query_page(session, store.sql, flt, limit, offset, matched)
         return core.feature_collection(
             [visible_feature(f, audience) for f in features],
             numberMatched=matched,
@@ -157,8 +157,7 @@ def export_clusters() -> Response:
     if response is None:
         with store.session() as session:
             features = [
-                visible_feature(f, audience)
-                for f in core.query_features(session, store.dialect, flt)
+                visible_feature(f, audience) for f in core.query_features(session, store.sql, flt)
             ]
             table = exports.export_table(features, place_points(session), lang, fmt, crs)
         exported = write_export(fmt, table, exports.FILE_STEM)

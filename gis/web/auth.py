@@ -192,7 +192,7 @@ def login() -> str | WerkzeugResponse | tuple[str, int] | tuple[str, int, dict[s
             status, headers = 429, {"Retry-After": str(wait)}
         elif session_user is None:
             with store.write(revision=False) as session:
-                users.record_failure(session, username, address)
+                users.record_failure(session, store.sql, username, address)
             form.form_errors.append(_("Wrong username or password."))
             status = 401
         else:

@@ -38,6 +38,7 @@ from gis.core.places import PlaceKind, all_places, place_feature, place_points
 from gis.core.schema import ZONES
 from gis.crs import CRS84, SUPPORTED, bbox_area, parse_crs, transform
 from gis.errors import FieldError, InvalidInput, NotFound
+from gis.store.dialects import Dialect
 from gis.store.models import Cluster, District, Place
 from gis.web import get_store
 from gis.web.auth import optional_actor
@@ -138,7 +139,7 @@ class Collection:
     description: Any
     filters: tuple[str, ...]
     # (number matched, the page at offset/limit) of the features a query selects.
-    features: Callable[[Session, str, ItemQuery, Audience, int, int], Page]
+    features: Callable[[Session, Dialect, ItemQuery, Audience, int, int], Page]
     feature: Callable[[Session, str, Audience], dict[str, Any]]
     extent: Callable[[Session], Box]
     # The feature property that names a feature in the HTML pages.
@@ -174,7 +175,12 @@ def _in_interval(day: str | None, query: ItemQuery) -> bool:
 
 
 def _cluster_features(
-    session: Session, dialect: str, query: ItemQuery, audience: Audience, limit: int, offset: int
+    session: Session,
+    dialect: Dialect,
+    query: ItemQuery,
+    audience: Audience,
+    limit: int,
+    offset: int,
 ) -> Page:
     props = query.properties or {}
     codes = [d.code for d in all_districts(session)]
@@ -233,7 +239,12 @@ def _cluster_temporal(session: Session) -> list[str | None] | None:
 
 
 def _district_features(
-    session: Session, _dialect: str, query: ItemQuery, _audience: Audience, limit: int, offset: int
+    session: Session,
+    _dialect: Dialect,
+    query: ItemQuery,
+    _audience: Audience,
+    limit: int,
+    offset: int,
 ) -> Page:
     props = query.properties or {}
     keys = _matching_keys(session, District.code, query)
@@ -275,7 +286,12 @@ PLACE_KINDS: tuple[str, ...] = get_args(PlaceKind)
 
 
 def _place_features(
-    session: Session, _dialect: str, query: ItemQuery, _audience: Audience, limit: int, offset: int
+    session: Session,
+    _dialect: Dialect,
+    query: ItemQuery,
+    _audience: Audience,
+    limit: int,
+    offset: int,
 ) -> Page:
     props = query.properties or {}
     kinds = choices("kind", props.get("kind", ""), PLACE_KINDS)
@@ -625,7 +641,7 @@ def schema(collection_id: str) -> Response:
     return _answer("json", "schema", body, SCHEMA_JSON)
 
 
-def _item_query(collection: Collection, dialect: str, audience: Audience) -> ItemQuery:
+def _item_query(collection: Collection, dialect: Dialect, audience: Audience) -> ItemQuery:
     args = request.args.to_dict()
     errors: list[FieldError] = []
     where: tuple[Any, ...] = ()
@@ -670,7 +686,7 @@ def _visible(collection: Collection, audience: Audience) -> frozenset[str] | Non
 
 
 def _filter_clauses(
-    collection: Collection, args: dict[str, str], dialect: str, audience: Audience
+    collection: Collection, args: dict[str, str], dialect: Dialect, audience: Audience
 ) -> tuple[Any, ...]:
     """The SQL condition of ``filter`` (Part 3), or InvalidInput naming the parameter."""
     errors: list[FieldError] = []
@@ -769,7 +785,7 @@ def items(collection_id: str) -> Response:
     store = get_store()
     audience = audience_of(optional_actor())
     try:
-        query = _item_query(found, store.dialect, audience)
+        query = _item_query(found, store.sql, audience)
     except InvalidInput as exc:
         errors += exc.errors
     try:
@@ -779,7 +795,7 @@ def items(collection_id: str) -> Response:
     if errors:
         raise InvalidInput(errors)
     with store.session() as session:
-        matched, features = found.features(session, store.dialect, query, audience, limit, offset)
+        matched, features = found.features(session, store.sql, query, audience, limit, offset)
     page = [_in_crs(f, crs) for f in features]
     params = {k: v for k, v in request.args.items() if k != "f"}
     links = _self_links("ogc.items", fmt, GEOJSON, collection_id=collection_id, **params)

@@ -253,7 +253,7 @@ def tile(tileMatrixSetId: str, tileMatrix: str, tileRow: str, tileCol: str) -> R
         response = Response(status=304)
     else:
         with store.session() as session:
-            response = Response(mvt_tile(session, store.dialect, flt, z, x, y), mimetype=MEDIA_TYPE)
+            response = Response(mvt_tile(session, store.sql, flt, z, x, y), mimetype=MEDIA_TYPE)
     response.set_etag(tag)
     # Revalidate every time, as the GeoJSON tiles do: an edit shows at once.
     response.cache_control.no_cache = True

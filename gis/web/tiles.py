@@ -33,7 +33,7 @@ def cluster_tile(z: int, x: int, y: int) -> Response:
 
     def build() -> dict:
         with store.session() as session:
-            content = tile_content(session, store.dialect, flt, z, x, y)
+            content = tile_content(session, store.sql, flt, z, x, y)
         if not content["aggregated"]:  # counts per grid cell show no cluster's property
             content["features"] = [visible_feature(f, audience) for f in content["features"]]
         return content

@@ -123,7 +123,7 @@ def inline_limit() -> int:
 def _inline(store: Store, audience: Audience) -> Markup | None:
     """Every cluster for the map page to draw at once, as JSON safe inside a <script>."""
     with store.session() as session:
-        features = inline_features(session, store.dialect, inline_limit())
+        features = inline_features(session, store.sql, inline_limit())
     if features is None:
         return None
     # htmlsafe_json_dumps writes <, >, & and ' as \u escapes: a name holding "</script>"
