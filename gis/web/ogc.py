@@ -1,8 +1,9 @@
 """OGC API – Features – Part 1 at /ogc: Core, GeoJSON, HTML and OpenAPI 3.0.
 
 QGIS and GDAL read the layers here directly. The features are the ones /api answers with
-(the same core queries and the same public-fields rule); this module adds the standard's
-resources around them: landing page, conformance, collections, paging and links.
+(the same core queries and the same public-fields rule); each collection's data comes from
+its provider (gis.core.ogc_providers), which filters and pages in SQL. This module is the
+protocol around them: parameters, landing page, conformance, collections, links and formats.
 """
 
 from __future__ import annotations
