@@ -138,6 +138,33 @@ def test_items_are_counted_and_paged_in_sql(app, client, monkeypatch, collection
     assert any("count(" in s.lower() for s in own), own
 
 
+@pytest.mark.parametrize(
+    ("collection", "query", "properties"),
+    [
+        ("clusters", "kind=CCN&datetime=2024-01-01/..", {"kind": ("CCN",)}),
+        ("districts", "zone=II,unassigned", {"zone": ("II", "unassigned")}),
+        ("places", "kind=port,airport", {"kind": ("port", "airport")}),
+    ],
+)
+def test_a_provider_answers_in_core_what_the_items_resource_serves(
+    client, store, collection, query, properties
+) -> None:
+    """The collections' data is core's: a provider answers a query with no Flask request."""
+    import datetime as dt
+
+    from gis.core.audience import PUBLIC
+    from gis.core.ogc_providers import PROVIDERS
+    from gis.core.ogc_query import ItemQuery
+
+    interval = (dt.datetime(2024, 1, 1, tzinfo=dt.UTC), None) if "datetime" in query else None
+    asked = ItemQuery(limit=2, offset=1, interval=interval, properties=properties)
+    with store.session() as session:
+        matched, features = PROVIDERS[collection].query(session, store.dialect, asked, PUBLIC)
+    served = ok_json(client.get(f"/ogc/collections/{collection}/items?{query}&limit=2&offset=1"))
+    assert matched == served["numberMatched"] > 1
+    assert features == served["features"] != []
+
+
 def test_a_limit_above_the_maximum_is_served_at_the_maximum(client) -> None:
     body = ok_json(client.get("/ogc/collections/clusters/items?limit=100000"))
     assert body["numberReturned"] == len(ALL_IDS)
