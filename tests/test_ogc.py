@@ -97,6 +97,74 @@ def test_items_page_with_counts_and_next_prev_links(client) -> None:
     assert paged == [f["id"] for f in api["features"]]
 
 
+@pytest.mark.parametrize(
+    ("collection", "build"),
+    [
+        ("clusters", "gis.core.clusters.to_features"),
+        ("districts", "gis.core.ogc_providers.district_feature"),
+        ("places", "gis.core.ogc_providers.place_feature"),
+    ],
+)
+def test_items_are_counted_and_paged_in_sql(app, client, monkeypatch, collection, build) -> None:
+    """A page reads and builds its own rows only: the SELECT carries LIMIT and OFFSET, and
+    the number matched is a COUNT, however many features the collection holds."""
+    from sqlalchemy import event
+
+    module, name = build.rsplit(".", 1)
+    original = getattr(sys.modules[module], name)
+    built: list[int] = []
+
+    def counting(*args, **kwargs):
+        result = original(*args, **kwargs)
+        built.append(len(result) if isinstance(result, list) else 1)
+        return result
+
+    monkeypatch.setattr(sys.modules[module], name, counting)
+    statements: list[str] = []
+
+    def record(_conn, _cursor, statement, *_rest) -> None:
+        statements.append(" ".join(statement.split()))
+
+    engine = app.extensions["store"].engine
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        body = ok_json(client.get(f"/ogc/collections/{collection}/items?limit=3&offset=2"))
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    assert body["numberMatched"] > 5 and body["numberReturned"] == 3
+    assert sum(built) == 3, f"built {sum(built)} features for a page of 3"
+    own = [s for s in statements if f"FROM {collection}" in s]
+    assert any("LIMIT" in s and "OFFSET" in s for s in own), own
+    assert any("count(" in s.lower() for s in own), own
+
+
+@pytest.mark.parametrize(
+    ("collection", "query", "properties"),
+    [
+        ("clusters", "kind=CCN&datetime=2024-01-01/..", {"kind": ("CCN",)}),
+        ("districts", "zone=II,unassigned", {"zone": ("II", "unassigned")}),
+        ("places", "kind=port,airport", {"kind": ("port", "airport")}),
+    ],
+)
+def test_a_provider_answers_in_core_what_the_items_resource_serves(
+    client, store, collection, query, properties
+) -> None:
+    """The collections' data is core's: a provider answers a query with no Flask request."""
+    import datetime as dt
+
+    from gis.core.audience import PUBLIC
+    from gis.core.ogc_providers import PROVIDERS
+    from gis.core.ogc_query import ItemQuery
+
+    interval = (dt.datetime(2024, 1, 1, tzinfo=dt.UTC), None) if "datetime" in query else None
+    asked = ItemQuery(limit=2, offset=1, interval=interval, properties=properties)
+    with store.session() as session:
+        matched, features = PROVIDERS[collection].query(session, store.sql, asked, PUBLIC)
+    served = ok_json(client.get(f"/ogc/collections/{collection}/items?{query}&limit=2&offset=1"))
+    assert matched == served["numberMatched"] > 1
+    assert features == served["features"] != []
+
+
 def test_a_limit_above_the_maximum_is_served_at_the_maximum(client) -> None:
     body = ok_json(client.get("/ogc/collections/clusters/items?limit=100000"))
     assert body["numberReturned"] == len(ALL_IDS)

@@ -92,6 +92,15 @@ class Dialect(ABC):
         """Clusters whose stored geometry intersects ``geom`` (CRS84), exactly, in SQL."""
 
     @abstractmethod
+    def wkb_intersects(
+        self, column: SQLColumnExpression[Any], geom: BaseGeometry
+    ) -> ColumnElement[bool]:
+        """Rows whose WKB ``column`` (CRS84) meets ``geom``, exactly, in SQL; NULL meets nothing.
+
+        Unindexed: for the small reference tables (districts) only.
+        """
+
+    @abstractmethod
     def like(self, column: SQLColumnExpression[Any], pattern: str) -> ColumnElement[bool]:
         """SQL LIKE (``%``, ``_``, ``\\`` escapes), case-sensitive."""
 
@@ -157,8 +166,14 @@ class SQLiteDialect(Dialect):
 
     def intersects(self, geom: BaseGeometry) -> ColumnElement[bool]:
         """gis_intersects, registered on every connection (gis.store.db), runs shapely."""
+        return self.wkb_intersects(Cluster.geom_wkb, geom)
+
+    def wkb_intersects(
+        self, column: SQLColumnExpression[Any], geom: BaseGeometry
+    ) -> ColumnElement[bool]:
+        """gis_intersects on the stored WKB."""
         wkb = bindparam(None, shapely.to_wkb(geom), type_=LargeBinary)
-        return func.gis_intersects(Cluster.geom_wkb, wkb) == 1
+        return func.gis_intersects(column, wkb) == 1
 
     def like(self, column: SQLColumnExpression[Any], pattern: str) -> ColumnElement[bool]:
         """SQLite's own LIKE ignores ASCII case; cql2_like (gis.store.db) does not."""
@@ -216,6 +231,13 @@ class PostGISDialect(Dialect):
         """ST_Intersects on clusters.geom, the generated column (gis.store.spatial)."""
         wkb = bindparam(None, shapely.to_wkb(geom), type_=LargeBinary)
         return func.ST_Intersects(literal_column("clusters.geom"), func.ST_GeomFromWKB(wkb, 4326))
+
+    def wkb_intersects(
+        self, column: SQLColumnExpression[Any], geom: BaseGeometry
+    ) -> ColumnElement[bool]:
+        """ST_Intersects of the WKB read as geometry (no index: small tables only)."""
+        wkb = bindparam(None, shapely.to_wkb(geom), type_=LargeBinary)
+        return func.ST_Intersects(func.ST_GeomFromWKB(column, 4326), func.ST_GeomFromWKB(wkb, 4326))
 
     def like(self, column: SQLColumnExpression[Any], pattern: str) -> ColumnElement[bool]:
         """PostgreSQL's LIKE is case-sensitive already; ``\\`` is named the escape."""

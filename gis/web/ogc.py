@@ -1,45 +1,33 @@
 """OGC API – Features – Part 1 at /ogc: Core, GeoJSON, HTML and OpenAPI 3.0.
 
 QGIS and GDAL read the layers here directly. The features are the ones /api answers with
-(the same core queries and the same public-fields rule); this module adds the standard's
-resources around them: landing page, conformance, collections, paging and links.
+(the same core queries and the same public-fields rule); each collection's data comes from
+its provider (gis.core.ogc_providers), which filters and pages in SQL. This module is the
+protocol around them: parameters, landing page, conformance, collections, links and formats.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Callable
 from dataclasses import dataclass, replace
-from functools import partial
-from typing import Any, get_args
+from typing import Any
 
 from flask import Blueprint, Response, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
-from pyproj.exceptions import ProjError
-from shapely.geometry import box, mapping, shape
+from shapely.geometry import mapping, shape
 from shapely.geometry.base import BaseGeometry
-from shapely.ops import unary_union
-from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session
 
-from gis.core import clusters as core
 from gis.core import cql2
 from gis.core import queryables as typed
-from gis.core.audience import (
-    PUBLIC_CLUSTER_PROPERTIES,
-    STAFF,
-    Audience,
-    audience_of,
-    visible_feature,
-)
-from gis.core.districts import PROVINCE_BBOX, all_districts, district_feature
-from gis.core.places import PlaceKind, all_places, place_feature, place_points
-from gis.core.schema import ZONES
+from gis.core.audience import Audience, audience_of
+from gis.core.clusters import feature_collection
+from gis.core.ogc_providers import PROVIDERS, Provider
+from gis.core.ogc_query import Box, ItemQuery
 from gis.crs import CRS84, SUPPORTED, bbox_area, parse_crs, transform
 from gis.errors import FieldError, InvalidInput, NotFound
 from gis.store.dialects import Dialect
-from gis.store.models import Cluster, District, Place
 from gis.web import get_store
 from gis.web.auth import optional_actor
 from gis.web.caching import cached_json, etag_for
@@ -49,8 +37,7 @@ from gis.web.negotiation import requested_format, wants_html
 from gis.web.openapi import MEDIA_TYPE as OPENAPI_MEDIA_TYPE
 from gis.web.params import (
     check_parameter_names,
-    choices,
-    cluster_filter,
+    collect_choices,
     ogc_paging,
     parse_datetime_interval,
     parse_ogc_bbox,
@@ -110,259 +97,57 @@ ITEMS_PARAMETERS = (
 )
 ITEM_PARAMETERS = (*COMMON_PARAMETERS, "crs")
 
-Box = tuple[float, float, float, float]
-Page = tuple[int, list[dict[str, Any]]]
-
-
-@dataclass(frozen=True)
-class ItemQuery:
-    """The standard's item filters: bounding boxes, a time interval and property filters.
-
-    ``bboxes`` are CRS84 boxes the store filters on; a bbox given in another CRS is the box
-    around its outline there, and ``areas`` keeps the outline itself for the exact test.
-    """
-
-    bboxes: tuple[Box, ...] = ()
-    areas: tuple[BaseGeometry, ...] = ()
-    interval: tuple[dt.datetime | None, dt.datetime | None] | None = None
-    properties: dict[str, str] | None = None
-    # SQL conditions on the collection's table: its CQL2 filter (gis.core.cql2).
-    where: tuple[Any, ...] = ()
-
 
 @dataclass(frozen=True)
 class Collection:
-    """One feature collection: how to list, find and bound its features."""
+    """One feature collection: its title and description, and the provider of its data."""
 
-    id: str
     title: Any
     description: Any
-    filters: tuple[str, ...]
-    # (number matched, the page at offset/limit) of the features a query selects.
-    features: Callable[[Session, Dialect, ItemQuery, Audience, int, int], Page]
-    feature: Callable[[Session, str, Audience], dict[str, Any]]
-    extent: Callable[[Session], Box]
-    # The feature property that names a feature in the HTML pages.
-    label: str = "name_vi"
-    temporal: Callable[[Session], list[str | None] | None] = lambda _session: None
+    provider: Provider
+
+    @property
+    def id(self) -> str:
+        """The collection's id in its paths."""
+        return self.provider.id
+
+    @property
+    def filters(self) -> tuple[str, ...]:
+        """The property filters its items take."""
+        return self.provider.filters
+
+    @property
+    def label(self) -> str:
+        """The feature property that names a feature in the HTML pages."""
+        return self.provider.label
 
 
-# --- the collections -------------------------------------------------------------------
-
-
-def _intersects_any(geometry: dict[str, Any] | None, query: ItemQuery) -> bool:
-    """Whether a CRS84 geometry meets the query's bbox (any bbox when there is none)."""
-    if not query.bboxes:
-        return True
-    if geometry is None:
-        return False
-    geom = shape(geometry)
-    areas = query.areas or tuple(box(*b) for b in query.bboxes)
-    return any(area.intersects(geom) for area in areas)
-
-
-def _in_interval(day: str | None, query: ItemQuery) -> bool:
-    """Whether a feature dated ``day`` (the whole UTC day) meets the query's interval."""
-    if query.interval is None:
-        return True
-    if not day:
-        # No time at all: it cannot intersect the interval asked for.
-        return False
-    start_of_day = dt.datetime.fromisoformat(day).replace(tzinfo=dt.UTC)
-    end_of_day = start_of_day + dt.timedelta(days=1)
-    start, end = query.interval
-    return (start is None or end_of_day > start) and (end is None or start_of_day <= end)
-
-
-def _cluster_features(
-    session: Session,
-    dialect: Dialect,
-    query: ItemQuery,
-    audience: Audience,
-    limit: int,
-    offset: int,
-) -> Page:
-    props = query.properties or {}
-    codes = [d.code for d in all_districts(session)]
-    flt = cluster_filter({k: props[k] for k in CLUSTERS_FILTERS if k in props}, codes)
-    where = list(query.where)
-    bbox = None
-    if len(query.bboxes) == 1 and not query.areas:
-        bbox = query.bboxes[0]
-    elif query.bboxes:
-        # A bbox in another CRS, or two across the antimeridian: the index narrows by the
-        # box around them, the exact test runs in SQL too, so pages stay in SQL.
-        area = unary_union(query.areas or [box(*b) for b in query.bboxes])
-        bbox = area.bounds
-        where.append(cql2.intersects(dialect, area))
-    if query.interval is not None:
-        where.append(_as_of_within(query.interval))
-    flt = replace(flt, bbox=bbox, where=tuple(where))
-    matched, features = core.query_page(session, dialect, flt, limit, offset)
-    return matched, [visible_feature(f, audience) for f in features]
-
-
-def _as_of_within(interval: tuple[dt.datetime | None, dt.datetime | None]) -> Any:
-    """Clusters whose ``as_of`` day (the whole UTC day) meets the interval, in SQL."""
-    start, end = interval
-    day = Cluster.record["as_of"].as_string()
-    # A day d meets [start, end] when d + 1 day > start and d <= end: ISO dates order as text.
-    clauses = [day.is_not(None)]
-    if start is not None:
-        clauses.append(day >= start.astimezone(dt.UTC).date().isoformat())
-    if end is not None:
-        clauses.append(day <= end.astimezone(dt.UTC).date().isoformat())
-    return and_(*clauses)
-
-
-def _matching_keys(session: Session, key: Any, query: ItemQuery) -> set[str] | None:
-    """The keys of the rows the query's CQL2 filter selects (None: no filter)."""
-    if not query.where:
-        return None
-    return set(session.scalars(select(key).where(*query.where)))
-
-
-def _cluster_feature(session: Session, feature_id: str, audience: Audience) -> dict[str, Any]:
-    cluster = core.get_cluster(session, feature_id)
-    feature = core.to_feature(cluster, core.district_index(session), place_points(session))
-    return visible_feature(feature, audience)
-
-
-def _cluster_extent(session: Session) -> Box:
-    return core.located_extent(session) or PROVINCE_BBOX
-
-
-def _cluster_temporal(session: Session) -> list[str | None] | None:
-    days = [c.record.get("as_of") for c in session.scalars(select(Cluster))]
-    known = sorted(d for d in days if d)
-    return [f"{known[0]}T00:00:00Z", f"{known[-1]}T23:59:59Z"] if known else None
-
-
-def _district_features(
-    session: Session,
-    _dialect: Dialect,
-    query: ItemQuery,
-    _audience: Audience,
-    limit: int,
-    offset: int,
-) -> Page:
-    props = query.properties or {}
-    keys = _matching_keys(session, District.code, query)
-    zones = choices("zone", props.get("zone", ""), (*ZONES, core.UNASSIGNED_ZONE))
-    counts = core.count_by_district(session)
-    features = []
-    for district in all_districts(session):
-        zone = district.zone or core.UNASSIGNED_ZONE
-        if (zones and zone not in zones) or (keys is not None and district.code not in keys):
-            continue
-        feature = district_feature(district, counts.get(district.code, 0))
-        if _intersects_any(feature["geometry"], query) and _in_interval(None, query):
-            features.append(feature)
-    return len(features), features[offset : offset + limit]
-
-
-def _district_feature(session: Session, feature_id: str, _audience: Audience) -> dict[str, Any]:
-    district = session.get(District, feature_id)
-    if district is None:
-        raise NotFound("district", feature_id)
-    return district_feature(district, core.count_by_district(session).get(district.code, 0))
-
-
-def _district_extent(session: Session) -> Box:
-    geometries = [f["geometry"] for f in map(district_feature, all_districts(session))]
-    shapes = [shape(g) for g in geometries if g is not None]
-    if not shapes:
-        return PROVINCE_BBOX
-    bounds = [s.bounds for s in shapes]
-    return (
-        min(b[0] for b in bounds),
-        min(b[1] for b in bounds),
-        max(b[2] for b in bounds),
-        max(b[3] for b in bounds),
-    )
-
-
-PLACE_KINDS: tuple[str, ...] = get_args(PlaceKind)
-
-
-def _place_features(
-    session: Session,
-    _dialect: Dialect,
-    query: ItemQuery,
-    _audience: Audience,
-    limit: int,
-    offset: int,
-) -> Page:
-    props = query.properties or {}
-    kinds = choices("kind", props.get("kind", ""), PLACE_KINDS)
-    keys = _matching_keys(session, Place.id, query)
-    features = [
-        feature
-        for feature in map(place_feature, all_places(session))
-        if (not kinds or feature["properties"]["kind"] in kinds)
-        and (keys is None or feature["id"] in keys)
-        and _intersects_any(feature["geometry"], query)
-        and _in_interval(None, query)
-    ]
-    return len(features), features[offset : offset + limit]
-
-
-def _place_feature(session: Session, feature_id: str, _audience: Audience) -> dict[str, Any]:
-    place = session.get(Place, feature_id)
-    if place is None:
-        raise NotFound("place", feature_id)
-    return place_feature(place)
-
-
-def _place_extent(session: Session) -> Box:
-    row = session.execute(
-        select(func.min(Place.lon), func.min(Place.lat), func.max(Place.lon), func.max(Place.lat))
-    ).one()
-    min_lon, min_lat, max_lon, max_lat = row
-    return (min_lon, min_lat, max_lon, max_lat) if min_lon is not None else PROVINCE_BBOX
-
-
-CLUSTERS_FILTERS = ("district", "stage", "kind", "zone")
 COLLECTIONS: dict[str, Collection] = {
     c.id: c
     for c in (
         Collection(
-            id="clusters",
             title=_l("Industrial clusters and parks"),
             description=_l(
                 "Đồng Nai's industrial clusters (CCN), parks (KCN) and support-industry zones: "
                 "stage, site clearance, infrastructure, land and distances."
             ),
-            filters=CLUSTERS_FILTERS,
-            features=_cluster_features,
-            feature=_cluster_feature,
-            extent=_cluster_extent,
-            temporal=_cluster_temporal,
+            provider=PROVIDERS["clusters"],
         ),
         Collection(
-            id="districts",
             title=_l("Districts"),
             description=_l(
                 "The province's district-level units before July 2025, with their zone; the "
                 "geometry is the official boundary once it is loaded, else null."
             ),
-            filters=("zone",),
-            features=_district_features,
-            feature=_district_feature,
-            extent=_district_extent,
-            label="name",
+            provider=PROVIDERS["districts"],
         ),
         Collection(
-            id="places",
             title=_l("Reference places"),
             description=_l(
                 "Airports, ports, city centres and expressway interchanges the clusters' "
                 "straight-line distances are measured to."
             ),
-            filters=("kind",),
-            features=_place_features,
-            feature=_place_feature,
-            extent=_place_extent,
+            provider=PROVIDERS["places"],
         ),
     )
 }
@@ -509,8 +294,9 @@ def conformance() -> Response:
 
 
 def _collection_body(session: Session, collection: Collection, fmt: str) -> dict[str, Any]:
-    extent: dict[str, Any] = {"spatial": {"bbox": [list(collection.extent(session))], "crs": CRS84}}
-    interval = collection.temporal(session)
+    provider = collection.provider
+    extent: dict[str, Any] = {"spatial": {"bbox": [list(provider.extent(session))], "crs": CRS84}}
+    interval = provider.temporal(session)
     if interval is not None:
         extent["temporal"] = {"interval": [interval], "trs": GREGORIAN}
     items = {"collection_id": collection.id}
@@ -596,7 +382,7 @@ def queryables(collection_id: str) -> Response:
     found = _collection(collection_id)
     _check_parameters(COMMON_PARAMETERS)
     audience = audience_of(optional_actor())
-    fields = typed.queryables(found.id, _visible(found, audience))
+    fields = typed.queryables(found.id, found.provider.visible(audience))
     body: dict[str, Any] = {
         "$schema": JSON_SCHEMA,
         "$id": _url("ogc.queryables", None, collection_id=found.id),
@@ -619,7 +405,7 @@ def schema(collection_id: str) -> Response:
     found = _collection(collection_id)
     _check_parameters(COMMON_PARAMETERS)
     audience = audience_of(optional_actor())
-    props = typed.properties(found.id, _visible(found, audience))
+    props = typed.properties(found.id, found.provider.visible(audience))
     body = {
         "$schema": JSON_SCHEMA,
         "$id": _url("ogc.schema", None, collection_id=found.id),
@@ -642,6 +428,7 @@ def schema(collection_id: str) -> Response:
 
 
 def _item_query(collection: Collection, dialect: Dialect, audience: Audience) -> ItemQuery:
+    """The standard's item parameters as a query for the collection's provider."""
     args = request.args.to_dict()
     errors: list[FieldError] = []
     where: tuple[Any, ...] = ()
@@ -674,15 +461,19 @@ def _item_query(collection: Collection, dialect: Dialect, audience: Audience) ->
             errors += exc.errors
     if errors:
         raise InvalidInput(errors)
-    properties = {k: args[k] for k in collection.filters if k in args}
-    return ItemQuery(bboxes, areas, interval, properties, where)
+    return ItemQuery(bboxes=bboxes, areas=areas, interval=interval, where=where)
 
 
-def _visible(collection: Collection, audience: Audience) -> frozenset[str] | None:
-    """The properties this audience sees (None: all), so a filter cannot probe hidden ones."""
-    if collection.id == "clusters" and audience != STAFF:
-        return PUBLIC_CLUSTER_PROPERTIES
-    return None
+def _properties(collection: Collection, session: Session) -> dict[str, tuple[str, ...]]:
+    """The property filters asked for (``zone=a,b``), each value one the provider allows."""
+    errors: list[FieldError] = []
+    chosen = {
+        name: collect_choices(name, request.args.get(name, ""), allowed, errors)
+        for name, allowed in collection.provider.choices(session).items()
+    }
+    if errors:
+        raise InvalidInput(errors)
+    return {name: values for name, values in chosen.items() if values}
 
 
 def _filter_clauses(
@@ -694,34 +485,23 @@ def _filter_clauses(
     if lang not in cql2.LANGUAGES:
         reason = f"unknown filter language {lang!r}; allowed: {', '.join(cql2.LANGUAGES)}"
         errors.append(FieldError("filter-lang", reason))
-    to_crs84 = None
+    filter_crs = None
     if "filter-crs" in args:
         try:
             filter_crs = parse_crs(args["filter-crs"])
-            to_crs84 = partial(_geometry_to_crs84, source=filter_crs)
         except ValueError as exc:
             errors.append(FieldError("filter-crs", str(exc)))
     if errors:
         raise InvalidInput(errors)
     if "filter" not in args:
         return ()
-    translator = cql2.Translator(
-        typed.queryables(collection.id, _visible(collection, audience)),
-        dialect,
-        collection.id in typed.SPATIAL_QUERYABLE,
-        to_crs84,
-    )
     try:
-        return (translator.translate(cql2.parse(args["filter"], lang)),)
+        clause = collection.provider.filter_clause(
+            args["filter"], lang, filter_crs, dialect, audience
+        )
     except ValueError as exc:
         raise InvalidInput([FieldError("filter", str(exc))]) from None
-
-
-def _geometry_to_crs84(geom: BaseGeometry, source: str) -> BaseGeometry:
-    try:
-        return transform(geom, source, CRS84)
-    except ProjError:
-        raise ValueError(f"the geometry lies outside the area of use of {source}") from None
+    return (clause,)
 
 
 def _bbox_numbers(raw: str) -> list[float]:
@@ -795,7 +575,9 @@ def items(collection_id: str) -> Response:
     if errors:
         raise InvalidInput(errors)
     with store.session() as session:
-        matched, features = found.features(session, store.sql, query, audience, limit, offset)
+        properties = _properties(found, session)
+        query = replace(query, limit=limit, offset=offset, properties=properties)
+        matched, features = found.provider.query(session, store.sql, query, audience)
     page = [_in_crs(f, crs) for f in features]
     params = {k: v for k, v in request.args.items() if k != "f"}
     links = _self_links("ogc.items", fmt, GEOJSON, collection_id=collection_id, **params)
@@ -811,7 +593,7 @@ def items(collection_id: str) -> Response:
             "title": "the collection",
         }
     )
-    body = core.feature_collection(
+    body = feature_collection(
         page,
         links=links,
         timeStamp=dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
@@ -844,7 +626,7 @@ def item(collection_id: str, feature_id: str) -> Response:
     crs = _output_crs()
     audience = audience_of(optional_actor())
     with get_store().session() as session:
-        feature = found.feature(session, feature_id, audience)
+        feature = found.provider.get(session, feature_id, audience)
     ids = {"collection_id": collection_id, "feature_id": feature_id}
     feature = {
         **_in_crs(feature, crs),
