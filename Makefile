@@ -53,10 +53,12 @@ static/vendor/.installed: package.json package-lock.json
 	   node_modules/swagger-ui-dist/LICENSE node_modules/swagger-ui-dist/NOTICE static/vendor/swagger-ui/
 	touch $@
 
-# ruff's rules, and mypy's check of the type hints (pyproject.toml configures both).
+# ruff's rules, mypy's check of the type hints (pyproject.toml configures both), and
+# ESLint's of the browser modules (eslint.config.js; installed by npm with the vendor files).
 lint: setup
 	$(BIN)/ruff check .
 	$(BIN)/mypy
+	npx eslint static/js
 
 # Build output only: instance/ holds the local database (and attachments), which is data.
 clean:

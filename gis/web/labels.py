@@ -291,6 +291,12 @@ def client_labels() -> dict[str, Any]:
             "noLocation": _("no location"),
             "shown": _("%(count)s of %(total)s shown", count="{count}", total="{total}"),
             "loadError": _("Could not load the clusters. Try again."),
+            "placesError": _(
+                "Could not load the reference places (airports, seaports, interchanges). "
+                "Reload the page to try again."
+            ),
+            "photosError": _("Could not load the site photos. Reload the page to try again."),
+            "editorLoadError": _("Could not load the editing tools. Reload the page."),
             "namedInPlan": _("Named in the 2020 plan"),
             "update": _("Update"),
             "move": _("Move"),

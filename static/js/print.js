@@ -1,6 +1,3 @@
 /* The printable page of a cluster: its Print button (no inline handlers, for the CSP). */
-(function () {
-  "use strict";
-  const button = document.getElementById("print-button");
-  if (button) button.addEventListener("click", () => window.print());
-})();
+const button = document.getElementById("print-button");
+if (button) button.addEventListener("click", () => window.print());

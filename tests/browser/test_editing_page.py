@@ -142,3 +142,24 @@ def test_editor_draws_a_boundary_and_the_server_computes_its_area(
     assert feature["geometry"]["type"] == "Polygon"
     assert feature["properties"]["location_precision"] == "surveyed"
     expect(page.locator(f'path.cluster-marker[data-id="{LT}"]')).to_have_count(1)
+
+
+def test_saving_an_open_ring_closes_it(page: Page, live_server: str, accounts, client) -> None:
+    # Four vertices placed, the first never clicked again: saving closes the ring (through
+    # Geoman's public draw events, not its private finish).
+    login_page(page, live_server, "lt-editor")
+    open_popup(page, LT)
+    page.locator('.popup-actions button[data-action="draw"]').click()
+    page.evaluate(f"() => {MAP}.closePopup()")
+    centre = page.locator(f'path.cluster-marker[data-id="{LT}"]').bounding_box()
+    cx, cy = centre["x"] + centre["width"] / 2, centre["y"] + centre["height"] / 2
+    for dx, dy in [(-60, -60), (60, -60), (60, 60), (-60, 60)]:
+        page.mouse.click(cx + dx, cy + dy)
+        page.wait_for_timeout(250)
+    page.locator("#edit-panel select[name=location_precision]").select_option("surveyed")
+    page.locator("#edit-panel button[type=submit]").click()
+    expect(page.locator(".edit-status")).to_be_visible()
+    feature = client.get(f"/api/clusters/{LT}").get_json()
+    assert feature["geometry"]["type"] == "Polygon"
+    ring = feature["geometry"]["coordinates"][0]
+    assert len(ring) == 5 and ring[0] == ring[-1]
