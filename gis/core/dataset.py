@@ -16,12 +16,12 @@ from sqlalchemy.orm import Session
 from gis.core.clusters import write_cluster
 from gis.core.districts import PROVINCE_BBOX, load_districts
 from gis.core.places import load_places
-from gis.core.plan import load_plan
+from gis.core.plan import load_plan, plan_loaded
 from gis.core.schema import DERIVED_PROPERTIES, ClusterRecord, inconsistencies
 from gis.errors import field_errors
 from gis.geometry import parse_geojson, problems
 from gis.store.db import Store
-from gis.store.models import Cluster, District
+from gis.store.models import Cluster, District, Place
 
 
 @dataclass
@@ -194,7 +194,8 @@ def load_reference_places(session: Session, data_dir: Path) -> int:
     them on its next start without touching its clusters.
     """
     path = data_dir / "places.geojson"
-    if not path.exists():
+    # Every start of every worker comes here: a loaded table spares parsing the file.
+    if not path.exists() or session.scalar(select(Place.id).limit(1)) is not None:
         return 0
     return load_places(session, read_json(path))
 
@@ -206,7 +207,7 @@ def load_plan_file(session: Session, data_dir: Path) -> tuple[int, int]:
     its next start; a store that holds tasks keeps their statuses and notes.
     """
     path = data_dir / "plan.json"
-    if not path.exists():
+    if not path.exists() or plan_loaded(session):
         return 0, 0
     return load_plan(session, read_json(path))
 

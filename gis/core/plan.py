@@ -209,6 +209,14 @@ _TASK_COLUMNS = (
 _TASK_REQUIRED = {"id", "section", "section_title", "task", "timeframe", "due", "source_line"}
 
 
+def plan_loaded(session: Session) -> bool:
+    """Whether the plan document, its tasks and its targets are all in the store already."""
+    return all(
+        session.scalar(select(model).limit(1)) is not None
+        for model in (PlanDocument, PlanTask, PlanTarget)
+    )
+
+
 def load_plan(session: Session, doc: dict[str, Any]) -> tuple[int, int]:
     """Load the plan's tasks and targets into empty tables; returns (tasks, targets) loaded.
 

@@ -7,6 +7,7 @@ upgrade holds an advisory lock, so several workers starting at once migrate only
 
 from __future__ import annotations
 
+from functools import cache
 from pathlib import Path
 
 from alembic import command
@@ -52,6 +53,7 @@ def alembic_config(connection: Connection | None = None) -> Config:
     return config
 
 
+@cache  # the scripts do not change while the process runs; reading them costs ~50 ms
 def head() -> str:
     """The newest revision."""
     heads = ScriptDirectory.from_config(alembic_config()).get_heads()
