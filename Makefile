@@ -13,7 +13,7 @@ run: setup
 
 test: lint
 	$(BIN)/flask --app app clusters validate data/clusters.geojson
-	$(BIN)/pytest
+	$(BIN)/pytest -n auto --dist worksteal
 
 MO := gis/translations/vi/LC_MESSAGES/messages.mo
 
