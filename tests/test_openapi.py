@@ -10,7 +10,7 @@ from pathlib import Path
 import requests
 from openapi_spec_validator import validate
 
-from gis.web.openapi import MEDIA_TYPE, document
+from gis.web.api.openapi import MEDIA_TYPE, document
 from tests.conftest import PASSWORD, ROOT
 
 DOCUMENTED_PREFIXES = ("/api", "/ogc")
@@ -74,7 +74,7 @@ def test_document_is_valid_openapi_3() -> None:
 def test_every_route_is_documented(app) -> None:
     """Fails when someone adds a route under /api or /ogc without describing it."""
     missing = sorted(_routes(app) - _documented())
-    assert not missing, f"routes missing from gis/web/openapi.yaml: {missing}"
+    assert not missing, f"routes missing from gis/web/api/openapi.yaml: {missing}"
 
 
 def test_every_write_documents_the_busy_answer() -> None:
@@ -99,7 +99,7 @@ def test_every_write_documents_the_busy_answer() -> None:
 
 def test_every_documented_operation_exists(app) -> None:
     stale = sorted(_documented() - _routes(app))
-    assert not stale, f"gis/web/openapi.yaml documents routes the app lacks: {stale}"
+    assert not stale, f"gis/web/api/openapi.yaml documents routes the app lacks: {stale}"
 
 
 def test_served_as_json_with_its_media_type(client) -> None:

@@ -1,4 +1,7 @@
-"""Attachments over HTTP: add and remove on the cluster page, serve files, photos as GeoJSON."""
+"""Attachments over HTTP: add and remove on the cluster page, serve the files.
+
+The JSON lists (a cluster's attachments, photos as GeoJSON) are gis.web.api.attachments.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +12,6 @@ from flask import (
     Response,
     current_app,
     flash,
-    jsonify,
     redirect,
     render_template,
     request,
@@ -23,7 +25,7 @@ from werkzeug.wrappers import Response as WerkzeugResponse
 from gis.core import attachments as core
 from gis.core import media
 from gis.core.actors import check_cluster_edit
-from gis.core.clusters import cluster_geometry, get_cluster
+from gis.core.clusters import get_cluster
 from gis.errors import StaleVersion
 from gis.store.files import FolderStore, S3Store
 from gis.store.models import Attachment
@@ -32,7 +34,6 @@ from gis.web.auth import current_actor, optional_actor
 from gis.web.uploads import upload_limit
 
 bp = Blueprint("attachments", __name__)
-api_bp = Blueprint("attachments_api", __name__)
 
 REFUSALS = {
     "markup": _l("SVG, HTML and other markup files are not accepted."),
@@ -186,51 +187,3 @@ def attachment_view(attachment: Attachment) -> dict[str, Any]:
         url_for("attachments.thumb", attachment_id=attachment.id) if attachment.thumb_key else None
     )
     return body
-
-
-@api_bp.get("/clusters/<cluster_id>/attachments")
-def list_attachments(cluster_id: str) -> Response:
-    """A cluster's attachments this reader may see (documents: logged-in staff only)."""
-    with get_store().session() as session:
-        get_cluster(session, cluster_id)
-        found = [
-            attachment_view(a) for a in core.attachments_of(session, cluster_id, optional_actor())
-        ]
-    return jsonify({"cluster": cluster_id, "attachments": found})
-
-
-@api_bp.get("/photos")
-def photos() -> Response:
-    """Site photos with a GPS position, as GeoJSON points where they were taken."""
-    cluster_id = request.args.get("cluster") or None
-    with get_store().session() as session:
-        if cluster_id is not None:
-            get_cluster(session, cluster_id)
-        rows = core.located_photos(session, cluster_id)
-        clusters = {}
-        for attachment in rows:
-            if attachment.cluster_id not in clusters:
-                found = get_cluster(session, attachment.cluster_id)
-                geometry = cluster_geometry(found)
-                point = geometry.representative_point() if geometry is not None else None
-                clusters[attachment.cluster_id] = (
-                    found.record.get("name_vi"),
-                    [round(point.x, 7), round(point.y, 7)] if point is not None else None,
-                )
-        features = [
-            {
-                "type": "Feature",
-                "id": a.id,
-                "geometry": {"type": "Point", "coordinates": [a.lon, a.lat]},
-                "properties": {
-                    **attachment_view(a),
-                    "cluster_name": clusters[a.cluster_id][0],
-                    "cluster_point": clusters[a.cluster_id][1],
-                    "cluster_url": url_for("web.cluster_page", cluster_id=a.cluster_id),
-                },
-            }
-            for a in rows
-        ]
-    response = jsonify({"type": "FeatureCollection", "features": features})
-    response.mimetype = "application/geo+json"
-    return response

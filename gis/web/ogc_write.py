@@ -25,8 +25,8 @@ from gis.core.editing import (
 from gis.core.proposals import approval_applies
 from gis.core.schema import DERIVED_PROPERTIES, ClusterRecord
 from gis.errors import FieldError, InvalidInput
-from gis.web import api as api_views
 from gis.web import get_store
+from gis.web.api import clusters as api_views
 from gis.web.approval import approval_on
 from gis.web.auth import current_actor
 

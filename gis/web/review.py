@@ -3,13 +3,14 @@
 Reviewers and administrators approve or reject district editors' proposals; a proposer
 sees theirs, with the reason of a rejection, and brings a stale one up to date. The
 rules are the core's (gis.core.proposals); these views only word the outcome.
+The proposals as JSON (/api/proposals) are gis.web.api.proposals.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Response, flash, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -17,7 +18,7 @@ from werkzeug.wrappers import Response as WerkzeugResponse
 
 from gis.core import proposals as core
 from gis.core.clusters import district_index
-from gis.errors import FieldError, InvalidInput, ProposalConflict, StaleVersion
+from gis.errors import InvalidInput, ProposalConflict, StaleVersion
 from gis.store.models import Cluster, Proposal
 from gis.web import get_store
 from gis.web.approval import approval_on
@@ -25,7 +26,6 @@ from gis.web.auth import current_actor
 from gis.web.labels import field_label
 
 bp = Blueprint("review", __name__)
-api_bp = Blueprint("review_api", __name__)
 REVIEWERS = ("admin", "reviewer")
 
 
@@ -178,22 +178,3 @@ def repropose(proposal_id: int) -> WerkzeugResponse | tuple[str, int]:
     else:
         flash(_("Your change was proposed again on the cluster's current data."))
     return _back()
-
-
-@api_bp.get("/proposals")
-def list_proposals() -> Response:
-    """Proposed changes, newest first (logged-in users): status and cluster filters."""
-    current_actor()
-    status = request.args.get("status")
-    if status is not None and status not in core.STATUSES:
-        raise InvalidInput([FieldError("status", f"must be one of {', '.join(core.STATUSES)}")])
-    unknown = sorted(set(request.args) - {"status", "cluster"})
-    if unknown:
-        raise InvalidInput([FieldError(name, "unknown parameter") for name in unknown])
-    with get_store().session() as session:
-        rows = core.list_proposals(session, status=status, cluster_id=request.args.get("cluster"))
-        versions = core.current_versions(session, {p.cluster_id for p in rows})
-        body = [core.proposal_dict(p, versions.get(p.cluster_id)) for p in rows]
-    response = jsonify({"approval": approval_on(), "proposals": body})
-    response.headers["Cache-Control"] = "no-store"
-    return response

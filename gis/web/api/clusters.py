@@ -1,4 +1,4 @@
-"""The JSON/GeoJSON API under /api."""
+"""Clusters, districts, places, comparison and history: the api.clusters blueprint under /api."""
 
 from __future__ import annotations
 
@@ -30,7 +30,7 @@ from gis.web.caching import cached_json, etag_for, keyed_json, not_modified
 from gis.web.errors import problem
 from gis.web.params import cluster_filter, compare_ids, export_options, paging
 
-bp = Blueprint("api", __name__)
+bp = Blueprint("clusters", __name__)
 
 
 class ClusterIdConverter(BaseConverter):
@@ -121,7 +121,8 @@ def _page_links(args: dict, matched: int, limit: int, offset: int) -> list[dict]
                 "rel": "next",
                 "type": GEOJSON,
                 "href": url_for(
-                    "api.list_clusters", **{**args, "offset": offset + limit, "limit": limit}
+                    "api.clusters.list_clusters",
+                    **{**args, "offset": offset + limit, "limit": limit},
                 ),
             }
         )
@@ -131,7 +132,7 @@ def _page_links(args: dict, matched: int, limit: int, offset: int) -> list[dict]
                 "rel": "prev",
                 "type": GEOJSON,
                 "href": url_for(
-                    "api.list_clusters",
+                    "api.clusters.list_clusters",
                     **{**args, "offset": max(0, offset - limit), "limit": limit},
                 ),
             }

@@ -92,4 +92,4 @@ def spec() -> Response:
 @bp.get("/docs")
 def docs() -> str:
     """The API documentation page (Swagger UI, served from /static/vendor)."""
-    return render_template("api_docs.html", spec_url=url_for("openapi.spec"))
+    return render_template("api_docs.html", spec_url=url_for("api.openapi.spec"))
