@@ -22,8 +22,7 @@ from flask_babel import lazy_gettext as _l
 from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.wrappers import Response as WerkzeugResponse
 
-from gis.core import attachments as core
-from gis.core import media
+from gis.core import attachments, media
 from gis.core.actors import check_cluster_edit
 from gis.core.clusters import get_cluster
 from gis.errors import StaleVersion
@@ -102,7 +101,7 @@ def add(cluster_id: str) -> WerkzeugResponse | tuple[str, int]:
         return _refused(f"{upload.filename}: {REFUSALS[exc.code] % exc.params}", 422, cluster_id)
     try:
         with get_store().write() as session:
-            attachment = core.add_attachment(
+            attachment = attachments.add_attachment(
                 session,
                 files(),
                 actor,
@@ -126,8 +125,8 @@ def remove(attachment_id: int) -> WerkzeugResponse | tuple[str, int]:
     store = get_store()
     try:
         with store.write() as session:
-            cluster_id = core.get_attachment(session, attachment_id).cluster_id
-            removed = core.remove_attachment(
+            cluster_id = attachments.get_attachment(session, attachment_id).cluster_id
+            removed = attachments.remove_attachment(
                 session, actor, attachment_id, request.form.get("note")
             )
     except StaleVersion:
@@ -165,7 +164,7 @@ def _send(attachment: Attachment, key: str, media_type: str) -> Response:
 def file(attachment_id: int) -> Response:
     """The stored file: photos for everyone, documents for logged-in staff."""
     with get_store().session() as session:
-        attachment = core.readable_attachment(session, attachment_id, optional_actor())
+        attachment = attachments.readable_attachment(session, attachment_id, optional_actor())
     return _send(attachment, attachment.file_key, attachment.media_type)
 
 
@@ -173,7 +172,7 @@ def file(attachment_id: int) -> Response:
 def thumb(attachment_id: int) -> Response:
     """A photo's thumbnail (JPEG)."""
     with get_store().session() as session:
-        attachment = core.readable_attachment(session, attachment_id, optional_actor())
+        attachment = attachments.readable_attachment(session, attachment_id, optional_actor())
     if attachment.thumb_key is None:
         return Response(status=404)
     return _send(attachment, attachment.thumb_key, "image/jpeg")
@@ -181,7 +180,7 @@ def thumb(attachment_id: int) -> Response:
 
 def attachment_view(attachment: Attachment) -> dict[str, Any]:
     """An attachment with its URLs, for pages and the API."""
-    body = core.as_dict(attachment)
+    body = attachments.as_dict(attachment)
     body["url"] = url_for("attachments.file", attachment_id=attachment.id)
     body["thumb_url"] = (
         url_for("attachments.thumb", attachment_id=attachment.id) if attachment.thumb_key else None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, jsonify, request, url_for
 
-from gis.core import attachments as core
+from gis.core import attachments
 from gis.core.clusters import cluster_geometry, get_cluster
 from gis.web import get_store
 from gis.web.attachments import attachment_view
@@ -19,7 +19,8 @@ def list_attachments(cluster_id: str) -> Response:
     with get_store().session() as session:
         get_cluster(session, cluster_id)
         found = [
-            attachment_view(a) for a in core.attachments_of(session, cluster_id, optional_actor())
+            attachment_view(a)
+            for a in attachments.attachments_of(session, cluster_id, optional_actor())
         ]
     return jsonify({"cluster": cluster_id, "attachments": found})
 
@@ -31,7 +32,7 @@ def photos() -> Response:
     with get_store().session() as session:
         if cluster_id is not None:
             get_cluster(session, cluster_id)
-        rows = core.located_photos(session, cluster_id)
+        rows = attachments.located_photos(session, cluster_id)
         clusters = {}
         for attachment in rows:
             if attachment.cluster_id not in clusters:
