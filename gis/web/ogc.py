@@ -23,7 +23,8 @@ from shapely.ops import unary_union
 from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session
 
-from gis.core import clusters, cql2
+from gis.core import clusters as core
+from gis.core import cql2
 from gis.core import queryables as typed
 from gis.core.audience import (
     PUBLIC_CLUSTER_PROPERTIES,
@@ -191,7 +192,7 @@ def _cluster_features(
     if query.interval is not None:
         where.append(_as_of_within(query.interval))
     flt = replace(flt, bbox=bbox, where=tuple(where))
-    matched, features = clusters.query_page(session, dialect, flt, limit, offset)
+    matched, features = core.query_page(session, dialect, flt, limit, offset)
     return matched, [visible_feature(f, audience) for f in features]
 
 
@@ -216,13 +217,13 @@ def _matching_keys(session: Session, key: Any, query: ItemQuery) -> set[str] | N
 
 
 def _cluster_feature(session: Session, feature_id: str, audience: Audience) -> dict[str, Any]:
-    cluster = clusters.get_cluster(session, feature_id)
-    feature = clusters.to_feature(cluster, clusters.district_index(session), place_points(session))
+    cluster = core.get_cluster(session, feature_id)
+    feature = core.to_feature(cluster, core.district_index(session), place_points(session))
     return visible_feature(feature, audience)
 
 
 def _cluster_extent(session: Session) -> Box:
-    return clusters.located_extent(session) or PROVINCE_BBOX
+    return core.located_extent(session) or PROVINCE_BBOX
 
 
 def _cluster_temporal(session: Session) -> list[str | None] | None:
@@ -236,11 +237,11 @@ def _district_features(
 ) -> Page:
     props = query.properties or {}
     keys = _matching_keys(session, District.code, query)
-    zones = choices("zone", props.get("zone", ""), (*ZONES, clusters.UNASSIGNED_ZONE))
-    counts = clusters.count_by_district(session)
+    zones = choices("zone", props.get("zone", ""), (*ZONES, core.UNASSIGNED_ZONE))
+    counts = core.count_by_district(session)
     features = []
     for district in all_districts(session):
-        zone = district.zone or clusters.UNASSIGNED_ZONE
+        zone = district.zone or core.UNASSIGNED_ZONE
         if (zones and zone not in zones) or (keys is not None and district.code not in keys):
             continue
         feature = district_feature(district, counts.get(district.code, 0))
@@ -253,7 +254,7 @@ def _district_feature(session: Session, feature_id: str, _audience: Audience) ->
     district = session.get(District, feature_id)
     if district is None:
         raise NotFound("district", feature_id)
-    return district_feature(district, clusters.count_by_district(session).get(district.code, 0))
+    return district_feature(district, core.count_by_district(session).get(district.code, 0))
 
 
 def _district_extent(session: Session) -> Box:
@@ -794,7 +795,7 @@ def items(collection_id: str) -> Response:
             "title": "the collection",
         }
     )
-    body = clusters.feature_collection(
+    body = core.feature_collection(
         page,
         links=links,
         timeStamp=dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
