@@ -28,12 +28,10 @@ from gis.web import (
     ogc,
     ogc_tiles,
     ogc_write,
-    openapi,
     plan,
     reports,
     review,
     security,
-    tiles,
     tokens,
     uploads,
     views,
@@ -82,22 +80,17 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     uploads.init_app(app)
     auth.init_app(app)
     app.register_blueprint(views.bp)
-    app.register_blueprint(api.bp, url_prefix="/api")
-    app.register_blueprint(tiles.bp, url_prefix="/api")
+    app.register_blueprint(api.bp, url_prefix="/api")  # the JSON API: gis/web/api/__init__.py
     app.register_blueprint(auth.bp, url_prefix="/auth")
     app.register_blueprint(admin.bp, url_prefix="/admin")
     app.register_blueprint(tokens.bp)
     app.register_blueprint(workbook.bp, url_prefix="/workbook")
     app.register_blueprint(attachments.bp)
-    app.register_blueprint(attachments.api_bp, url_prefix="/api")
     app.register_blueprint(review.bp)
-    app.register_blueprint(review.api_bp, url_prefix="/api")
     security.init_app(app)
-    app.register_blueprint(openapi.bp, url_prefix="/api")
     app.register_blueprint(ogc.bp, url_prefix="/ogc")
     app.register_blueprint(ogc_write.bp, url_prefix="/ogc")
     app.register_blueprint(ogc_tiles.bp, url_prefix="/ogc")
-    app.register_blueprint(plan.api_bp, url_prefix="/api/plan")
     for blueprint in (plan.bp, dashboard.bp, reports.bp):
         app.register_blueprint(blueprint)
     cors.init_app(app)

@@ -16,8 +16,8 @@ from pydantic import BaseModel
 from gis.core.editing import READ_ONLY
 from gis.core.plan import TaskChange
 from gis.core.schema import DERIVED_PROPERTIES, ClusterRecord
-from gis.web.openapi import MEDIA_TYPE, SOURCE, TEXT_PATTERN, _with_pattern, document
-from gis.web.openapi_models import ENUMS, merged, model_schemas, openapi30
+from gis.web.api.openapi import MEDIA_TYPE, SOURCE, TEXT_PATTERN, _with_pattern, document
+from gis.web.api.openapi_models import ENUMS, merged, model_schemas, openapi30
 from tests.conftest import PASSWORD, ROOT
 
 DOCUMENTED_PREFIXES = ("/api", "/ogc")
@@ -81,7 +81,7 @@ def test_document_is_valid_openapi_3() -> None:
 def test_every_route_is_documented(app) -> None:
     """Fails when someone adds a route under /api or /ogc without describing it."""
     missing = sorted(_routes(app) - _documented())
-    assert not missing, f"routes missing from gis/web/openapi.yaml: {missing}"
+    assert not missing, f"routes missing from gis/web/api/openapi.yaml: {missing}"
 
 
 def test_every_write_documents_the_busy_answer() -> None:
@@ -106,7 +106,7 @@ def test_every_write_documents_the_busy_answer() -> None:
 
 def test_every_documented_operation_exists(app) -> None:
     stale = sorted(_documented() - _routes(app))
-    assert not stale, f"gis/web/openapi.yaml documents routes the app lacks: {stale}"
+    assert not stale, f"gis/web/api/openapi.yaml documents routes the app lacks: {stale}"
 
 
 def test_served_as_json_with_its_media_type(client) -> None:

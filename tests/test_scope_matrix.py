@@ -39,22 +39,22 @@ ROLES = ("anonymous", "viewer", "reviewer", "lt-editor", "admin")
 REVIEWERS = {("reviewer", "own"), ("reviewer", "other"), ("admin", "own"), ("admin", "other")}
 ALLOWED = {
     # endpoint: which (role, target) pairs may succeed
-    "api.patch_cluster": {("lt-editor", "own"), ("admin", "own"), ("admin", "other")},
-    "api.revert_change": {("admin", "own"), ("admin", "other")},
+    "api.clusters.patch_cluster": {("lt-editor", "own"), ("admin", "own"), ("admin", "other")},
+    "api.clusters.revert_change": {("admin", "own"), ("admin", "other")},
     "admin.create_user": {("admin", "own"), ("admin", "other")},
     "admin.set_active": {("admin", "own"), ("admin", "other")},
     "admin.reset_password": {("admin", "own"), ("admin", "other")},
-    "plan_api.patch_task": EDITOR_AND_ADMIN,
+    "api.plan.patch_task": EDITOR_AND_ADMIN,
     "plan.update_task_form": EDITOR_AND_ADMIN,
-    "plan_api.add_target_value": ADMIN_ONLY,
+    "api.plan.add_target_value": ADMIN_ONLY,
     "plan.add_target_value_form": ADMIN_ONLY,
-    # OGC API – Features Part 4: the rules of api.patch_cluster.
+    # OGC API – Features Part 4: the rules of api.clusters.patch_cluster.
     "ogc_write.update": EDITOR_AND_ADMIN,
     "ogc_write.replace": EDITOR_AND_ADMIN,
     "ogc_write.create": ADMIN_ONLY,
     # Deleting is the inverse of creating: administrators only, and If-Match as for updates.
     "ogc_write.remove": ADMIN_ONLY,
-    # Attachments: the rules of api.patch_cluster, on the photo's cluster.
+    # Attachments: the rules of api.clusters.patch_cluster, on the photo's cluster.
     "attachments.add": EDITOR_AND_ADMIN,
     "attachments.remove": EDITOR_AND_ADMIN,
     # The district workbook: own (Long Thành) or another district's (Biên Hòa) clusters.
@@ -180,7 +180,7 @@ def _request(endpoint: str, target: str, ctx: dict) -> tuple[str, str, dict]:
     cluster = OWN if target == "own" else OTHER
     task = OWN_TASK if target == "own" else OTHER_TASK
     return {
-        "plan_api.patch_task": (
+        "api.plan.patch_task": (
             "PATCH",
             f"/api/plan/tasks/{task}",
             {"json": {"status": "in_progress", "note": "Đã họp triển khai"}},
@@ -190,7 +190,7 @@ def _request(endpoint: str, target: str, ctx: dict) -> tuple[str, str, dict]:
             f"/plan/tasks/{task}",
             {"data": {"version": "1", "status": "in_progress", "status_read": "not_started"}},
         ),
-        "plan_api.add_target_value": (
+        "api.plan.add_target_value": (
             "POST",
             f"/api/plan/targets/{TARGETS[target]}/values",
             {"json": TARGET_VALUE},
@@ -200,8 +200,12 @@ def _request(endpoint: str, target: str, ctx: dict) -> tuple[str, str, dict]:
             f"/plan/targets/{TARGETS[target]}/values",
             {"data": TARGET_VALUE},
         ),
-        "api.patch_cluster": ("PATCH", f"/api/clusters/{cluster}", {"json": {"stage": "building"}}),
-        "api.revert_change": ("POST", f"/api/history/{ctx['event'][target]}/revert", {}),
+        "api.clusters.patch_cluster": (
+            "PATCH",
+            f"/api/clusters/{cluster}",
+            {"json": {"stage": "building"}},
+        ),
+        "api.clusters.revert_change": ("POST", f"/api/history/{ctx['event'][target]}/revert", {}),
         "ogc_write.update": (
             "PATCH",
             f"/ogc/collections/clusters/items/{cluster}",
@@ -307,7 +311,7 @@ def test_scope_matrix(app, api_as, tmp_path, endpoint: str, role: str, target: s
     token = csrf_token(client, "/")
     method, url, kwargs = _request(endpoint, target, ctx)
     headers = {"X-CSRFToken": token}
-    if endpoint in ("api.patch_cluster", "plan_api.patch_task"):
+    if endpoint in ("api.clusters.patch_cluster", "api.plan.patch_task"):
         headers["If-Match"] = client.get(url).headers["ETag"]
     if endpoint in ("ogc_write.update", "ogc_write.replace", "ogc_write.remove"):
         cluster_url = url.replace("/ogc/collections/clusters/items/", "/api/clusters/")

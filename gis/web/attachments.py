@@ -1,4 +1,7 @@
-"""Attachments over HTTP: add and remove on the cluster page, serve files, photos as GeoJSON."""
+"""Attachments over HTTP: add and remove on the cluster page, serve the files.
+
+The JSON lists (a cluster's attachments, photos as GeoJSON) are gis.web.api.attachments.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +12,6 @@ from flask import (
     Response,
     current_app,
     flash,
-    jsonify,
     redirect,
     render_template,
     request,
@@ -20,10 +22,9 @@ from flask_babel import lazy_gettext as _l
 from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.wrappers import Response as WerkzeugResponse
 
-from gis.core import attachments as core
-from gis.core import media
+from gis.core import attachments, media
 from gis.core.actors import check_cluster_edit
-from gis.core.clusters import cluster_geometry, get_cluster
+from gis.core.clusters import get_cluster
 from gis.errors import StaleVersion
 from gis.store.files import FolderStore, S3Store
 from gis.store.models import Attachment
@@ -32,7 +33,6 @@ from gis.web.auth import current_actor, optional_actor
 from gis.web.uploads import upload_limit
 
 bp = Blueprint("attachments", __name__)
-api_bp = Blueprint("attachments_api", __name__)
 
 REFUSALS = {
     "markup": _l("SVG, HTML and other markup files are not accepted."),
@@ -101,7 +101,7 @@ def add(cluster_id: str) -> WerkzeugResponse | tuple[str, int]:
         return _refused(f"{upload.filename}: {REFUSALS[exc.code] % exc.params}", 422, cluster_id)
     try:
         with get_store().write() as session:
-            attachment = core.add_attachment(
+            attachment = attachments.add_attachment(
                 session,
                 files(),
                 actor,
@@ -125,8 +125,8 @@ def remove(attachment_id: int) -> WerkzeugResponse | tuple[str, int]:
     store = get_store()
     try:
         with store.write() as session:
-            cluster_id = core.get_attachment(session, attachment_id).cluster_id
-            removed = core.remove_attachment(
+            cluster_id = attachments.get_attachment(session, attachment_id).cluster_id
+            removed = attachments.remove_attachment(
                 session, actor, attachment_id, request.form.get("note")
             )
     except StaleVersion:
@@ -164,7 +164,7 @@ def _send(attachment: Attachment, key: str, media_type: str) -> Response:
 def file(attachment_id: int) -> Response:
     """The stored file: photos for everyone, documents for logged-in staff."""
     with get_store().session() as session:
-        attachment = core.readable_attachment(session, attachment_id, optional_actor())
+        attachment = attachments.readable_attachment(session, attachment_id, optional_actor())
     return _send(attachment, attachment.file_key, attachment.media_type)
 
 
@@ -172,7 +172,7 @@ def file(attachment_id: int) -> Response:
 def thumb(attachment_id: int) -> Response:
     """A photo's thumbnail (JPEG)."""
     with get_store().session() as session:
-        attachment = core.readable_attachment(session, attachment_id, optional_actor())
+        attachment = attachments.readable_attachment(session, attachment_id, optional_actor())
     if attachment.thumb_key is None:
         return Response(status=404)
     return _send(attachment, attachment.thumb_key, "image/jpeg")
@@ -180,57 +180,9 @@ def thumb(attachment_id: int) -> Response:
 
 def attachment_view(attachment: Attachment) -> dict[str, Any]:
     """An attachment with its URLs, for pages and the API."""
-    body = core.as_dict(attachment)
+    body = attachments.as_dict(attachment)
     body["url"] = url_for("attachments.file", attachment_id=attachment.id)
     body["thumb_url"] = (
         url_for("attachments.thumb", attachment_id=attachment.id) if attachment.thumb_key else None
     )
     return body
-
-
-@api_bp.get("/clusters/<cluster_id>/attachments")
-def list_attachments(cluster_id: str) -> Response:
-    """A cluster's attachments this reader may see (documents: logged-in staff only)."""
-    with get_store().session() as session:
-        get_cluster(session, cluster_id)
-        found = [
-            attachment_view(a) for a in core.attachments_of(session, cluster_id, optional_actor())
-        ]
-    return jsonify({"cluster": cluster_id, "attachments": found})
-
-
-@api_bp.get("/photos")
-def photos() -> Response:
-    """Site photos with a GPS position, as GeoJSON points where they were taken."""
-    cluster_id = request.args.get("cluster") or None
-    with get_store().session() as session:
-        if cluster_id is not None:
-            get_cluster(session, cluster_id)
-        rows = core.located_photos(session, cluster_id)
-        clusters = {}
-        for attachment in rows:
-            if attachment.cluster_id not in clusters:
-                found = get_cluster(session, attachment.cluster_id)
-                geometry = cluster_geometry(found)
-                point = geometry.representative_point() if geometry is not None else None
-                clusters[attachment.cluster_id] = (
-                    found.record.get("name_vi"),
-                    [round(point.x, 7), round(point.y, 7)] if point is not None else None,
-                )
-        features = [
-            {
-                "type": "Feature",
-                "id": a.id,
-                "geometry": {"type": "Point", "coordinates": [a.lon, a.lat]},
-                "properties": {
-                    **attachment_view(a),
-                    "cluster_name": clusters[a.cluster_id][0],
-                    "cluster_point": clusters[a.cluster_id][1],
-                    "cluster_url": url_for("web.cluster_page", cluster_id=a.cluster_id),
-                },
-            }
-            for a in rows
-        ]
-    response = jsonify({"type": "FeatureCollection", "features": features})
-    response.mimetype = "application/geo+json"
-    return response

@@ -14,20 +14,20 @@ from flask import Flask, Response, request
 # Endpoints anyone may read; history needs a logged-in user and stays same-origin.
 READ_ENDPOINTS = frozenset(
     {
-        "api.list_clusters",
-        "api.get_cluster",
-        "api.cluster_decree32",
-        "api.export_clusters",
-        "api.compare_clusters",
-        "api.list_districts",
-        "api.district_decree32",
-        "api.list_places",
-        "dashboard.dashboard_api",
-        "plan_api.list_targets",
-        "plan_api.list_tasks",
-        "plan_api.get_task",
-        "tiles.cluster_tile",
-        "openapi.spec",
+        "api.clusters.list_clusters",
+        "api.clusters.get_cluster",
+        "api.clusters.cluster_decree32",
+        "api.clusters.export_clusters",
+        "api.clusters.compare_clusters",
+        "api.clusters.list_districts",
+        "api.clusters.district_decree32",
+        "api.clusters.list_places",
+        "api.dashboard.figures",
+        "api.plan.list_targets",
+        "api.plan.list_tasks",
+        "api.plan.get_task",
+        "api.tiles.cluster_tile",
+        "api.openapi.spec",
     }
 )
 # Every endpoint of these blueprints is a read (Part 4's writes are in ogc_write).

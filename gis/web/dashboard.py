@@ -1,17 +1,16 @@
-"""The dashboard: its figures as JSON (/api/dashboard) and as a page with SVG charts."""
+"""The dashboard page with SVG charts; its figures as JSON are gis.web.api.dashboard."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Response, render_template, request
+from flask import Blueprint, render_template, request
 from flask_babel import gettext as _
 from markupsafe import Markup
 
 from gis.core import plan
 from gis.core.dashboard import dashboard
 from gis.web import get_store, labels
-from gis.web.caching import cached_json, etag_for
 from gis.web.charts import RangeRow, ShareRow, StackRow, range_chart, share_bars, stacked_bars
 from gis.web.formatting import num, register, unit_label
 from gis.web.plan_labels import (
@@ -24,19 +23,6 @@ from gis.web.plan_labels import (
 
 bp = Blueprint("dashboard", __name__)
 register(bp)
-
-
-@bp.get("/api/dashboard")
-def dashboard_api() -> Response:
-    """Every dashboard figure, computed from the store; tasks judged as of ``as_of``."""
-    store = get_store()
-    as_of = plan.parse_as_of(request.args.get("as_of"))
-
-    def build() -> dict[str, Any]:
-        with store.session() as session:
-            return dashboard(session, as_of)
-
-    return cached_json(etag_for("dashboard", store.revision(), as_of.isoformat()), build)
 
 
 def _zone_label(zone: str | None) -> str:

@@ -29,12 +29,12 @@ from gis.crs import CRS84, SUPPORTED, bbox_area, parse_crs, transform
 from gis.errors import FieldError, InvalidInput, NotFound
 from gis.store.dialects import Dialect
 from gis.web import get_store
+from gis.web.api.openapi import MEDIA_TYPE as OPENAPI_MEDIA_TYPE
 from gis.web.auth import optional_actor
 from gis.web.caching import cached_json, etag_for
 from gis.web.errors import problem
 from gis.web.i18n import LANGUAGES
 from gis.web.negotiation import requested_format, wants_html
-from gis.web.openapi import MEDIA_TYPE as OPENAPI_MEDIA_TYPE
 from gis.web.params import (
     check_parameter_names,
     collect_choices,
@@ -248,13 +248,13 @@ def landing() -> Response:
         "links": [
             *_self_links("ogc.landing", fmt, JSON),
             {
-                "href": url_for("openapi.spec", _external=True),
+                "href": url_for("api.openapi.spec", _external=True),
                 "rel": "service-desc",
                 "type": OPENAPI_MEDIA_TYPE,
                 "title": "the API definition (OpenAPI 3.0)",
             },
             {
-                "href": url_for("openapi.docs", _external=True),
+                "href": url_for("api.openapi.docs", _external=True),
                 "rel": "service-doc",
                 "type": HTML,
                 "title": "the API documentation",

@@ -16,7 +16,7 @@ from gis.core.tiles import MAP_PROPERTIES, MAX_ZOOM
 from gis.crs import EPSG_URI
 from gis.errors import FieldError, InvalidInput, NotFound
 from gis.web import get_store
-from gis.web.api import request_filter
+from gis.web.api.clusters import request_filter
 from gis.web.caching import cached_json, etag_for
 from gis.web.errors import problem
 from gis.web.ogc import with_ogc_code

@@ -14,7 +14,7 @@ from typing import Any
 from flask import Blueprint, Response, jsonify, request, url_for
 from shapely.geometry import shape
 
-from gis.core import clusters as core
+from gis.core import clusters
 from gis.core.editing import (
     EditWarning,
     check_update,
@@ -25,8 +25,8 @@ from gis.core.editing import (
 from gis.core.proposals import approval_applies
 from gis.core.schema import DERIVED_PROPERTIES, ClusterRecord
 from gis.errors import FieldError, InvalidInput
-from gis.web import api as api_views
 from gis.web import get_store
+from gis.web.api import clusters as api_views
 from gis.web.approval import approval_on
 from gis.web.auth import current_actor
 
@@ -55,7 +55,7 @@ def _feature_body() -> tuple[dict[str, Any], Any, bool, str | None]:
 def _answer(cluster_id: str, status: int, warnings: list[EditWarning]) -> Response:
     store = get_store()
     with store.session() as session:
-        feature = api_views._feature(session, core.get_cluster(session, cluster_id))
+        feature = api_views._feature(session, clusters.get_cluster(session, cluster_id))
     feature["warnings"] = warnings
     response = jsonify(feature)
     response.status_code = status
@@ -93,7 +93,7 @@ def replace(cluster_id: str) -> Response:
     if unknown:
         raise InvalidInput([FieldError(f, "unknown field") for f in unknown], status=422)
     with get_store().write() as session:
-        stored = core.get_cluster(session, cluster_id).record
+        stored = clusters.get_cluster(session, cluster_id).record
         defaults = ClusterRecord.model_validate(
             {"id": cluster_id, "name_vi": stored["name_vi"], "kind": stored["kind"]}
         ).model_dump(mode="json")
@@ -102,7 +102,7 @@ def replace(cluster_id: str) -> Response:
         changes: dict[str, Any] = {
             f: v for f, v in wanted.items() if f != "id" and stored.get(f) != v
         }
-        stored_geometry = core.cluster_geometry(core.get_cluster(session, cluster_id))
+        stored_geometry = clusters.cluster_geometry(clusters.get_cluster(session, cluster_id))
         if not _same_geometry(geometry, stored_geometry):
             changes["geometry"] = geometry
             # The precision is the one sent, not "surveyed" as for a shape drawn on the map.

@@ -1,4 +1,4 @@
-"""The plan: its API under /api/plan and its pages (/plan, /plan/tasks/<id>)."""
+"""The plan's pages (/plan, /plan/tasks/<id>); its API is gis.web.api.plan (/api/plan)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
-from flask import Blueprint, Response, flash, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -22,15 +22,12 @@ from gis.errors import FieldError, Forbidden, InvalidInput, StaleVersion
 from gis.store.models import Cluster
 from gis.text import fold
 from gis.web import get_store
-from gis.web.api import _cluster_etag, _expected_version, _json_body
 from gis.web.auth import current_actor
-from gis.web.caching import cached_json, etag_for
 from gis.web.formatting import register
 from gis.web.params import collect_choices
 from gis.web.plan_labels import STATUS_LABELS, TARGET_STATUS_LABELS, flag_label
 from gis.web.reason_text import error_text
 
-api_bp = Blueprint("plan_api", __name__)
 bp = Blueprint("plan", __name__)
 register(bp)
 
@@ -72,103 +69,6 @@ def task_filter(args: Mapping[str, str]) -> tuple[plan.TaskFilter, dt.date]:
     if errors:
         raise InvalidInput(errors)
     return flt, as_of
-
-
-def _task_etag(task_id: str, version: int, revision: str, as_of: dt.date) -> str:
-    # The same form as a cluster's ETag, so If-Match is read by the same helper; the
-    # judged body also depends on the as-of date.
-    return _cluster_etag(task_id, version, f"{revision}:{as_of.isoformat()}")
-
-
-def _one_task(task_id: str, as_of: dt.date) -> dict[str, Any]:
-    with get_store().session() as session:
-        return plan.task_dict(
-            plan.get_task(session, task_id), as_of, plan.cluster_districts(session)
-        )
-
-
-# --- API ------------------------------------------------------------------------------------
-
-
-@api_bp.get("/tasks")
-def list_tasks() -> Response:
-    """The plan's tasks, filtered; each says whether it is overdue as of ``as_of``."""
-    store = get_store()
-    args = request.args.to_dict()
-    flt, as_of = task_filter(args)
-    tag = etag_for("plan-tasks", store.revision(), sorted(args.items()), as_of.isoformat())
-
-    def build() -> dict[str, Any]:
-        with store.session() as session:
-            tasks = plan.list_tasks(session, flt, as_of)
-        return {"as_of": as_of.isoformat(), "count": len(tasks), "tasks": tasks}
-
-    return cached_json(tag, build)
-
-
-@api_bp.get("/tasks/<task_id>")
-def get_task(task_id: str) -> Response:
-    """One task; its ETag carries its version for If-Match."""
-    store = get_store()
-    as_of = plan.parse_as_of(request.args.get("as_of"))
-    body = {"as_of": as_of.isoformat(), **_one_task(task_id, as_of)}
-    tag = _task_etag(task_id, body["version"], store.revision(), as_of)
-    return cached_json(tag, lambda: body)
-
-
-@api_bp.patch("/tasks/<task_id>")
-def patch_task(task_id: str) -> Response:
-    """Set a task's status and/or add a dated progress note; If-Match names the version read."""
-    actor = current_actor()
-    expected = _expected_version(task_id)
-    body = _json_body()
-    as_of = plan.parse_as_of(request.args.get("as_of"))
-    store = get_store()
-    with store.write() as session:
-        plan.update_task(session, actor, task_id, expected, body)
-        # Read back inside the transaction: after it, another writer may already have
-        # moved the task on, and this answer must describe (and tag) what this one wrote.
-        written = plan.task_dict(
-            plan.get_task(session, task_id), as_of, plan.cluster_districts(session)
-        )
-    task = {"as_of": as_of.isoformat(), **written}
-    response = jsonify(task)
-    response.set_etag(_task_etag(task_id, task["version"], store.revision(), as_of))
-    return response
-
-
-@api_bp.get("/tasks/<task_id>/history")
-def task_history(task_id: str) -> Response:
-    """Every change of a task, oldest first (logged-in users: it names who changed what)."""
-    current_actor()
-    with get_store().session() as session:
-        events = plan.task_history(session, task_id)
-    return jsonify({"task": task_id, "events": events})
-
-
-@api_bp.get("/targets")
-def list_targets() -> Response:
-    """The plan's targets with reported values and met / not met / not reported."""
-    store = get_store()
-
-    def build() -> dict[str, Any]:
-        with store.session() as session:
-            targets = plan.list_targets(session)
-        return {"count": len(targets), "targets": targets}
-
-    return cached_json(etag_for("plan-targets", store.revision()), build)
-
-
-@api_bp.post("/targets/<target_id>/values")
-def add_target_value(target_id: str) -> tuple[Response, int]:
-    """Record a reported value for a year with its source (administrators)."""
-    actor = current_actor()
-    body = _json_body()
-    with get_store().write() as session:
-        value = plan.add_target_value(session, actor, target_id, body)
-    with get_store().session() as session:
-        target = next(t for t in plan.list_targets(session) if t["id"] == target_id)
-    return jsonify({"value": value, "target": target}), 201
 
 
 # --- pages ----------------------------------------------------------------------------------

@@ -3,21 +3,22 @@
 Reviewers and administrators approve or reject district editors' proposals; a proposer
 sees theirs, with the reason of a rejection, and brings a stale one up to date. The
 rules are the core's (gis.core.proposals); these views only word the outcome.
+The proposals as JSON (/api/proposals) are gis.web.api.proposals.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Response, flash, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response as WerkzeugResponse
 
-from gis.core import proposals as core
+from gis.core import proposals
 from gis.core.clusters import district_index
-from gis.errors import FieldError, InvalidInput, ProposalConflict, StaleVersion
+from gis.errors import InvalidInput, ProposalConflict, StaleVersion
 from gis.store.models import Cluster, Proposal
 from gis.web import get_store
 from gis.web.approval import approval_on
@@ -25,7 +26,6 @@ from gis.web.auth import current_actor
 from gis.web.labels import field_label
 
 bp = Blueprint("review", __name__)
-api_bp = Blueprint("review_api", __name__)
 REVIEWERS = ("admin", "reviewer")
 
 
@@ -39,7 +39,7 @@ def _views(session: Session, rows: list[Proposal]) -> list[dict[str, Any]]:
     for p in rows:
         cluster = clusters.get(p.cluster_id)
         version = cluster.version if cluster is not None else None
-        view = core.proposal_dict(p, version)
+        view = proposals.proposal_dict(p, version)
         view["name"] = cluster.record.get("name_vi") if cluster is not None else p.cluster_id
         code = cluster.district_code if cluster is not None else None
         district = districts.get(code) if code is not None else None
@@ -55,15 +55,15 @@ def index() -> str:
     reviewer = actor.role in REVIEWERS
     with get_store().session() as session:
         if reviewer:
-            pending = _views(session, core.list_proposals(session, status="pending"))
+            pending = _views(session, proposals.list_proposals(session, status="pending"))
             decided = [
                 v
-                for v in _views(session, core.list_proposals(session, limit=100))
+                for v in _views(session, proposals.list_proposals(session, limit=100))
                 if v["status"] != "pending"
             ][:50]
         else:
             # Anyone else sees their own proposals: pending, and how each was decided.
-            own = _views(session, core.list_proposals(session, proposed_by=actor.username))
+            own = _views(session, proposals.list_proposals(session, proposed_by=actor.username))
             pending = [v for v in own if v["status"] == "pending"]
             decided = [v for v in own if v["status"] != "pending"]
     return render_template(
@@ -124,7 +124,7 @@ def approve(proposal_id: int) -> WerkzeugResponse | tuple[str, int]:
     actor = current_actor()
     try:
         with get_store().write() as session:
-            core.approve(session, actor, proposal_id, request.form.get("reason"))
+            proposals.approve(session, actor, proposal_id, request.form.get("reason"))
     except ProposalConflict as exc:
         return _refused(_conflict_text(exc), 409)
     except StaleVersion:
@@ -144,7 +144,7 @@ def reject(proposal_id: int) -> WerkzeugResponse | tuple[str, int]:
     actor = current_actor()
     try:
         with get_store().write(revision=False) as session:
-            core.reject(session, actor, proposal_id, request.form.get("reason"))
+            proposals.reject(session, actor, proposal_id, request.form.get("reason"))
     except ProposalConflict as exc:
         return _refused(_conflict_text(exc), 409)
     except InvalidInput:
@@ -159,7 +159,7 @@ def repropose(proposal_id: int) -> WerkzeugResponse | tuple[str, int]:
     actor = current_actor()
     try:
         with get_store().write(revision=False) as session:
-            fresh = core.repropose(session, actor, proposal_id)
+            fresh = proposals.repropose(session, actor, proposal_id)
     except ProposalConflict as exc:
         if "up to date" in str(exc):
             return _refused(_("This proposal is up to date already."), 409)
@@ -178,22 +178,3 @@ def repropose(proposal_id: int) -> WerkzeugResponse | tuple[str, int]:
     else:
         flash(_("Your change was proposed again on the cluster's current data."))
     return _back()
-
-
-@api_bp.get("/proposals")
-def list_proposals() -> Response:
-    """Proposed changes, newest first (logged-in users): status and cluster filters."""
-    current_actor()
-    status = request.args.get("status")
-    if status is not None and status not in core.STATUSES:
-        raise InvalidInput([FieldError("status", f"must be one of {', '.join(core.STATUSES)}")])
-    unknown = sorted(set(request.args) - {"status", "cluster"})
-    if unknown:
-        raise InvalidInput([FieldError(name, "unknown parameter") for name in unknown])
-    with get_store().session() as session:
-        rows = core.list_proposals(session, status=status, cluster_id=request.args.get("cluster"))
-        versions = core.current_versions(session, {p.cluster_id for p in rows})
-        body = [core.proposal_dict(p, versions.get(p.cluster_id)) for p in rows]
-    response = jsonify({"approval": approval_on(), "proposals": body})
-    response.headers["Cache-Control"] = "no-store"
-    return response

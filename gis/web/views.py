@@ -21,8 +21,7 @@ from shapely.geometry import shape
 from sqlalchemy.orm import Session
 
 from gis import dates
-from gis.core import clusters as core
-from gis.core import plan
+from gis.core import clusters, plan
 from gis.core.attachments import attachments_of
 from gis.core.audience import Audience, audience_of, visible_feature
 from gis.core.districts import all_districts
@@ -109,9 +108,9 @@ def favicon() -> Response:
 def _overview(store: Store) -> dict[str, Any]:
     with store.session() as session:
         return {
-            "extent": core.located_extent(session),
-            "total": core.count_clusters(session),
-            "free_land_known": core.count_free_land_known(session),
+            "extent": clusters.located_extent(session),
+            "total": clusters.count_clusters(session),
+            "free_land_known": clusters.count_free_land_known(session),
         }
 
 
@@ -169,13 +168,13 @@ def _user_info() -> dict | None:
 
 def _investor_facts(session: Session, cluster: Cluster) -> dict[str, Any]:
     """The cluster's feature (with distances) and what investors read of it."""
-    feature = core.to_feature(cluster, core.district_index(session), place_points(session))
+    feature = clusters.to_feature(cluster, clusters.district_index(session), place_points(session))
     feature = visible_feature(feature, audience_of(optional_actor()))
     props = feature["properties"]
     places = all_places(session)
     district = None
     if cluster.district_code:
-        records = [c.record for c in core.clusters_of_district(session, cluster.district_code)]
+        records = [c.record for c in clusters.clusters_of_district(session, cluster.district_code)]
         district = investor.new_cluster_view(records)
     return {
         "feature": feature,
@@ -192,7 +191,7 @@ def _investor_facts(session: Session, cluster: Cluster) -> dict[str, Any]:
 def cluster_page(cluster_id: str) -> str:
     """Every fact of one cluster with its source, its status and a small map."""
     with get_store().session() as session:
-        cluster = core.get_cluster(session, cluster_id)
+        cluster = clusters.get_cluster(session, cluster_id)
         facts = _investor_facts(session, cluster)
         # The history names staff and their notes: for logged-in users only.
         events = (
@@ -231,7 +230,7 @@ def cluster_page(cluster_id: str) -> str:
 def cluster_print_page(cluster_id: str) -> str:
     """One cluster on one or two A4 pages for a board: facts, distances, Decree 32, sources."""
     with get_store().session() as session:
-        cluster = core.get_cluster(session, cluster_id)
+        cluster = clusters.get_cluster(session, cluster_id)
         facts = _investor_facts(session, cluster)
     return render_template(
         "cluster_print.html",
@@ -260,13 +259,15 @@ def compare_page() -> str | tuple[str, int]:
         return _compare_error(_("Choose 2 to 4 different clusters to compare."))
     with get_store().session() as session:
         try:
-            rows = core.get_clusters(session, ids)
+            rows = clusters.get_clusters(session, ids)
         except NotFound as exc:
             return _compare_error(_("There is no cluster with the id %(id)s.", id=exc.ident))
-        districts = core.district_index(session)
+        districts = clusters.district_index(session)
         points = place_points(session)
         audience = audience_of(optional_actor())
-        features = [visible_feature(core.to_feature(c, districts, points), audience) for c in rows]
+        features = [
+            visible_feature(clusters.to_feature(c, districts, points), audience) for c in rows
+        ]
         places = all_places(session)
         table = investor.compare_rows(features, places)
     return render_template(

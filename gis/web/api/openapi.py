@@ -4,7 +4,7 @@ The paths are written by hand in openapi.yaml, next to this module, and loaded o
 Written, not generated: the routes belong to several blueprints written by different
 people, and a generator would need every one of them rewritten around its decorators.
 The domain's schemas (the cluster record, a change, the allowed values) are not written
-there but built from core's pydantic models (gis/web/openapi_models.py).
+there but built from core's pydantic models (gis/web/api/openapi_models.py).
 tests/test_openapi.py keeps it honest: it fails when a route under /api or /ogc is not in
 the document, and schemathesis checks every answer against it on a live server.
 """
@@ -19,7 +19,7 @@ from typing import Any
 import yaml
 from flask import Blueprint, Response, render_template, url_for
 
-from gis.web.openapi_models import merged, model_schemas
+from gis.web.api.openapi_models import merged, model_schemas
 
 bp = Blueprint("openapi", __name__)
 
@@ -99,4 +99,4 @@ def spec() -> Response:
 @bp.get("/docs")
 def docs() -> str:
     """The API documentation page (Swagger UI, served from /static/vendor)."""
-    return render_template("api_docs.html", spec_url=url_for("openapi.spec"))
+    return render_template("api_docs.html", spec_url=url_for("api.openapi.spec"))

@@ -8,14 +8,14 @@ from gis.core.audience import audience_of, visible_feature
 from gis.core.tiles import tile_bbox, tile_content
 from gis.errors import NotFound
 from gis.web import get_store
-from gis.web.api import request_filter
+from gis.web.api.clusters import request_filter
 from gis.web.auth import optional_actor
 from gis.web.caching import cached_json, etag_for
 
 bp = Blueprint("tiles", __name__)
 
 
-@bp.get("/tiles/<int:z>/<int:x>/<int:y>.geojson")
+@bp.get("/<int:z>/<int:x>/<int:y>.geojson")
 def cluster_tile(z: int, x: int, y: int) -> Response:
     """One tile: the clusters in it (simplified for the zoom), or counts when it is dense."""
     try:

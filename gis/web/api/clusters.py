@@ -1,4 +1,4 @@
-"""The JSON/GeoJSON API under /api."""
+"""Clusters, districts, places, comparison and history: the api.clusters blueprint under /api."""
 
 from __future__ import annotations
 
@@ -11,8 +11,7 @@ from sqlalchemy.orm import Session
 from werkzeug.exceptions import PreconditionRequired
 from werkzeug.routing import BaseConverter
 
-from gis.core import clusters as core
-from gis.core import decree32, exports
+from gis.core import clusters, decree32, exports
 from gis.core.actors import Actor
 from gis.core.audience import audience_of, visible_feature
 from gis.core.districts import all_districts, district_feature
@@ -30,7 +29,7 @@ from gis.web.caching import cached_json, etag_for, keyed_json, not_modified
 from gis.web.errors import problem
 from gis.web.params import cluster_filter, compare_ids, export_options, paging
 
-bp = Blueprint("api", __name__)
+bp = Blueprint("clusters", __name__)
 
 
 class ClusterIdConverter(BaseConverter):
@@ -62,7 +61,7 @@ def _cluster_etag(cluster_id: str, version: int, revision: str) -> str:
     return f"{cluster_id}-v{version}-r{revision.replace(':', '.')}"
 
 
-def request_filter(args: dict[str, str], revision: str) -> core.ClusterFilter:
+def request_filter(args: dict[str, str], revision: str) -> clusters.ClusterFilter:
     """The filter and order of /api/clusters, shared by the list, export and map tiles."""
     store = get_store()
 
@@ -76,7 +75,7 @@ def request_filter(args: dict[str, str], revision: str) -> core.ClusterFilter:
 
 
 def _feature(session: Session, cluster: Cluster) -> dict:
-    return core.to_feature(cluster, core.district_index(session), place_points(session))
+    return clusters.to_feature(cluster, clusters.district_index(session), place_points(session))
 
 
 @bp.get("/clusters")
@@ -99,10 +98,10 @@ def list_clusters() -> Response:
                     sorted((k, v) for k, v in args.items() if k not in ("limit", "offset"))
                 )
                 matched = store.memo(
-                    revision, key, lambda: core.count_matching(session, store.sql, flt)
+                    revision, key, lambda: clusters.count_matching(session, store.sql, flt)
                 )
-            matched, features = core.query_page(session, store.sql, flt, limit, offset, matched)
-        return core.feature_collection(
+            matched, features = clusters.query_page(session, store.sql, flt, limit, offset, matched)
+        return clusters.feature_collection(
             [visible_feature(f, audience) for f in features],
             numberMatched=matched,
             numberReturned=len(features),
@@ -121,7 +120,8 @@ def _page_links(args: dict, matched: int, limit: int, offset: int) -> list[dict]
                 "rel": "next",
                 "type": GEOJSON,
                 "href": url_for(
-                    "api.list_clusters", **{**args, "offset": offset + limit, "limit": limit}
+                    "api.clusters.list_clusters",
+                    **{**args, "offset": offset + limit, "limit": limit},
                 ),
             }
         )
@@ -131,7 +131,7 @@ def _page_links(args: dict, matched: int, limit: int, offset: int) -> list[dict]
                 "rel": "prev",
                 "type": GEOJSON,
                 "href": url_for(
-                    "api.list_clusters",
+                    "api.clusters.list_clusters",
                     **{**args, "offset": max(0, offset - limit), "limit": limit},
                 ),
             }
@@ -157,7 +157,8 @@ def export_clusters() -> Response:
     if response is None:
         with store.session() as session:
             features = [
-                visible_feature(f, audience) for f in core.query_features(session, store.sql, flt)
+                visible_feature(f, audience)
+                for f in clusters.query_features(session, store.sql, flt)
             ]
             table = exports.export_table(features, place_points(session), lang, fmt, crs)
         exported = write_export(fmt, table, exports.FILE_STEM)
@@ -179,7 +180,7 @@ def get_cluster(cluster_id: str) -> Response:
 
     def build() -> tuple[str, dict]:
         with store.session() as session:
-            cluster = core.get_cluster(session, cluster_id)
+            cluster = clusters.get_cluster(session, cluster_id)
             feature = visible_feature(_feature(session, cluster), audience)
         # The audience is part of the tag: the same version reads differently to staff.
         return _cluster_etag(cluster.id, cluster.version, f"{revision}:{audience}"), feature
@@ -192,7 +193,7 @@ def cluster_decree32(cluster_id: str) -> Response:
     """Decree 32/2024/NĐ-CP: could this cluster be expanded? Figures and missing data."""
     store = get_store()
     with store.session() as session:
-        cluster = core.get_cluster(session, cluster_id)
+        cluster = clusters.get_cluster(session, cluster_id)
         body = {
             "cluster": cluster.id,
             "name_vi": cluster.record.get("name_vi"),
@@ -209,7 +210,7 @@ def district_decree32(code: str) -> Response:
         district = session.get(District, code)
         if district is None:
             raise NotFound("district", code)
-        records = [c.record for c in core.clusters_of_district(session, code)]
+        records = [c.record for c in clusters.clusters_of_district(session, code)]
         body = {
             "district": district.code,
             "name": district.name,
@@ -225,17 +226,19 @@ def compare_clusters() -> Response:
     ids = compare_ids(request.args)
     with store.session() as session:
         try:
-            rows = core.get_clusters(session, ids)
+            rows = clusters.get_clusters(session, ids)
         except NotFound as exc:
             # Well-formed ids naming no cluster: the comparison asked for does not exist.
             return problem(
                 404, "Not Found", str(exc), [FieldError("ids", f"unknown cluster id: {exc.ident}")]
             )
-        districts = core.district_index(session)
+        districts = clusters.district_index(session)
         places = place_points(session)
         audience = audience_of(optional_actor())
-        features = [visible_feature(core.to_feature(c, districts, places), audience) for c in rows]
-    body = core.feature_collection(features, fields=list(core.COMPARE_FIELDS))
+        features = [
+            visible_feature(clusters.to_feature(c, districts, places), audience) for c in rows
+        ]
+    body = clusters.feature_collection(features, fields=list(clusters.COMPARE_FIELDS))
     tag = etag_for("compare", store.revision(), ids, audience)
     return cached_json(tag, lambda: body, GEOJSON)
 
@@ -248,7 +251,7 @@ def list_places() -> Response:
     def build() -> dict:
         with store.session() as session:
             features = [place_feature(p) for p in all_places(session)]
-        return core.feature_collection(features)
+        return clusters.feature_collection(features)
 
     return cached_json(etag_for("places", store.revision()), build, GEOJSON)
 
@@ -261,9 +264,9 @@ def list_districts() -> Response:
 
     def build() -> dict:
         with store.session() as session:
-            counts = core.count_by_district(session)
+            counts = clusters.count_by_district(session)
             features = [district_feature(d, counts.get(d.code, 0)) for d in all_districts(session)]
-        return core.feature_collection(features)
+        return clusters.feature_collection(features)
 
     return cached_json(tag, build, GEOJSON)
 
@@ -307,7 +310,7 @@ def patch_cluster(cluster_id: str) -> Response:
         result = commit_update(session, actor, planned, note)
         # Read back inside the transaction: after it, another writer may already have moved
         # the cluster on, and this answer must describe (and tag) what this one wrote.
-        written = core.get_cluster(session, cluster_id)
+        written = clusters.get_cluster(session, cluster_id)
     # The answer is built after the commit from that row: the write lock is held only for
     # the write (building a feature measures distances to every place: milliseconds).
     with store.session() as session:
@@ -363,7 +366,7 @@ def cluster_history(cluster_id: str) -> Response:
     with get_store().session() as session:
         events = [event_dict(e) for e in events_of(session, "cluster", cluster_id)]
         if not events:
-            core.get_cluster(session, cluster_id)  # NotFound for an id never used
+            clusters.get_cluster(session, cluster_id)  # NotFound for an id never used
     # A deleted cluster's history stays readable: its last event empties every field.
     return jsonify({"cluster": cluster_id, "events": events})
 
@@ -382,7 +385,7 @@ def revert_change(event_id: int) -> Response:
     store = get_store()
     with store.write() as session:
         result = revert_event(session, actor, event_id, note)
-        written = core.get_cluster(session, result.cluster.id)
+        written = clusters.get_cluster(session, result.cluster.id)
     with store.session() as session:
         feature = _feature(session, written)
     return jsonify(feature)
