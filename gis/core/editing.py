@@ -52,6 +52,17 @@ class UpdateResult:
     cluster: Cluster
     event: ChangeEvent | None
     warnings: list[EditWarning] = field(default_factory=list)
+    # The row as this update left it (a copy, in no session): the answer is built from it,
+    # with no read back. None when nothing was written.
+    written: Cluster | None = None
+
+
+def _copy_written(read: dict[str, Any], written: dict[str, Any]) -> Cluster:
+    """A Cluster in no session: the columns as ``read``, with ``written``'s values over them."""
+    copy = Cluster()
+    for key, value in {**read, **written}.items():
+        setattr(copy, key, value)
+    return copy
 
 
 def _merge(record: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
@@ -145,6 +156,11 @@ class PlannedUpdate:
     warnings: list[EditWarning] = field(default_factory=list)
 
 
+def _district_exists(session: Session, code: str) -> bool:
+    # One column: the ORM row would carry the district's boundary too.
+    return session.scalar(select(District.code).where(District.code == code)) is not None
+
+
 def check_update(
     session: Session,
     actor: Actor,
@@ -198,7 +214,7 @@ def check_update(
     except ValidationError as exc:
         raise InvalidInput(field_errors(exc), status=422) from None
     errors = _consistency_errors(record)
-    if record.district_code is not None and not session.get(District, record.district_code):
+    if record.district_code is not None and not _district_exists(session, record.district_code):
         errors.append(
             FieldError("district_code", "is not a district of the province", "unknown_district")
         )
@@ -278,10 +294,14 @@ def _commit(
         approved_by=approved_by,
     )
     read_version = cluster.version
-    if not apply_versioned(session, Cluster, cluster, projection(session, record, geometry), event):
+    values = projection(session, record, geometry)
+    # Copied before the write: a cluster read in this session is expired by it.
+    unchanged = {c.key: getattr(cluster, c.key) for c in Cluster.__table__.columns}
+    written = apply_versioned(session, Cluster, cluster, values, event)
+    if written is None:
         fresh = get_cluster(session, cluster.id)
         raise StaleVersion(fresh.version, changes_since(session, cluster.id, read_version))
-    return UpdateResult(cluster, event, warnings)
+    return UpdateResult(cluster, event, warnings, _copy_written(unchanged, written))
 
 
 def commit_update(

@@ -14,7 +14,17 @@ from contextlib import contextmanager
 from typing import Any, TypeVar, cast
 
 import orjson
-from sqlalchemy import Connection, CursorResult, Engine, create_engine, event, select, update
+from sqlalchemy import (
+    Connection,
+    CursorResult,
+    Engine,
+    Table,
+    bindparam,
+    create_engine,
+    event,
+    select,
+    update,
+)
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
@@ -40,6 +50,13 @@ T = TypeVar("T")
 # flushed, and their commits can share one WAL flush. The revision is the rows' sum.
 REVISION_SLOTS = 16
 MEMO_ENTRIES = 256  # names kept by Store.memo; least recently computed go first
+_REVISIONS = cast(Table, StoreRevision.__table__)
+# One Core statement built once (every write runs it): no ORM statement to build per write.
+_BUMP = (
+    update(_REVISIONS)
+    .where(_REVISIONS.c.id == bindparam("slot"))
+    .values(revision=_REVISIONS.c.revision + 1)
+)
 
 
 def normalise_url(url: str) -> str:
@@ -316,12 +333,11 @@ class Store:
 
     def _bump_revision(self, session: Session) -> None:
         # Last in the transaction: the slot's row lock is held only until the commit.
-        bump = update(StoreRevision).values(revision=StoreRevision.revision + 1)
         slot = random.randint(1, REVISION_SLOTS)
-        bumped = cast(CursorResult[Any], session.execute(bump.where(StoreRevision.id == slot)))
+        bumped = cast(CursorResult[Any], session.execute(_BUMP, {"slot": slot}))
         if bumped.rowcount == 0:
             # A slot missing (a table emptied by hand): the first row always counts.
-            session.execute(bump.where(StoreRevision.id == 1))
+            session.execute(_BUMP, {"slot": 1})
 
     def _begin_write(self, session: Session) -> None:
         if self.dialect == "sqlite":
