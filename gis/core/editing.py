@@ -221,27 +221,30 @@ def check_update(
     if errors:
         raise InvalidInput(errors, status=422)
 
-    geometry = cluster_geometry(cluster)
+    stored = geometry = cluster_geometry(cluster)
     warnings: list[EditWarning] = []
     if "geometry" in changes:
         geometry, warnings = _geometry_checks(
             session, changes["geometry"], record.district_code, record.planned_area_ha, actor
         )
-        if "location_precision" not in changes and not _same_place(
-            geometry, cluster_geometry(cluster)
-        ):
+        if "location_precision" not in changes and not _same_place(geometry, stored):
             # A new location is as precise as the one who sets it says: never assumed
             # (a dragged point may be a guess; the old value described the old place).
             raise InvalidInput([PRECISION_REQUIRED], status=422)
 
-    before = {**cluster.record, "geometry": to_geojson(cluster_geometry(cluster))}
-    after = {**record.model_dump(mode="json"), "geometry": to_geojson(geometry)}
-    if "as_of" not in changes and diff(before, after):
+    # Each geometry written as GeoJSON once (every write compares them).
+    stored_json = to_geojson(stored)
+    geometry_json = to_geojson(geometry) if geometry is not stored else stored_json
+    before = {**cluster.record, "geometry": stored_json}
+    after = {**record.model_dump(mode="json"), "geometry": geometry_json}
+    changed = diff(before, after)
+    if "as_of" not in changes and changed:
         # The data now describes the day of the edit (in Viet Nam), unless the change
         # says which day it describes; reports read their data date from it.
         record = record.model_copy(update={"as_of": vietnam_today()})
-        after = {**record.model_dump(mode="json"), "geometry": to_geojson(geometry)}
-    return PlannedUpdate(cluster, record, geometry, diff(before, after), warnings)
+        after["as_of"] = record.model_dump(mode="json", include={"as_of"})["as_of"]
+        changed = diff(before, after)
+    return PlannedUpdate(cluster, record, geometry, changed, warnings)
 
 
 def update_cluster(

@@ -111,11 +111,13 @@ def _configure_sqlite(engine: Engine) -> None:
         # only when this connection's last setting differs (most transactions are reads).
         sync = options.get("sqlite_synchronous", "FULL")
         info = connection.connection.info
+        # On the DB-API connection itself: SQLAlchemy's execution machinery for these two
+        # fixed statements cost more than a read's query (every session begins this way).
+        raw = cast(sqlite3.Connection, connection.connection.dbapi_connection)
         if info.get("synchronous") != sync:
-            connection.exec_driver_sql(f"PRAGMA synchronous={sync}")
+            raw.execute(f"PRAGMA synchronous={sync}")
             info["synchronous"] = sync
-        mode = options.get("sqlite_begin", "DEFERRED")
-        connection.exec_driver_sql(f"BEGIN {mode}")
+        raw.execute(f"BEGIN {options.get('sqlite_begin', 'DEFERRED')}")
 
 
 def _enable_wal(cursor: sqlite3.Cursor) -> None:

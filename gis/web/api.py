@@ -302,6 +302,9 @@ def patch_cluster(cluster_id: str) -> Response:
     # only the versioned UPDATE and the event, which refuse a write made in between.
     with store.session() as session:
         planned = check_update(session, actor, cluster_id, expected, body, note)
+        # What the answer's feature shows of districts and places: read here, not in a
+        # session of its own after the write.
+        districts, places = core.district_labels(session), place_points(session)
     if planned.changed and approval_applies(actor, approval_on()):
         return proposed_answer(actor, cluster_id, expected, body, note, "api")
     if planned.changed:
@@ -311,8 +314,7 @@ def patch_cluster(cluster_id: str) -> Response:
         result = UpdateResult(planned.cluster, None, planned.warnings)
     # The answer describes (and tags) the row as this write left it, built after the commit
     # from the values written (no read back): the write lock is held only for the write.
-    with store.session() as session:
-        feature = _feature(session, result.written or planned.cluster)
+    feature = core.to_feature(result.written or planned.cluster, districts, places)
     # Warnings are for the person who made the change: worded in their language, with
     # the figures apart for programs.
     feature["warnings"] = [labels.warning_text(w) for w in result.warnings]
