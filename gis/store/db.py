@@ -117,7 +117,13 @@ def _configure_sqlite(engine: Engine) -> None:
         if info.get("synchronous") != sync:
             raw.execute(f"PRAGMA synchronous={sync}")
             info["synchronous"] = sync
-        raw.execute(f"BEGIN {options.get('sqlite_begin', 'DEFERRED')}")
+        mode = options.get("sqlite_begin", "DEFERRED")
+        if mode == "DEFERRED":
+            raw.execute("BEGIN DEFERRED")  # takes no lock: cannot meet "database is locked"
+        else:
+            # Through SQLAlchemy: "locked" then arrives as its OperationalError, which
+            # Store.write turns into StoreBusy (503), never a 500.
+            connection.exec_driver_sql(f"BEGIN {mode}")
 
 
 def _enable_wal(cursor: sqlite3.Cursor) -> None:
