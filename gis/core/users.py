@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import re
 import time
-from typing import Any
 
-from sqlalchemy import Connection, bindparam, case, delete, select
+from sqlalchemy import case, delete, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -103,31 +102,6 @@ def create_user(
     session.add(user)
     session.flush()
     return user
-
-
-_users = User.__table__
-# Every request with a session cookie runs this: one Core statement, built once, no ORM row.
-_SESSION_USER = select(
-    _users.c.id,
-    _users.c.username,
-    _users.c.role,
-    _users.c.district_code,
-    _users.c.lead_unit,
-    _users.c.session_generation,
-).where(
-    _users.c.id == bindparam("user_id"),
-    _users.c.active.is_(True),
-    _users.c.session_generation == bindparam("generation"),
-)
-
-
-def session_user(connection: Connection, user_id: int, generation: int) -> Any:
-    """The active user a session cookie names, if its generation is still current (else None).
-
-    A Row with the attributes ``id``, ``username``, ``role``, ``district_code``,
-    ``lead_unit`` and ``session_generation``.
-    """
-    return connection.execute(_SESSION_USER, {"user_id": user_id, "generation": generation}).first()
 
 
 def get_user(session: Session, user_id: int) -> User:

@@ -28,6 +28,7 @@ from wtforms.validators import DataRequired, Length
 
 from gis.core import tokens, users
 from gis.core.actors import Actor
+from gis.core.session_user import session_user
 from gis.errors import DomainError, FieldError
 from gis.store.models import User
 from gis.text import unsafe_character
@@ -85,7 +86,7 @@ def _load_user(token: str) -> SessionUser | None:
     # connection, no session or ORM row (it was a tenth of a write's CPU). Still read at
     # every request, so a logout, disable or password change ends every copy of a cookie.
     with get_store().engine.connect() as connection:
-        row = users.session_user(connection, int(user_id), int(generation))
+        row = session_user(connection, int(user_id), int(generation))
     return SessionUser(cast(UserFields, row)) if row is not None else None
 
 
