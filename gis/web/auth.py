@@ -46,7 +46,7 @@ class NotAuthenticated(DomainError):
 
 
 class UserFields(Protocol):
-    """What a session needs of a user: a User row, or the light row of ``users.session_user``."""
+    """What a session needs of a user: a User row, or the row of ``session_user.session_user``."""
 
     id: int
     username: str
