@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 import orjson
 import shapely
 from shapely.geometry.base import BaseGeometry
-from sqlalchemy import Select, false, func, or_, select
+from sqlalchemy import Select, bindparam, false, func, or_, select
 from sqlalchemy.orm import Session
 
 from gis.core import industries
@@ -282,9 +283,26 @@ def district_index(session: Session) -> dict[str, District]:
     return {d.code: d for d in all_districts(session)}
 
 
+class DistrictLabel(NamedTuple):
+    """What a feature shows of its district."""
+
+    name: str
+    zone: str | None
+
+
+_DISTRICT_LABELS = select(District.code, District.name, District.zone)
+
+
+def district_labels(session: Session) -> dict[str, DistrictLabel]:
+    """``district_index`` for ``to_features`` alone: two columns, no ORM rows (nor boundaries)."""
+    return {
+        code: DistrictLabel(name, zone) for code, name, zone in session.execute(_DISTRICT_LABELS)
+    }
+
+
 def to_feature(
     cluster: Cluster,
-    districts: dict[str, District],
+    districts: Mapping[str, District | DistrictLabel],
     places: tuple[PlacePoint, ...] | None = None,
 ) -> dict[str, Any]:
     """The GeoJSON Feature of a cluster, with derived properties filled in.
@@ -297,7 +315,7 @@ def to_feature(
 
 def to_features(
     clusters: list[Cluster],
-    districts: dict[str, District],
+    districts: Mapping[str, District | DistrictLabel],
     places: tuple[PlacePoint, ...] | None = None,
 ) -> list[dict[str, Any]]:
     """``to_feature`` of many clusters, with geometry and distances computed in bulk.
@@ -342,7 +360,12 @@ def feature_collection(features: list[dict[str, Any]], **members: Any) -> dict[s
     return {"type": "FeatureCollection", **members, "features": features}
 
 
-def _search_text(record: ClusterRecord, district: District | None) -> str:
+_DISTRICT_NAMES = select(District.name, District.short_name, District.name_en).where(
+    District.code == bindparam("code")
+)
+
+
+def _search_text(record: ClusterRecord, district: Any) -> str:
     parts = [
         record.name_vi,
         record.name_en,
@@ -361,7 +384,12 @@ def projection(
     session: Session, record: ClusterRecord, geometry: BaseGeometry | None
 ) -> dict[str, Any]:
     """Column values of a cluster row for a validated record and geometry."""
-    district = session.get(District, record.district_code) if record.district_code else None
+    # The district's names only (every write runs this under the write lock): no ORM row.
+    district = (
+        session.execute(_DISTRICT_NAMES, {"code": record.district_code}).first()
+        if record.district_code
+        else None
+    )
     values: dict[str, Any] = {
         "record": record.model_dump(mode="json"),
         "kind": record.kind,

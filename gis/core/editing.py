@@ -52,6 +52,17 @@ class UpdateResult:
     cluster: Cluster
     event: ChangeEvent | None
     warnings: list[EditWarning] = field(default_factory=list)
+    # The row as this update left it (a copy, in no session): the answer is built from it,
+    # with no read back. None when nothing was written.
+    written: Cluster | None = None
+
+
+def _copy_written(read: dict[str, Any], written: dict[str, Any]) -> Cluster:
+    """A Cluster in no session: the columns as ``read``, with ``written``'s values over them."""
+    copy = Cluster()
+    for key, value in {**read, **written}.items():
+        setattr(copy, key, value)
+    return copy
 
 
 def _merge(record: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
@@ -145,6 +156,11 @@ class PlannedUpdate:
     warnings: list[EditWarning] = field(default_factory=list)
 
 
+def _district_exists(session: Session, code: str) -> bool:
+    # One column: the ORM row would carry the district's boundary too.
+    return session.scalar(select(District.code).where(District.code == code)) is not None
+
+
 def check_update(
     session: Session,
     actor: Actor,
@@ -198,34 +214,37 @@ def check_update(
     except ValidationError as exc:
         raise InvalidInput(field_errors(exc), status=422) from None
     errors = _consistency_errors(record)
-    if record.district_code is not None and not session.get(District, record.district_code):
+    if record.district_code is not None and not _district_exists(session, record.district_code):
         errors.append(
             FieldError("district_code", "is not a district of the province", "unknown_district")
         )
     if errors:
         raise InvalidInput(errors, status=422)
 
-    geometry = cluster_geometry(cluster)
+    stored = geometry = cluster_geometry(cluster)
     warnings: list[EditWarning] = []
     if "geometry" in changes:
         geometry, warnings = _geometry_checks(
             session, changes["geometry"], record.district_code, record.planned_area_ha, actor
         )
-        if "location_precision" not in changes and not _same_place(
-            geometry, cluster_geometry(cluster)
-        ):
+        if "location_precision" not in changes and not _same_place(geometry, stored):
             # A new location is as precise as the one who sets it says: never assumed
             # (a dragged point may be a guess; the old value described the old place).
             raise InvalidInput([PRECISION_REQUIRED], status=422)
 
-    before = {**cluster.record, "geometry": to_geojson(cluster_geometry(cluster))}
-    after = {**record.model_dump(mode="json"), "geometry": to_geojson(geometry)}
-    if "as_of" not in changes and diff(before, after):
+    # Each geometry written as GeoJSON once (every write compares them).
+    stored_json = to_geojson(stored)
+    geometry_json = to_geojson(geometry) if geometry is not stored else stored_json
+    before = {**cluster.record, "geometry": stored_json}
+    after = {**record.model_dump(mode="json"), "geometry": geometry_json}
+    changed = diff(before, after)
+    if "as_of" not in changes and changed:
         # The data now describes the day of the edit (in Viet Nam), unless the change
         # says which day it describes; reports read their data date from it.
         record = record.model_copy(update={"as_of": vietnam_today()})
-        after = {**record.model_dump(mode="json"), "geometry": to_geojson(geometry)}
-    return PlannedUpdate(cluster, record, geometry, diff(before, after), warnings)
+        after["as_of"] = record.model_dump(mode="json", include={"as_of"})["as_of"]
+        changed = diff(before, after)
+    return PlannedUpdate(cluster, record, geometry, changed, warnings)
 
 
 def update_cluster(
@@ -278,10 +297,14 @@ def _commit(
         approved_by=approved_by,
     )
     read_version = cluster.version
-    if not apply_versioned(session, Cluster, cluster, projection(session, record, geometry), event):
+    values = projection(session, record, geometry)
+    # Copied before the write: a cluster read in this session is expired by it.
+    unchanged = {c.key: getattr(cluster, c.key) for c in Cluster.__table__.columns}
+    written = apply_versioned(session, Cluster, cluster, values, event)
+    if written is None:
         fresh = get_cluster(session, cluster.id)
         raise StaleVersion(fresh.version, changes_since(session, cluster.id, read_version))
-    return UpdateResult(cluster, event, warnings)
+    return UpdateResult(cluster, event, warnings, _copy_written(unchanged, written))
 
 
 def commit_update(

@@ -94,6 +94,11 @@ def load_places(session: Session, collection: Any) -> int:
     return len(parsed)
 
 
+_PLACE_POINTS = select(
+    Place.id, Place.kind, Place.lon, Place.lat, Place.name_vi, Place.name_en
+).order_by(Place.id)
+
+
 def all_places(session: Session) -> list[Place]:
     """Every place, ordered by id."""
     return list(session.scalars(select(Place).order_by(Place.id)))
@@ -101,9 +106,9 @@ def all_places(session: Session) -> list[Place]:
 
 def place_points(session: Session) -> tuple[PlacePoint, ...]:
     """The places as plain points: load once per request, then measure every feature."""
-    return tuple(
-        PlacePoint(p.id, p.kind, p.lon, p.lat, p.name_vi, p.name_en) for p in all_places(session)
-    )
+    # Columns, not ORM rows: every feature answered (each write's too) loads them.
+    rows = session.execute(_PLACE_POINTS)
+    return tuple(PlacePoint(*row) for row in rows)
 
 
 def place_feature(place: Place) -> dict[str, Any]:
@@ -131,7 +136,7 @@ def distances_km(
 ) -> list[dict[str, float] | None]:
     """Geodesic straight-line km from each geometry's representative point to each place.
 
-    None for an unknown geometry. One vectorised pyproj call per place for the whole list.
+    None for an unknown geometry. One vectorised pyproj call for the whole list.
     """
     known = [i for i, g in enumerate(geometries) if g is not None and not g.is_empty]
     result: list[dict[str, float] | None] = [None] * len(geometries)
@@ -139,14 +144,19 @@ def distances_km(
         return result
     points = shapely.point_on_surface([geometries[i] for i in known])
     lons, lats = shapely.get_x(points), shapely.get_y(points)
-    per_place = []
-    for place in places:
-        n = len(known)
-        _, _, metres = _GEOD.inv(lons, lats, np.full(n, place.lon), np.full(n, place.lat))
-        # numpy's rounding, not round() per value: one rule for every reader, 20x faster.
-        per_place.append(np.round(metres / 1000, DISTANCE_DECIMALS).tolist())
+    # One pyproj call for every (geometry, place) pair: a single feature (each write's
+    # answer) no longer pays a call per place.
+    n, m = len(known), len(places)
+    place_lons = np.array([p.lon for p in places], dtype=float)
+    place_lats = np.array([p.lat for p in places], dtype=float)
+    _, _, metres = _GEOD.inv(
+        np.repeat(lons, m), np.repeat(lats, m), np.tile(place_lons, n), np.tile(place_lats, n)
+    )
+    # numpy's rounding, not round() per value: one rule for every reader, 20x faster.
+    km = np.round(np.asarray(metres).reshape(n, m) / 1000, DISTANCE_DECIMALS).tolist()
+    ids = [p.id for p in places]
     for row, index in enumerate(known):
-        result[index] = {p.id: km[row] for p, km in zip(places, per_place, strict=True)}
+        result[index] = dict(zip(ids, km[row], strict=True))
     return result
 
 

@@ -14,7 +14,17 @@ from contextlib import contextmanager
 from typing import Any, TypeVar, cast
 
 import orjson
-from sqlalchemy import Connection, CursorResult, Engine, create_engine, event, select, update
+from sqlalchemy import (
+    Connection,
+    CursorResult,
+    Engine,
+    Table,
+    bindparam,
+    create_engine,
+    event,
+    select,
+    update,
+)
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
@@ -39,6 +49,13 @@ T = TypeVar("T")
 # flushed, and their commits can share one WAL flush. The revision is the rows' sum.
 REVISION_SLOTS = 16
 MEMO_ENTRIES = 256  # names kept by Store.memo; least recently computed go first
+_REVISIONS = cast(Table, StoreRevision.__table__)
+# One Core statement built once (every write runs it): no ORM statement to build per write.
+_BUMP = (
+    update(_REVISIONS)
+    .where(_REVISIONS.c.id == bindparam("slot"))
+    .values(revision=_REVISIONS.c.revision + 1)
+)
 
 
 def normalise_url(url: str) -> str:
@@ -93,11 +110,19 @@ def _configure_sqlite(engine: Engine) -> None:
         # only when this connection's last setting differs (most transactions are reads).
         sync = options.get("sqlite_synchronous", "FULL")
         info = connection.connection.info
+        # On the DB-API connection itself: SQLAlchemy's execution machinery for these two
+        # fixed statements cost more than a read's query (every session begins this way).
+        raw = cast(sqlite3.Connection, connection.connection.dbapi_connection)
         if info.get("synchronous") != sync:
-            connection.exec_driver_sql(f"PRAGMA synchronous={sync}")
+            raw.execute(f"PRAGMA synchronous={sync}")
             info["synchronous"] = sync
         mode = options.get("sqlite_begin", "DEFERRED")
-        connection.exec_driver_sql(f"BEGIN {mode}")
+        if mode == "DEFERRED":
+            raw.execute("BEGIN DEFERRED")  # takes no lock: cannot meet "database is locked"
+        else:
+            # Through SQLAlchemy: "locked" then arrives as its OperationalError, which
+            # Store.write turns into StoreBusy (503), never a 500.
+            connection.exec_driver_sql(f"BEGIN {mode}")
 
 
 def _enable_wal(cursor: sqlite3.Cursor) -> None:
@@ -317,12 +342,11 @@ class Store:
 
     def _bump_revision(self, session: Session) -> None:
         # Last in the transaction: the slot's row lock is held only until the commit.
-        bump = update(StoreRevision).values(revision=StoreRevision.revision + 1)
         slot = random.randint(1, REVISION_SLOTS)
-        bumped = cast(CursorResult[Any], session.execute(bump.where(StoreRevision.id == slot)))
+        bumped = cast(CursorResult[Any], session.execute(_BUMP, {"slot": slot}))
         if bumped.rowcount == 0:
             # A slot missing (a table emptied by hand): the first row always counts.
-            session.execute(bump.where(StoreRevision.id == 1))
+            session.execute(_BUMP, {"slot": 1})
 
     def create_schema(self) -> None:
         """Migrate the database to the newest schema (idempotent, fast when at head)."""

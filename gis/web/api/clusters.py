@@ -15,7 +15,7 @@ from gis.core import clusters, decree32, exports
 from gis.core.actors import Actor
 from gis.core.audience import audience_of, visible_feature
 from gis.core.districts import all_districts, district_feature
-from gis.core.editing import check_update, commit_update, revert_event
+from gis.core.editing import UpdateResult, check_update, commit_update, revert_event
 from gis.core.history import event_dict, events_of
 from gis.core.places import all_places, place_feature, place_points
 from gis.core.proposals import approval_applies, proposal_dict, propose
@@ -75,7 +75,7 @@ def request_filter(args: dict[str, str], revision: str) -> clusters.ClusterFilte
 
 
 def _feature(session: Session, cluster: Cluster) -> dict:
-    return clusters.to_feature(cluster, clusters.district_index(session), place_points(session))
+    return clusters.to_feature(cluster, clusters.district_labels(session), place_points(session))
 
 
 @bp.get("/clusters")
@@ -304,17 +304,19 @@ def patch_cluster(cluster_id: str) -> Response:
     # only the versioned UPDATE and the event, which refuse a write made in between.
     with store.session() as session:
         planned = check_update(session, actor, cluster_id, expected, body, note)
+        # What the answer's feature shows of districts and places: read here, not in a
+        # session of its own after the write.
+        districts, places = clusters.district_labels(session), place_points(session)
     if planned.changed and approval_applies(actor, approval_on()):
         return proposed_answer(actor, cluster_id, expected, body, note, "api")
-    with store.write(revision=bool(planned.changed)) as session:
-        result = commit_update(session, actor, planned, note)
-        # Read back inside the transaction: after it, another writer may already have moved
-        # the cluster on, and this answer must describe (and tag) what this one wrote.
-        written = clusters.get_cluster(session, cluster_id)
-    # The answer is built after the commit from that row: the write lock is held only for
-    # the write (building a feature measures distances to every place: milliseconds).
-    with store.session() as session:
-        feature = _feature(session, written)
+    if planned.changed:
+        with store.write() as session:
+            result = commit_update(session, actor, planned, note)
+    else:  # nothing to write: no transaction, no flush
+        result = UpdateResult(planned.cluster, None, planned.warnings)
+    # The answer describes (and tags) the row as this write left it, built after the commit
+    # from the values written (no read back): the write lock is held only for the write.
+    feature = clusters.to_feature(result.written or planned.cluster, districts, places)
     # Warnings are for the person who made the change: worded in their language, with
     # the figures apart for programs.
     feature["warnings"] = [labels.warning_text(w) for w in result.warnings]
