@@ -11,6 +11,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from gis import dates
 from gis.core import plan
 from gis.core.dashboard import cluster_figures, cluster_properties, group_figures, task_figures
 from gis.errors import NotFound
@@ -46,7 +47,7 @@ def report(session: Session, scope: str, as_of: dt.date) -> dict[str, Any]:
         ),
         "as_of": as_of.isoformat(),
         # An instant with its offset; pages show it in Viet Nam's time.
-        "generated_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "generated_at": dates.now().astimezone(dt.UTC).isoformat(timespec="seconds"),
         "plan": (
             {"number": document.number, "date": document.date, "title": document.title}
             if document is not None

@@ -106,7 +106,9 @@ def report_pdf(scope: str) -> Response:
     """
     as_of = plan.parse_as_of(request.args.get("as_of"))
     user = current_user.get_id() if current_user.is_authenticated else ""
-    key = (get_store().revision(), scope, as_of.isoformat(), str(get_locale()), user or "")
+    # The header dates the report to the day it is made: yesterday's PDF is not today's.
+    made = dates.today().isoformat()
+    key = (get_store().revision(), scope, as_of.isoformat(), made, str(get_locale()), user or "")
     # An unknown scope is never cached: it fails in _report, which a cached key skips.
     data = None if report_pdf_files.cached(key, current_app.instance_path) else _report(scope)
     try:
