@@ -315,6 +315,17 @@ def open_popup(page: Page, cluster_id: str) -> None:
     expect(page.locator(".leaflet-popup-content")).to_be_visible()
 
 
+def start_drawing(page: Page, base: str, username: str, cluster_id: str) -> tuple[float, float]:
+    """Log in, choose Draw in the cluster's popup; the screen point of its marker's centre."""
+    login_page(page, base, username)
+    open_popup(page, cluster_id)
+    page.locator('.popup-actions button[data-action="draw"]').click()
+    page.evaluate(f"() => {MAP}.closePopup()")
+    box = page.locator(f'path.cluster-marker[data-id="{cluster_id}"]').bounding_box()
+    assert box is not None
+    return box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+
+
 # --- the district workbook (its round trip through /workbook) -------------------------------
 
 

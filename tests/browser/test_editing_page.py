@@ -5,7 +5,7 @@ from __future__ import annotations
 from playwright.sync_api import Page, expect
 
 from tests.browser.conftest import PageWatch, save_screenshot
-from tests.helpers import LT, MAP, login_page, open_popup
+from tests.helpers import LT, login_page, open_popup, start_drawing
 
 BH = "ccn-gom-su-tan-hanh"  # Biên Hòa
 XSS = "<img src=x onerror=alert(1)>"
@@ -123,12 +123,7 @@ def test_a_stale_save_shows_what_changed_and_keeps_what_was_typed(
 def test_editor_draws_a_boundary_and_the_server_computes_its_area(
     page: Page, live_server: str, accounts, client
 ) -> None:
-    login_page(page, live_server, "lt-editor")
-    open_popup(page, LT)
-    page.locator('.popup-actions button[data-action="draw"]').click()
-    page.evaluate(f"() => {MAP}.closePopup()")
-    centre = page.locator(f'path.cluster-marker[data-id="{LT}"]').bounding_box()
-    cx, cy = centre["x"] + centre["width"] / 2, centre["y"] + centre["height"] / 2
+    cx, cy = start_drawing(page, live_server, "lt-editor", LT)
     corners = [(-60, -60), (60, -60), (60, 60), (-60, 60), (-60, -60)]
     for dx, dy in corners:
         page.mouse.click(cx + dx, cy + dy)
@@ -147,12 +142,7 @@ def test_editor_draws_a_boundary_and_the_server_computes_its_area(
 def test_saving_an_open_ring_closes_it(page: Page, live_server: str, accounts, client) -> None:
     # Four vertices placed, the first never clicked again: saving closes the ring (through
     # Geoman's public draw events, not its private finish).
-    login_page(page, live_server, "lt-editor")
-    open_popup(page, LT)
-    page.locator('.popup-actions button[data-action="draw"]').click()
-    page.evaluate(f"() => {MAP}.closePopup()")
-    centre = page.locator(f'path.cluster-marker[data-id="{LT}"]').bounding_box()
-    cx, cy = centre["x"] + centre["width"] / 2, centre["y"] + centre["height"] / 2
+    cx, cy = start_drawing(page, live_server, "lt-editor", LT)
     for dx, dy in [(-60, -60), (60, -60), (60, 60), (-60, 60)]:
         page.mouse.click(cx + dx, cy + dy)
         page.wait_for_timeout(250)

@@ -10,7 +10,7 @@ from playwright.sync_api import Page, expect
 
 from gis.core.schema import STAGES
 from tests.browser.conftest import PageWatch
-from tests.helpers import LT, MAP, login_page, open_popup
+from tests.helpers import LT, login_page, open_popup, start_drawing
 
 VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
 
@@ -99,12 +99,7 @@ def test_the_area_warning_is_translated_and_stays_until_dismissed(
     page: Page, live_server, accounts
 ) -> None:
     page.clock.install()
-    login_page(page, live_server, "lt-editor")
-    open_popup(page, LT)
-    page.locator('.popup-actions button[data-action="draw"]').click()
-    page.evaluate(f"() => {MAP}.closePopup()")
-    centre = page.locator(f'path.cluster-marker[data-id="{LT}"]').bounding_box()
-    cx, cy = centre["x"] + centre["width"] / 2, centre["y"] + centre["height"] / 2
+    cx, cy = start_drawing(page, live_server, "lt-editor", LT)
     for dx, dy in [(-60, -60), (60, -60), (60, 60), (-60, 60), (-60, -60)]:
         page.mouse.click(cx + dx, cy + dy)
         page.clock.run_for(250)
