@@ -13,7 +13,7 @@ CLUSTERS = json.loads((DATA / "clusters.geojson").read_text(encoding="utf-8"))
 PLAN = json.loads((DATA / "plan.json").read_text(encoding="utf-8"))
 VI = json.loads((DATA / "text_vi.json").read_text(encoding="utf-8"))["vi"]
 # The notes a cluster page and its printout show through the data_text filter.
-NOTE_FIELDS = ("area_note", "location_note", "status_note", "investor")
+NOTE_FIELDS = ("area_note", "location_note", "status_note", "investor", "clearance_blocker")
 
 
 def _shown_data_text() -> list[str]:
