@@ -32,6 +32,7 @@ from gis.web import (
     reports,
     review,
     security,
+    static_files,
     tokens,
     uploads,
     views,
@@ -88,6 +89,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(attachments.bp)
     app.register_blueprint(review.bp)
     security.init_app(app)
+    static_files.init_app(app)
     app.register_blueprint(ogc.bp, url_prefix="/ogc")
     app.register_blueprint(ogc_write.bp, url_prefix="/ogc")
     app.register_blueprint(ogc_tiles.bp, url_prefix="/ogc")
