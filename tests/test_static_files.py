@@ -21,6 +21,8 @@ def test_every_static_url_of_the_map_page_is_versioned_and_cached_for_good(clien
         response = client.get(url)
         assert response.status_code == 200, url
         assert response.headers["Cache-Control"] == IMMUTABLE, url
+        # The same for everyone: a new session cookie must not empty the browser's cache.
+        assert "Cookie" not in response.headers.get("Vary", ""), url
 
 
 def test_a_plain_or_stale_version_is_revalidated_not_kept(client) -> None:

@@ -15,7 +15,7 @@ import hashlib
 import os
 from pathlib import Path
 
-from flask import Flask, Response, current_app, request, url_for
+from flask import Flask, Response, current_app, request, session, url_for
 
 YEAR = 365 * 24 * 3600
 IMMUTABLE = f"public, max-age={YEAR}, immutable"
@@ -68,6 +68,10 @@ def init_app(app: Flask) -> None:
     def _cache(response: Response) -> Response:
         if request.endpoint != "static" or response.status_code not in (200, 304):
             return response
+        if not session.modified:
+            # A file does not depend on who asks: no "Vary: Cookie" (which the session adds
+            # when a hook merely read it), or a new session cookie would empty the cache.
+            session.accessed = False
         filename = (request.view_args or {}).get("filename", "")
         asked = request.args.get("v")
         if asked and asked == file_version(folder, filename):
