@@ -11,7 +11,8 @@ from gis.core.schema import ClusterRecord
 
 
 def _asset_urls(html: str) -> list[str]:
-    return re.findall(r'(?:src|href)="([^"]+\.(?:js|css))"', html)
+    # Static URLs carry their file's version (?v=, gis/web/static_files.py).
+    return re.findall(r'(?:src|href)="([^"?]+\.(?:js|css))(?:\?v=[0-9a-f]{12})?"', html)
 
 
 def test_map_page_loads_every_library_from_our_own_static_route(client) -> None:
