@@ -243,11 +243,10 @@ async function overview() {
   // From now on every move of the map is kept in the URL.
   map.on("moveend", () => { view = viewString(); writeUrl(form, filterQuery, view); });
   await tilesLoaded;
+  // Ready means ready to use: for staff, once the editor's popup buttons are wired in.
+  const editor = await editing;
   const editId = initial.get("edit");
-  if (editId) {
-    const editor = await editing;
-    if (editor) await editor.open(editId);
-  }
+  if (editId && editor) await editor.open(editId);
   document.body.dataset.ready = "1";
 }
 
