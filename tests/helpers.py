@@ -11,6 +11,7 @@ import functools
 import io
 import json
 import re
+import time
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -320,6 +321,13 @@ def start_drawing(page: Page, base: str, username: str, cluster_id: str) -> tupl
     login_page(page, base, username)
     open_popup(page, cluster_id)
     page.locator('.popup-actions button[data-action="draw"]').click()
+    # Drawing starts once the editor has the cluster's record (a request): a vertex clicked
+    # before that is lost, and the ring never closes. Polled from here, as a test may have
+    # installed a fake clock in the page.
+    deadline = time.monotonic() + 30
+    while not page.evaluate(f"() => {MAP}.pm.globalDrawModeEnabled()"):
+        assert time.monotonic() < deadline, "drawing never started"
+        time.sleep(0.05)
     page.evaluate(f"() => {MAP}.closePopup()")
     box = page.locator(f'path.cluster-marker[data-id="{cluster_id}"]').bounding_box()
     assert box is not None
