@@ -32,7 +32,6 @@ from gis.web import (
     reports,
     review,
     security,
-    static_files,
     tokens,
     uploads,
     views,
@@ -73,9 +72,6 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     if app.config["GIS_AUTO_INIT"]:
         initialise_store(store, Path(app.config["GIS_DATA_DIR"]))
 
-    # First: its after_request hook then runs last (Flask runs them in reverse), after every
-    # other hook that may read the session of a static file's request.
-    static_files.init_app(app)
     i18n.init_app(app)
     data_text.init_app(app)
     errors.init_app(app)

@@ -148,13 +148,6 @@ def server(command: list[str], env: dict[str, str], port: int, ready_path: str =
         process.wait(timeout=30)
 
 
-# How the README's "Production" section runs the app, scaled to this machine's 2 cores:
-# gthread workers, so the dozen static files and API calls of one page load are answered
-# side by side on kept-alive connections rather than queued behind 2 sync workers.
-SERVE_WORKERS = 2
-SERVE_THREADS = 4
-
-
 def gunicorn_app(database_url: str, port: int, workers: int, threads: int = 1):
     """Our app under gunicorn (sync workers, or gthread ones with ``threads`` > 1)."""
     command = [

@@ -27,8 +27,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import (
     BENCH,
     ROOT,
-    SERVE_THREADS,
-    SERVE_WORKERS,
     VENV_BIN,
     WORK,
     database_url,
@@ -196,7 +194,7 @@ def main() -> None:
                     os.environ["GIS_MAP_INLINE_MAX"] = inline_max
                 port = free_port()
                 key = f"{name} {label}".strip()
-                with gunicorn_app(url, port, SERVE_WORKERS, SERVE_THREADS):
+                with gunicorn_app(url, port, 2):
                     log(f"page at {key}")
                     ours_url = f"http://127.0.0.1:{port}/{view}"
                     results[key] = measure_pair(browser, ours_url, naive_url, args.runs)

@@ -24,18 +24,7 @@ from playwright.sync_api import sync_playwright
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import (
-    BENCH,
-    ROOT,
-    SERVE_THREADS,
-    SERVE_WORKERS,
-    VENV_BIN,
-    database_url,
-    free_port,
-    gunicorn_app,
-    server,
-    write_json,
-)
+from common import BENCH, ROOT, VENV_BIN, database_url, free_port, gunicorn_app, server, write_json
 from page_bench import CHROMIUM_ARGS, _refuse_external, naive_page
 
 CATEGORIES = [
@@ -171,7 +160,7 @@ def main() -> None:
     results: dict = {}
     with (
         static,
-        gunicorn_app(database_url("sqlite", "bench_trace"), port, SERVE_WORKERS, SERVE_THREADS),
+        gunicorn_app(database_url("sqlite", "bench_trace"), port, 2),
         sync_playwright() as pw,
     ):
         browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)

@@ -9,7 +9,6 @@ from typing import cast
 
 import folium
 from branca.element import Figure
-from flask import url_for
 from folium import plugins
 
 # folium declares a viewport that forbids pinch-zoom (user-scalable=no); base.html declares
@@ -55,9 +54,7 @@ def build_map(
     names = dict(labels)
 
     def asset(path: str) -> str:
-        # Versioned like every static URL (gis/web/static_files.py), so cached for good;
-        # vendored files change only with a new deployment, which restarts the cache too.
-        return url_for("static", filename=vendor_url.rsplit("/static/", 1)[-1] + path)
+        return vendor_url + path
 
     fmap = folium.Map(
         location=center, zoom_start=zoom, tiles=None, control_scale=True, prefer_canvas=False

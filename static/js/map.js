@@ -24,13 +24,8 @@ let overviewRefresh = null;
 // Editors and administrators get the editing tools: a module of its own, asked for beside
 // the first draw's requests rather than before them.
 const user = cfg.user;
-// map.js is an async module that may run before the page is parsed; Geoman, a deferred
-// classic script, has run once it is.
-const parsed = document.readyState === "loading"
-  ? new Promise((resolve) => document.addEventListener("DOMContentLoaded", resolve, { once: true }))
-  : Promise.resolve();
 const editing = user && (user.role === "admin" || user.role === "editor")
-  ? parsed.then(() => import("./editor.js")).then((editor) => {
+  ? import("./editor.js").then((editor) => {
     editor.init({
       // After an edit: what the page was sent is out of date.
       refresh: () => (overviewRefresh ? overviewRefresh(false, true) : Promise.resolve()),

@@ -10,7 +10,7 @@ export const cfg = JSON.parse(document.getElementById("map-config").textContent)
 export const T = cfg.labels;
 
 // folium's inline classic script declares the map and its layers as globals before any
-// module runs (the modules are inserted after it): those names, given by the page, are how we find them.
+// module runs (modules are deferred): those names, given by the page, are how we find them.
 export const map = window[cfg.map];
 export const districtsLayer = window[cfg.districtsLayer];
 export const clustersLayer = window[cfg.clustersLayer];
