@@ -34,26 +34,29 @@ function popupContent(props, geometry) {
   }
   const table = el("table", { className: "popup-facts" },
     ...rows.map(([k, v]) => el("tr", {}, el("th", {}, k), el("td", {}, v))));
-  return el("div", { className: "cluster-popup" },
+  // The facts scroll inside the popup; the buttons below them never move under a finger
+  // (a sticky bar inside a scrolled box jumps when it takes the focus).
+  const body = el("div", { className: "popup-body" },
     el("h3", {}, props.name_vi),
     proposedBadge(props.id),
     props.name_en ? el("p", { className: "en", lang: "en" }, props.name_en) : null,
     props.named_in_plan ? el("p", { className: "plan" }, T.text.namedInPlan) : null,
     table,
-    el("a", { href: pageUrl(props.id) }, T.text.details + " →"),
-    actionsFor(props, geometry));
+    el("a", { href: pageUrl(props.id) }, T.text.details + " →"));
+  return el("div", { className: "cluster-popup", style: `max-height:${popupHeight()}px` },
+    body, actionsFor(props, geometry));
 }
 
-// A popup fits above a marker at the map's centre (where focus puts it), so opening it
-// does not pan the map away; a taller one scrolls inside instead of hiding its title.
+// Half the map, less the popup's tip and frame: a popup opened at the map's centre (where
+// focus puts it) fits above it, so opening it does not pan the map away.
+function popupHeight() {
+  return Math.max(160, Math.round(map.getSize().y / 2) - 50);
+}
+
+// A taller popup scrolls inside (a cluster's, its facts only) instead of hiding its title.
 // On a phone it also stays clear of the map's controls on both sides.
 export function popupOptions() {
-  const size = map.getSize();
-  return {
-    maxWidth: Math.max(200, Math.min(320, size.x - 120)),
-    maxHeight: Math.max(160, Math.round(size.y / 2) - 50),
-    autoPanPadding: [12, 12],
-  };
+  return { maxWidth: Math.max(200, Math.min(320, map.getSize().x - 120)), autoPanPadding: [12, 12] };
 }
 
 function namedPopup(id) {
@@ -86,7 +89,7 @@ function openChooser(latlng, ids) {
   });
   L.popup(popupOptions())
     .setLatLng(latlng)
-    .setContent(el("div", { className: "point-chooser" },
+    .setContent(el("div", { className: "point-chooser", style: `max-height:${popupHeight()}px` },
       el("p", {}, fill(T.text.atThisPoint, { count: ids.length })), el("ul", {}, ...buttons)))
     .openOn(map);
 }

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlparse
@@ -17,6 +18,54 @@ LOCAL_HOSTS = {"127.0.0.1", "localhost"}
 
 # live_server (the app on a free loopback port) is in tests/conftest.py, shared with the
 # GDAL and schemathesis tests.
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    """A failed browser test's report shows what its pages logged."""
+    report = yield
+    lines = getattr(item, "page_log", None)
+    if report.failed and lines:
+        report.sections.append(("what the pages logged", "\n".join(lines)))
+    return report
+
+
+@pytest.fixture(autouse=True)
+def page_log(request, browser: Browser) -> Iterator[None]:
+    """Record what every page of the test logs (console, errors, failed requests)."""
+    lines: list[str] = []
+    request.node.page_log = lines
+    start = time.monotonic()
+
+    def log(text: str) -> None:
+        lines.append(f"{time.monotonic() - start:7.2f} s  {text}")
+    original = browser.new_context
+
+    # Base tiles are refused on purpose (no internet here): those failures are noise.
+    def on_console(message) -> None:
+        if not message.text.startswith("Failed to load resource: net::ERR_FAILED"):
+            log(f"console.{message.type}: {message.text}")
+
+    def on_request_failed(request) -> None:
+        if urlparse(request.url).hostname in LOCAL_HOSTS:
+            log(f"request failed: {request.method} {request.url} {request.failure}")
+
+    def new_context(*args, **kwargs):
+        context = original(*args, **kwargs)
+
+        def watch_page(page: Page) -> None:
+            page.on("console", on_console)
+            page.on("pageerror", lambda exc: log(f"pageerror: {exc}"))
+            page.on("requestfailed", on_request_failed)
+
+        context.on("page", watch_page)
+        return context
+
+    browser.new_context = new_context  # type: ignore[method-assign]
+    try:
+        yield
+    finally:
+        browser.new_context = original  # type: ignore[method-assign]
 
 
 @pytest.fixture(scope="session")
