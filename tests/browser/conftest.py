@@ -31,7 +31,7 @@ def pytest_runtest_makereport(item, call):
 
 
 @pytest.fixture(autouse=True)
-def page_log(request, browser: Browser) -> Iterator[None]:
+def page_log(request, browser: Browser, monkeypatch: pytest.MonkeyPatch) -> None:
     """Record what every page of the test logs (console, errors, failed requests)."""
     lines: list[str] = []
     request.node.page_log = lines
@@ -39,6 +39,7 @@ def page_log(request, browser: Browser) -> Iterator[None]:
 
     def log(text: str) -> None:
         lines.append(f"{time.monotonic() - start:7.2f} s  {text}")
+
     original = browser.new_context
 
     # Base tiles are refused on purpose (no internet here): those failures are noise.
@@ -61,11 +62,8 @@ def page_log(request, browser: Browser) -> Iterator[None]:
         context.on("page", watch_page)
         return context
 
-    browser.new_context = new_context  # type: ignore[method-assign]
-    try:
-        yield
-    finally:
-        browser.new_context = original  # type: ignore[method-assign]
+    # Every context of the test, the page fixture's and those a test opens itself.
+    monkeypatch.setattr(browser, "new_context", new_context)
 
 
 @pytest.fixture(scope="session")
