@@ -68,7 +68,7 @@ def _seed(url: str) -> None:
 def _snapshot_and_restore_sql(conn: psycopg.Connection) -> sql.Composed:
     """Copy every table's rows into the ``test_seed`` schema; return the SQL that puts them back.
 
-    Restoring rows costs tens of milliseconds. A database copied per test (CREATE DATABASE
+    Restoring rows costs about 25 milliseconds. A database copied per test (CREATE DATABASE
     ... TEMPLATE) costs about 0.2 s, but dropping it waits about 1.3 s for a checkpoint, and
     concurrent drops do not share one: 500 tests would spend ten minutes dropping.
     """
@@ -89,10 +89,11 @@ def _snapshot_and_restore_sql(conn: psycopg.Connection) -> sql.Composed:
             parents[child].add(parent)
     tables = list(graphlib.TopologicalSorter(parents).static_order())
     conn.execute("CREATE SCHEMA test_seed")
+    # DELETE, children first, rather than TRUNCATE: on tables this small it takes half the
+    # time (23 against 51 ms a test, measured), as TRUNCATE makes new files for each table.
+    # The sequences are set below from the rows put back, so none needs restarting.
     statements = [
-        sql.SQL("TRUNCATE {} RESTART IDENTITY CASCADE").format(
-            sql.SQL(", ").join(sql.Identifier("public", t) for t in tables)
-        )
+        sql.SQL("DELETE FROM {}").format(sql.Identifier("public", t)) for t in reversed(tables)
     ]
     for table in tables:
         conn.execute(
