@@ -5,6 +5,7 @@ Every test runs on SQLite and PostGIS; the files go to a folder of the test's ow
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import io
 import re
@@ -120,6 +121,7 @@ def test_photo_is_reencoded_without_metadata_and_keeps_time_and_place(
     assert "Cổng chính &lt;b&gt;CCN&lt;/b&gt;" in page
 
 
+@functools.cache  # x265 takes seconds over 12 MP: each worker encodes it once
 def heic_with_exif(size: tuple[int, int] = (4032, 3024)) -> bytes:
     """A real HEIC as an iPhone writes it (12 MP), made with pillow-heif (libheif and x265).
 
