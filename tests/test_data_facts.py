@@ -14,21 +14,23 @@ from gis.core.coverage import coverage_table, section_of
 from gis.core.dataset import check_collection, unsourced_facts
 from gis.core.schema import ClusterRecord, free_land_ha, occupancy_pct
 from gis.web import labels
-from tests.conftest import DISTRICT_BOUNDARIES, ROOT
+from tests.conftest import DISTRICT_BOUNDARIES, ROOT, reference
 
 DATA = ROOT / "data"
 CLUSTERS = json.loads((DATA / "clusters.geojson").read_text(encoding="utf-8"))
 DISTRICTS = json.loads((DATA / "districts.json").read_text(encoding="utf-8"))
 PLAN = json.loads((DATA / "plan.json").read_text(encoding="utf-8"))
 PLACES = json.loads((DATA / "places.geojson").read_text(encoding="utf-8"))
-SEED_LINES = (
-    (ROOT.parent / "shared" / "seed" / "000_829ec96c5786f6ce.txt")
-    .read_text(encoding="utf-8")
-    .splitlines()
-)
+PLAN_TEXT = ROOT.parent / "shared" / "seed" / "000_829ec96c5786f6ce.txt"
 FEATURES = {f["id"]: f for f in CLUSTERS["features"]}
 PROPS = {i: f["properties"] for i, f in FEATURES.items()}
 PARKS = [f for f in CLUSTERS["features"] if f["properties"]["kind"] == "KCN"]
+
+
+@pytest.fixture
+def plan_lines() -> list[str]:
+    """The plan's text (in ../shared), a line each; skips, naming it, when it is not there."""
+    return reference(PLAN_TEXT).read_text(encoding="utf-8").splitlines()
 
 
 def _record(props: dict) -> ClusterRecord:
@@ -63,7 +65,7 @@ def test_every_page_a_park_cites_is_catalogued_with_title_and_date_key() -> None
 
 
 def test_every_located_feature_lies_in_its_district_on_the_official_boundaries() -> None:
-    official = gpd.read_file(DISTRICT_BOUNDARIES).set_index("code").geometry
+    official = gpd.read_file(reference(DISTRICT_BOUNDARIES)).set_index("code").geometry
     located = [f for f in CLUSTERS["features"] if f["geometry"] is not None]
     for feature in located:
         code = feature["properties"]["district_code"]
@@ -165,7 +167,13 @@ def test_validate_refuses_bad_data_naming_feature_field_and_reason(
     path = tmp_path / "bad.geojson"
     path.write_text(json.dumps(bad, ensure_ascii=False), encoding="utf-8")
     result = runner.invoke(
-        args=["clusters", "validate", str(path), "--boundaries", str(DISTRICT_BOUNDARIES)]
+        args=[
+            "clusters",
+            "validate",
+            str(path),
+            "--boundaries",
+            str(reference(DISTRICT_BOUNDARIES)),
+        ]
     )
     assert result.exit_code == 1
     index = [f["id"] for f in bad["features"]].index(feature["id"])
@@ -183,9 +191,9 @@ def test_inferred_must_name_a_filled_field() -> None:
 # --- point 3 of the issue --------------------------------------------------------------------
 
 
-def test_clean_land_actions_are_led_by_the_districts_people_committees() -> None:
+def test_clean_land_actions_are_led_by_the_districts_people_committees(plan_lines) -> None:
     # Appendix II.1 (l.253): "UBND các huyện: Vĩnh Cửu; Long Thành; Thống Nhất; Định Quán; Cẩm Mỹ".
-    appendix = SEED_LINES[252]
+    appendix = plan_lines[252]
     for cid, district in (("ccn-phu-tuc", "Định Quán"), ("ccn-long-giao", "Cẩm Mỹ")):
         (action,) = [a for a in PROPS[cid]["plan_actions"] if a["action"] == "clean_land_agro"]
         assert action["lead_unit"] == f"UBND huyện {district}" and district in appendix
@@ -231,12 +239,12 @@ def test_points_are_named_for_what_they_are() -> None:
     assert _record(legacy).location_precision == "commune_point"
 
 
-def test_an_vien_is_drawn_where_the_plan_moves_it() -> None:
+def test_an_vien_is_drawn_where_the_plan_moves_it(plan_lines) -> None:
     feature = FEATURES["ccn-an-vien"]
     props = feature["properties"]
     assert props["commune"] == props["relocation_target"] == "Xã Đồi 61"
     assert props["commune_code"] == "26284"
-    assert "sang xã Đồi 61" in SEED_LINES[132]
+    assert "sang xã Đồi 61" in plan_lines[132]
     assert feature["geometry"]["coordinates"] != FEATURES["ccn-vinh-tan"]["geometry"]["coordinates"]
 
 
@@ -264,11 +272,11 @@ def test_stages_and_infrastructure_follow_their_newest_source() -> None:
     assert "first half of 2026" in airport["properties"]["note"]
 
 
-def test_the_local_growth_target_and_the_2020_outcome_are_in_the_plan() -> None:
+def test_the_local_growth_target_and_the_2020_outcome_are_in_the_plan(plan_lines) -> None:
     targets = {t["id"]: t for t in PLAN["targets"]}
     local = targets["local-industrial-growth-uplift"]
     assert local["range"] == {"min": 0.5, "max": 1.0} and local["source_line"] == 171
-    assert "0,5 – 1%" in SEED_LINES[170] and local["scope"] == "district"
+    assert "0,5 – 1%" in plan_lines[170] and local["scope"] == "district"
     (iip,) = targets["industrial-production-index"]["outcomes"]
     assert iip["year"] == 2020 and iip["value"] == 6.2 and iip["source"].startswith("https://")
 
