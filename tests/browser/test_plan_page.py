@@ -44,8 +44,11 @@ def test_filters_narrow_the_tasks_and_are_kept_in_the_url(
     form.locator("button[type=submit]").click()
     expect(page.locator("#no-tasks")).to_be_visible()
     page.locator("#plan-filters a").click()  # clear
+    # Each step waits for the page it loads: a read right after a click can meet the old one.
+    expect(form.locator("select[name=lead_unit]")).to_have_value("")
     form.locator("select[name=cluster]").select_option("kcn-bien-hoa-1")
     form.locator("button[type=submit]").click()
+    expect(page.locator("tr.task-row")).to_have_count(2)
     assert _rows(page) == ["ii-5-a", "ii-5-b"]
     # Each task links to its clusters' pages and to the map.
     link = page.locator('tr[data-task="ii-5-a"] .cluster-link a').first
