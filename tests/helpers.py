@@ -12,6 +12,7 @@ import io
 import json
 import re
 import time
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -24,7 +25,15 @@ from playwright.sync_api import Page, expect
 from gis.core import workbook as wb
 from gis.core.clusters import cluster_geometry, get_cluster, write_cluster
 from gis.core.schema import ClusterRecord
-from tests.conftest import PASSWORD, ROOT, ApiClient, csrf_token, login, reference
+from tests.conftest import (
+    DISTRICT_BOUNDARIES,
+    PASSWORD,
+    ROOT,
+    ApiClient,
+    csrf_token,
+    login,
+    reference,
+)
 
 # --- the data files -----------------------------------------------------------------------
 
@@ -408,3 +417,11 @@ def event_count(store, cluster_id: str) -> int:
             .select_from(ChangeEvent)
             .where(ChangeEvent.subject_id == cluster_id)
         )
+
+
+def validate_on_official_boundaries(runner, collection: dict, folder: Path):
+    """Run `clusters validate` on ``collection`` (saved in ``folder``) with official boundaries."""
+    path = folder / "bad.geojson"
+    path.write_text(json.dumps(collection, ensure_ascii=False), encoding="utf-8")
+    boundaries = str(reference(DISTRICT_BOUNDARIES))
+    return runner.invoke(args=["clusters", "validate", str(path), "--boundaries", boundaries])

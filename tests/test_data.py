@@ -13,7 +13,7 @@ from shapely.geometry import shape
 from gis.core.dataset import check_collection
 from gis.core.schema import INFRASTRUCTURE_COMPONENTS, ClusterRecord
 from tests.conftest import DISTRICT_BOUNDARIES, SHARED, all_strings, reference
-from tests.helpers import CLUSTERS, DISTRICTS
+from tests.helpers import CLUSTERS, DISTRICTS, validate_on_official_boundaries
 
 FEATURES = {f["id"]: f for f in CLUSTERS["features"]}
 
@@ -166,17 +166,7 @@ def test_validate_command_fails_naming_feature_and_reason(runner, tmp_path: Path
     moved = bad["features"][5]
     # A point in Vĩnh Cửu while the feature says another district.
     moved["geometry"] = {"type": "Point", "coordinates": [106.97, 11.11]}
-    path = tmp_path / "bad.geojson"
-    path.write_text(json.dumps(bad, ensure_ascii=False), encoding="utf-8")
-    result = runner.invoke(
-        args=[
-            "clusters",
-            "validate",
-            str(path),
-            "--boundaries",
-            str(reference(DISTRICT_BOUNDARIES)),
-        ]
-    )
+    result = validate_on_official_boundaries(runner, bad, tmp_path)
     assert result.exit_code == 1
     assert f"({moved['id']}): geometry: not inside the official boundary of" in result.output
 

@@ -15,6 +15,7 @@ from gis.core.dataset import check_collection, unsourced_facts
 from gis.core.schema import ClusterRecord, free_land_ha, occupancy_pct
 from gis.web import labels
 from tests.conftest import DISTRICT_BOUNDARIES, ROOT, reference
+from tests.helpers import validate_on_official_boundaries
 
 DATA = ROOT / "data"
 CLUSTERS = json.loads((DATA / "clusters.geojson").read_text(encoding="utf-8"))
@@ -164,17 +165,7 @@ def test_validate_refuses_bad_data_naming_feature_field_and_reason(
     feature, message = BAD[case]
     bad = json.loads(json.dumps(CLUSTERS))
     bad["features"] = [feature if f["id"] == feature["id"] else f for f in bad["features"]]
-    path = tmp_path / "bad.geojson"
-    path.write_text(json.dumps(bad, ensure_ascii=False), encoding="utf-8")
-    result = runner.invoke(
-        args=[
-            "clusters",
-            "validate",
-            str(path),
-            "--boundaries",
-            str(reference(DISTRICT_BOUNDARIES)),
-        ]
-    )
+    result = validate_on_official_boundaries(runner, bad, tmp_path)
     assert result.exit_code == 1
     index = [f["id"] for f in bad["features"]].index(feature["id"])
     assert f"feature {index} ({feature['id']}): {message}" in result.output
