@@ -80,14 +80,17 @@ def create_user(
         errors.append(
             FieldError("district", f"{district_code!r} is not a district code", "unknown_district")
         )
-    known_units = {key for key, _name in lead_units(session)}
-    if lead_unit and known_units and unit_key(lead_unit) not in known_units:
-        # A misspelt unit would give its editor no task at all, silently.
-        errors.append(
-            FieldError(
-                "lead_unit", f"{lead_unit[:80]!r} leads no task of the plan", "unknown_lead_unit"
+    if lead_unit:
+        known_units = {key for key, _name in lead_units(session)}
+        if known_units and unit_key(lead_unit) not in known_units:
+            # A misspelt unit would give its editor no task at all, silently.
+            errors.append(
+                FieldError(
+                    "lead_unit",
+                    f"{lead_unit[:80]!r} leads no task of the plan",
+                    "unknown_lead_unit",
+                )
             )
-        )
     if errors:
         raise InvalidInput(errors, status=422)
     user = User(
