@@ -49,6 +49,23 @@ def test_an_error_of_a_read_is_readable_too(client) -> None:
     assert response.headers["Access-Control-Allow-Origin"] == "*"
 
 
+@pytest.mark.parametrize("path", READS)
+def test_every_read_answers_its_preflight(client, path) -> None:
+    """Also where one URL has a write rule too (POST of the OGC items): the preflight's
+    announced method, not the rule Flask answers OPTIONS from, decides."""
+    ok = client.options(
+        path,
+        headers={
+            **ORIGIN,
+            "Access-Control-Request-Method": "GET",
+            "Access-Control-Request-Headers": "if-none-match",
+        },
+    )
+    assert ok.headers.get("Access-Control-Allow-Origin") == "*", dict(ok.headers)
+    post = client.options(path, headers={**ORIGIN, "Access-Control-Request-Method": "POST"})
+    assert "Access-Control-Allow-Origin" not in post.headers
+
+
 def test_preflight_allows_get_and_refuses_writes(client) -> None:
     ok = client.options(
         "/api/clusters/ccn-vinh-tan",

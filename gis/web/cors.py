@@ -9,7 +9,8 @@ clients see.
 
 from __future__ import annotations
 
-from flask import Flask, Response, request
+from flask import Flask, Response, current_app, request
+from werkzeug.exceptions import HTTPException
 
 # Endpoints anyone may read; history needs a logged-in user and stays same-origin.
 READ_ENDPOINTS = frozenset(
@@ -39,13 +40,26 @@ EXPOSED_HEADERS = "ETag, Content-Crs, Content-Disposition, X-Omitted-Without-Geo
 PREFLIGHT_MAX_AGE = 600
 
 
-def is_read(endpoint: str | None, method: str, preflight_method: str | None) -> bool:
-    """Whether this request may be answered cross-origin."""
+def is_read(endpoint: str | None, method: str) -> bool:
+    """Whether a request of ``method`` to ``endpoint`` may be answered cross-origin."""
     if endpoint is None or not (endpoint.startswith(READ_PREFIXES) or endpoint in READ_ENDPOINTS):
         return False
-    if method == "OPTIONS":
-        return (preflight_method or "").upper() in READ_METHODS
     return method in READ_METHODS
+
+
+def _endpoint_asked() -> tuple[str | None, str]:
+    """The endpoint and method this request asks for; for a preflight, those of the request
+    it announces. One URL can have a read and a write rule (``GET`` and ``POST`` of the OGC
+    items): Flask answers OPTIONS from either, so the announced method picks the rule."""
+    if request.method != "OPTIONS":
+        return request.endpoint, request.method
+    method = (request.headers.get("Access-Control-Request-Method") or "").upper()
+    adapter = current_app.create_url_adapter(request)
+    try:
+        endpoint, _values = adapter.match(method=method) if adapter else (None, None)
+    except HTTPException:
+        return None, method
+    return endpoint, method
 
 
 def init_app(app: Flask) -> None:
@@ -53,10 +67,7 @@ def init_app(app: Flask) -> None:
 
     @app.after_request
     def _cors(response: Response) -> Response:
-        if "Origin" not in request.headers:
-            return response
-        preflight = request.headers.get("Access-Control-Request-Method")
-        if not is_read(request.endpoint, request.method, preflight):
+        if "Origin" not in request.headers or not is_read(*_endpoint_asked()):
             return response
         response.headers["Access-Control-Allow-Origin"] = "*"
         if request.method == "OPTIONS":
