@@ -117,7 +117,7 @@ def _workbook(client, target: str) -> bytes:
 def _upload(client, data: bytes):
     return client.post(
         "/workbook/upload",
-        data={"file": (io.BytesIO(data), "so-lieu.xlsx"), "csrf_token": csrf_token(client, "/")},
+        data={"file": (io.BytesIO(data), "so-lieu.xlsx"), "csrf_token": csrf_token(client)},
         content_type="multipart/form-data",
     )
 
@@ -130,7 +130,7 @@ def _setup_endpoint(app, api_as, endpoint: str, role: str, target: str, tmp_path
         cluster = OWN if target == "own" else OTHER
         response = admin.post(
             f"/clusters/{cluster}/attachments",
-            data={"file": (io.BytesIO(_jpeg()), "anh.jpg"), "csrf_token": csrf_token(admin, "/")},
+            data={"file": (io.BytesIO(_jpeg()), "anh.jpg"), "csrf_token": csrf_token(admin)},
             content_type="multipart/form-data",
         )
         assert response.status_code == 302
@@ -315,7 +315,7 @@ def test_scope_matrix(app, api_as, tmp_path, endpoint: str, role: str, target: s
     client = app.test_client()
     if role != "anonymous":
         assert login(client, role).status_code == 302
-    token = csrf_token(client, "/")
+    token = csrf_token(client)
     method, url, kwargs = _request(endpoint, target, ctx)
     headers = {"X-CSRFToken": token}
     if endpoint in ("api.clusters.patch_cluster", "api.plan.patch_task"):
