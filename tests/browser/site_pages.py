@@ -48,6 +48,8 @@ def _ids(app: Flask) -> dict[str, list[Any]]:
     clusters = client.get("/api/clusters").get_json()["features"]
     # Parks, sub-zones and clusters, with and without a location: pages differ by kind.
     cluster_ids = [f["id"] for f in clusters]
+    # A sample: the first of each kind, located and not (what a page lays out differently).
+    shapes = {(f["properties"]["kind"], f["geometry"] is None): f["id"] for f in reversed(clusters)}
     tasks = [t["id"] for t in client.get("/api/plan/tasks").get_json()["tasks"]]
     districts = [d["id"] for d in client.get("/api/districts").get_json()["features"]]
     features: dict[str, list[str]] = {}
@@ -56,6 +58,7 @@ def _ids(app: Flask) -> dict[str, list[Any]]:
         features[collection] = [str(f["id"]) for f in body["features"]]
     return {
         "cluster_id": cluster_ids,
+        "cluster_id sample": sorted(shapes.values(), key=cluster_ids.index),
         "task_id": tasks,
         "scope": ["province", *districts],
         "collection_id": list(features),
@@ -64,7 +67,8 @@ def _ids(app: Flask) -> dict[str, list[Any]]:
 
 
 def page_paths(app: Flask, every_id: bool = True) -> list[str]:
-    """The path of every HTML page; ``every_id`` False takes two values of each parameter."""
+    """The path of every HTML page; ``every_id`` False takes a sample of each parameter's
+    values: a cluster of each kind, located and not, and two values of the others."""
     ids = _ids(app)
     client = app.test_client()
     paths: list[str] = []
@@ -80,7 +84,7 @@ def page_paths(app: Flask, every_id: bool = True) -> list[str]:
         for name in args:
             if name == "feature_id":
                 continue
-            values = ids[name] if every_id else ids[name][:2]
+            values = ids[name] if every_id else ids.get(f"{name} sample", ids[name][:2])
             candidates = [{**c, name: v} for c in candidates for v in values]
         if "feature_id" in args:
             candidates = [

@@ -9,7 +9,7 @@ from urllib.parse import parse_qs, urlparse
 
 from playwright.sync_api import Browser, Page, expect
 
-from tests.browser.conftest import LOCAL_HOSTS, PageWatch, save_screenshot
+from tests.browser.conftest import PageWatch, save_screenshot
 from tests.helpers import apply_changes, changed_features, expected_free, expected_ready
 
 MAP = "window[JSON.parse(document.getElementById('map-config').textContent).map]"
@@ -299,10 +299,6 @@ def test_on_a_phone_filter_open_a_cluster_and_read_its_distances(
         locale="vi-VN",
     )
     page = context.new_page()
-    page.route(
-        "**/*",
-        lambda r: r.continue_() if urlparse(r.request.url).hostname in LOCAL_HOSTS else r.abort(),
-    )
     page.on("pageerror", lambda exc: watch.errors.append(str(exc)))
     try:
         _open_map(page, live_server + "/")

@@ -53,15 +53,16 @@ def test_every_cluster_marker_and_the_district_layer_are_drawn(
 
 
 def test_the_map_and_the_list_are_drawn_before_any_api_answer(page: Page, live_server: str) -> None:
-    held = []  # every API request waits until the map and the list are checked
-    page.route("**/api/**", lambda route: held.append(route))
+    held: list = []  # every API request waits until the map and the list are checked
+    holding = True
+    page.route("**/api/**", lambda route: held.append(route) if holding else route.continue_())
     page.goto(live_server + "/")
     expect(page.locator("path.cluster-marker")).to_have_count(len(LOCATED))
     expect(page.locator("#cluster-list li.cluster-item")).to_have_count(len(CLUSTERS["features"]))
     assert page.evaluate("() => document.body.dataset.mapDrawn") is not None
     asked = [route.request.url for route in held]
     assert not any("/api/tiles/" in u or "/api/clusters" in u for u in asked), asked
-    page.unroute("**/api/**")
+    holding = False
     for route in held:
         route.continue_()
     page.wait_for_selector("body[data-ready]")
