@@ -40,12 +40,14 @@ def test_features_sharing_a_point_can_each_be_reached(page: Page, live_server, c
     for group in groups:
         lon, lat = group[0]["geometry"]["coordinates"]
         _open(page, f"{live_server}/?view={lat},{lon},13")
+        marker = page.locator(f'path.cluster-marker[data-id="{group[-1]["id"]}"]')
         for feature in group:
             page.evaluate(f"() => {MAP}.closePopup()")  # the last one's popup covers the point
             # Leaflet keeps a closed popup (and the chooser it replaced) in the page for its
-            # fade-out: wait until they are gone, so the chooser below is the new one.
-            expect(page.locator(".leaflet-popup")).to_have_count(0)
-            page.locator(f'path.cluster-marker[data-id="{group[-1]["id"]}"]').click(force=True)
+            # fade-out: wait until they are gone, so the chooser below is the new one (checked
+            # at every frame: the fade takes 200 ms, expect's retries would wait 350).
+            page.wait_for_function("() => !document.querySelector('.leaflet-popup')")
+            marker.click(force=True)
             chooser = page.locator(".leaflet-popup-content .point-chooser")
             expect(chooser).to_be_visible()
             expect(chooser.locator("button")).to_have_count(len(group))
