@@ -345,6 +345,11 @@ _ACCOUNT_ROWS: dict[str, list[dict]] = {}
 @pytest.fixture
 def accounts(store) -> dict[str, str]:
     """An admin, editors of Long Thành and Biên Hòa and of Sở Công Thương, a viewer, a reviewer."""
+    return add_accounts(store)
+
+
+def add_accounts(store) -> dict[str, str]:
+    """Give ``store`` the test accounts (see ``accounts``); returns their passwords by name."""
     from sqlalchemy import insert
 
     from gis.core import users
