@@ -117,7 +117,7 @@ def test_pages_have_a_favicon_an_h1_and_no_console_error(page: Page, live_server
     errors: list[str] = []
 
     def on_console(message) -> None:
-        # Base tiles from the internet are refused by the test's router; our own are not.
+        # Base tiles from the internet fail in the browser's resolver; our own files do not.
         if message.type == "error" and "openstreetmap" not in (message.location or {}).get(
             "url", ""
         ):
