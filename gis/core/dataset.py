@@ -13,7 +13,7 @@ from shapely.geometry.base import BaseGeometry
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from gis.core.clusters import write_cluster
+from gis.core.clusters import write_clusters
 from gis.core.districts import PROVINCE_BBOX, load_districts
 from gis.core.places import load_places
 from gis.core.plan import load_plan, plan_loaded
@@ -181,10 +181,8 @@ def load_seed(session: Session, data_dir: Path) -> tuple[int, int]:
     bad = [f"{c.label}: {p}" for c in checked for p in c.problems]
     if bad:
         raise ValueError("the seed data does not validate:\n" + "\n".join(bad))
-    for item in checked:
-        assert item.record is not None
-        write_cluster(session, item.record, item.geometry)
-    return n_districts, len(checked)
+    records = [(item.record, item.geometry) for item in checked if item.record is not None]
+    return n_districts, write_clusters(session, records)
 
 
 def load_reference_places(session: Session, data_dir: Path) -> int:

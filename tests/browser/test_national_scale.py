@@ -17,7 +17,7 @@ from playwright.sync_api import Page, expect
 from werkzeug.serving import make_server
 
 from app import create_app
-from gis.core.clusters import write_cluster
+from gis.core.clusters import write_clusters
 from gis.core.schema import ClusterRecord
 from gis.geometry import parse_geojson
 
@@ -42,12 +42,13 @@ def national_server(tmp_path_factory) -> Iterator[str]:
     )
     store = app.extensions["store"]
     with store.write() as session:
-        for feature in generate(COUNT)["features"]:
-            write_cluster(
-                session,
-                ClusterRecord.model_validate(feature["properties"]),
-                parse_geojson(feature["geometry"]),
-            )
+        write_clusters(
+            session,
+            (
+                (ClusterRecord.model_validate(f["properties"]), parse_geojson(f["geometry"]))
+                for f in generate(COUNT)["features"]
+            ),
+        )
     server = make_server("127.0.0.1", 0, app, threaded=True)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
