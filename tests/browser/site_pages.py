@@ -6,6 +6,7 @@ anyone listing it; a new path parameter fails the enumeration until it gets its 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from flask import Flask
@@ -66,9 +67,12 @@ def _ids(app: Flask) -> dict[str, list[Any]]:
     }
 
 
-def page_paths(app: Flask, every_id: bool = True) -> list[str]:
-    """The path of every HTML page; ``every_id`` False takes a sample of each parameter's
-    values: a cluster of each kind, located and not, and two values of the others."""
+def page_paths(
+    app: Flask, every_id: bool = True, only: Callable[[str], bool] = lambda path: True
+) -> list[str]:
+    """The path of every HTML page (of those ``only`` keeps); ``every_id`` False takes a
+    sample of each parameter's values: a cluster of each kind, located and not, and two
+    values of the others."""
     ids = _ids(app)
     client = app.test_client()
     paths: list[str] = []
@@ -98,12 +102,12 @@ def page_paths(app: Flask, every_id: bool = True) -> list[str]:
                 if path.startswith("/ogc") and not variant:
                     variant = "?f=html"
                 url = path + variant
-                if url in paths:
+                if url in paths or not only(url):
                     continue
                 response = client.get(url, headers={"Accept": "text/html"})
                 if response.mimetype == "text/html":
                     paths.append(url)
-    return [*paths, "/api/docs", *ERROR_PAGES]
+    return [*paths, *(path for path in ["/api/docs", *ERROR_PAGES] if only(path))]
 
 
 def log_in(page: Page, base: str, username: str) -> None:
