@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import time
 
@@ -21,9 +22,16 @@ from gis.text import nfc
 PASSWORD_HASH_METHOD = "scrypt"
 USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{2,39}$")
 MIN_PASSWORD, MAX_PASSWORD = 8, 128
-# A hash of a random password, checked when the user does not exist so that a wrong
-# username costs as much time as a wrong password.
-_DUMMY_HASH = generate_password_hash("not-a-real-password-4e0c")
+
+
+@functools.cache
+def _dummy_hash(method: str) -> str:
+    """A hash of a random password by ``method``, checked when the user does not exist so
+    that a wrong username costs as much time as a wrong password."""
+    # Made at the first login, not at import: every process (each gunicorn worker, each
+    # CLI command) paid a scrypt hash, about 0.17 s, to start.
+    return generate_password_hash("not-a-real-password-4e0c", method=method)
+
 
 # Throttling, not lock-out: failures are counted per account *and* address (so guessing
 # from one place never locks the real user out elsewhere) and per address (one place
@@ -143,7 +151,9 @@ def end_sessions(user: User) -> None:
 def authenticate(session: Session, username: str, password: str) -> User | None:
     """The active user with these credentials, or None (same work either way)."""
     user = session.scalar(select(User).where(User.username == nfc(username or "").lower()))
-    ok = check_password_hash(user.password_hash if user else _DUMMY_HASH, password or "")
+    ok = check_password_hash(
+        user.password_hash if user else _dummy_hash(PASSWORD_HASH_METHOD), password or ""
+    )
     return user if ok and user is not None and user.active else None
 
 
