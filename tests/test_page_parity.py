@@ -14,7 +14,7 @@ import pytest
 
 from gis import dates
 from tests.browser.site_pages import ROLES, page_paths
-from tests.conftest import add_accounts, app_on, login, seeded_database
+from tests.conftest import app_on, login, seeded_database
 
 # What differs between two answers by design: the CSP nonce and the session's CSRF token.
 PER_ANSWER = re.compile(
@@ -42,9 +42,8 @@ def test_every_page_reads_the_same_on_both_stores(tmp_path, request, monkeypatch
     apps = {}
     for backend in ("sqlite", "postgis"):
         (tmp_path / backend).mkdir()
-        url = seeded_database(backend, tmp_path / backend, request)
+        url = seeded_database(backend, tmp_path / backend, request, with_accounts=True)
         apps[backend] = app_on(url, tmp_path / backend / "instance")
-        add_accounts(apps[backend].extensions["store"])
     try:
         # Logged out, every id (as the sweep opens on SQLite); as a role, the sweep's sample.
         paths = page_paths(apps["sqlite"], every_id=who == "anonymous")
